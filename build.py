@@ -1,0 +1,4 @@
+"""Matinee's entry point: `python build.py --help`."""
+from matinee.cli import main
+
+raise SystemExit(main())

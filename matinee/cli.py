@@ -1,0 +1,147 @@
+"""The command line: the only place that prints errors and picks exit codes.
+
+Exit codes: 0 ok, 1 content, layout or build error, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .cache import MarkdownCache
+from .config import Config, load_config
+from .errors import MatineeError, flatten
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("matinee")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    _setup_logging(args.quiet)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+    except BaseException as error:  # noqa: B036 - a user must never see a traceback
+        if isinstance(error, SystemExit):
+            raise
+        return _report(error)
+
+
+def _report(error: BaseException) -> int:
+    try:
+        problems = flatten(error)
+    except BaseException as unexpected:  # not a MatineeError: a bug, or the OS refusing something
+        if isinstance(unexpected, OSError):
+            print(f"error: {unexpected.strerror or unexpected}: {unexpected.filename or ''}".rstrip(": "), file=sys.stderr)
+        else:
+            print(f"internal error: {type(unexpected).__name__}: {unexpected}", file=sys.stderr)
+            print("This is a bug in Matinee; please report it with the command you ran.", file=sys.stderr)
+        return EXIT_ERROR
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(problems)
+    print(f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matinee", description="Build a film-news site from content/ and layouts/ into site/."
+    )
+    parser.add_argument("--version", action="version", version=f"matinee {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into the output folder", description="Build the site once.")
+    _site_options(build)
+    build.set_defaults(run=_run_build)
+
+    new = commands.add_parser("new", help="scaffold a new post", description="Write a new post file dated now.")
+    new.add_argument("title", help="the post's headline")
+    new.add_argument("--film", action="append", default=[], metavar="F", help="a film the post is about (repeatable)")
+    new.add_argument("--tag", action="append", default=[], metavar="T", help="a tag (repeatable)")
+    new.add_argument("--person", action="append", default=[], metavar="P", help="a person it names (repeatable)")
+    new.add_argument("--draft", action="store_true", help="mark the post as a draft")
+    new.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: here)")
+    new.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    new.set_defaults(run=_run_new)
+    return parser
+
+
+def _site_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--source", type=Path, default=Path("."), help="the folder holding config.yaml, content/ and layouts/ (default: here)")
+    command.add_argument("--out", type=Path, help="the output folder (default: <source>/site)")
+    command.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
+    command.add_argument("--base-url", help="override base_url from config.yaml")
+    command.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def site_config(args: argparse.Namespace) -> Config:
+    """Load config.yaml for the --source/--out/--drafts/--base-url options; check the folders."""
+    source = args.source.resolve()
+    out_dir = (args.out or source / "site").resolve()
+    config = load_config(source, out_dir=out_dir, drafts=args.drafts or None, base_url=args.base_url)
+    for folder in (source, config.content_dir, config.layouts_dir):
+        if out_dir == folder or folder.is_relative_to(out_dir):
+            raise MatineeError(str(args.out), None, f"--out would replace {folder}; choose a folder of its own, like {source / 'site'}")
+    if out_dir.is_relative_to(config.content_dir) or out_dir.is_relative_to(config.layouts_dir):
+        raise MatineeError(str(args.out), None, "--out must not be inside content/ or layouts/")
+    return config
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from .pipeline import build
+
+    config = site_config(args)
+    cache = MarkdownCache(config.cache_dir)
+    try:
+        report = build(config, now=datetime.now(timezone.utc), cache=cache)
+    finally:
+        cache.close()
+    if not args.quiet:
+        print(summary_line(report, config), file=sys.stderr)
+    return EXIT_OK
+
+
+def summary_line(report: Report, config: Config) -> str:
+    """Return the one-line summary printed after a build."""
+    return (
+        f"Built {report.files} files ({report.changed} written): {report.posts} posts, "
+        f"{report.tags} tags, {report.films} films, {report.people} people "
+        f"in {report.seconds:.2f} s -> {config.out_dir}"
+    )
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .new import new_post
+
+    source = args.source.resolve()
+    config = load_config(source)
+    path = new_post(
+        config, args.title, now=datetime.now().astimezone(), films=args.film, tags=args.tag, people=args.person, draft=args.draft
+    )
+    if not args.quiet:
+        print(f"Wrote {path.relative_to(source)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else logging.INFO)

@@ -1,0 +1,153 @@
+"""Read config.yaml into a frozen, typed Config; unknown or mistyped keys are errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import MatineeError
+from .fields import Reader
+from .frontmatter import decode, parse_mapping
+
+CONFIG_FILE = "config.yaml"
+DEPLOY_TARGETS = ("rsync", "git", "command")
+
+
+@dataclass(frozen=True, slots=True)
+class Deploy:
+    """Where `deploy` publishes the built site."""
+
+    target: str | None = None
+    destination: str | None = None
+    repository: str | None = None
+    branch: str = "gh-pages"
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The site's settings plus the folders of this build."""
+
+    source: Path
+    out_dir: Path
+    title: str = "The Matinee Dispatch"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    author: str = ""
+    language: str = "en"
+    per_page: int = 10
+    feed_size: int = 20
+    permalink: str = "/{year}/{month}/{slug}/"
+    taxonomies: tuple[str, ...] = ("tags", "films", "people")
+    image: str | None = None
+    drafts: bool = False
+    deploy: Deploy = field(default_factory=Deploy)
+
+    @property
+    def content_dir(self) -> Path:
+        """Where posts, pages and film files live."""
+        return self.source / "content"
+
+    @property
+    def layouts_dir(self) -> Path:
+        """Where the Jinja layouts and theme assets live."""
+        return self.source / "layouts"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where the build cache lives (safe to delete)."""
+        return self.source / ".matinee-cache"
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, e.g. '/blog/' for https://example.org/blog/."""
+        return urlsplit(self.base_url).path or "/"
+
+    def link(self, url: str) -> str:
+        """Return a site URL ('/about/') as a link that honours the base path."""
+        return self.base_path + url.lstrip("/")
+
+    def absolute(self, url: str) -> str:
+        """Return a site URL ('/about/') as an absolute URL, for feeds and social tags."""
+        return self.base_url + url.lstrip("/")
+
+
+_TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image")
+_NUMBER_KEYS = ("per_page", "feed_size")
+_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy"}
+
+
+def load_config(source: Path, **overrides: Any) -> Config:
+    """Read `source`/config.yaml; `overrides` (out_dir, drafts, base_url) win over the file."""
+    path = source / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise MatineeError(CONFIG_FILE, None, f"not found in {source}; is --source the site folder?") from None
+    except OSError as error:
+        raise MatineeError(CONFIG_FILE, None, f"cannot be read: {error.strerror}") from None
+    fields = parse_mapping(decode(raw, CONFIG_FILE), CONFIG_FILE, first_line=1)
+    values = _read(Reader(CONFIG_FILE, fields))
+    config = Config(source=source, out_dir=source / "site", **values)
+    settled = {key: value for key, value in overrides.items() if value is not None}
+    if "base_url" in settled:
+        settled["base_url"] = _check_base_url(settled["base_url"], None)
+    return replace(config, **settled)
+
+
+def _read(reader: Reader) -> dict[str, Any]:
+    for key in reader.fields:
+        if key not in _KNOWN:
+            known = ", ".join(sorted(_KNOWN))
+            raise reader.fail(key, f"unknown setting {key!r}; known settings: {known}")
+    values: dict[str, Any] = {}
+    for key in _TEXT_KEYS:
+        if (text := reader.text(key)) is not None:
+            values[key] = text
+    for key in _NUMBER_KEYS:
+        if (number := reader.number(key)) is not None:
+            if number < 1:
+                raise reader.fail(key, f"{key} must be at least 1")
+            values[key] = number
+    if (base_url := reader.text("base_url")) is not None:
+        values["base_url"] = _check_base_url(base_url, reader.line("base_url"))
+    if "taxonomies" in reader.fields:
+        values["taxonomies"] = _taxonomies(reader)
+    if "permalink" in values and "{slug}" not in values["permalink"]:
+        raise reader.fail("permalink", "permalink must contain {slug}")
+    if "deploy" in reader.fields:
+        values["deploy"] = _deploy(reader)
+    return values
+
+
+def _check_base_url(url: str, line: int | None) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MatineeError(CONFIG_FILE, line, f"base_url {url!r} must be like https://example.org/")
+    return url if url.endswith("/") else url + "/"
+
+
+def _taxonomies(reader: Reader) -> tuple[str, ...]:
+    names = reader.texts("taxonomies")
+    for name in names:
+        if not name.isidentifier():
+            raise reader.fail("taxonomies", f"taxonomy {name!r} must be a plain lowercase name")
+    return names
+
+
+def _deploy(reader: Reader) -> Deploy:
+    settings = reader.raw("deploy")
+    line = reader.line("deploy")
+    if not isinstance(settings, dict):
+        raise reader.fail("deploy", "deploy must be a mapping with a 'target' key")
+    allowed = {"target", "destination", "repository", "branch", "command"}
+    for key, value in settings.items():
+        if key not in allowed:
+            raise MatineeError(CONFIG_FILE, line, f"unknown deploy setting {key!r}")
+        if not isinstance(value, str):
+            raise MatineeError(CONFIG_FILE, line, f"deploy {key} must be text")
+    if settings.get("target") not in DEPLOY_TARGETS:
+        raise MatineeError(CONFIG_FILE, line, f"deploy target must be one of {', '.join(DEPLOY_TARGETS)}")
+    return Deploy(**{key: str(value) for key, value in settings.items()})

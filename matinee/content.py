@@ -1,0 +1,213 @@
+"""Find the site's source files and parse each into a Post, Film or Page."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from .config import Config
+from .errors import MatineeError
+from .fields import Reader
+from .frontmatter import FrontMatter, decode, split
+from .markup import summarize
+from .model import Asset, Film, Page, Post
+from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
+
+POSTS_DIR = "posts"
+FILMS_DIR = "films"
+TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
+_IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")
+_LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
+
+POST_KEYS = frozenset(
+    {"title", "date", "updated", "author", "summary", "image", "image_alt", "draft", "slug",
+     "layout", "aliases"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One Markdown file: its path relative to the source folder and its bytes."""
+
+    rel: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Everything found under content/ and layouts/."""
+
+    posts: tuple[Source, ...]
+    films: tuple[Source, ...]
+    pages: tuple[Source, ...]
+    assets: tuple[Asset, ...]
+
+
+def find_sources(config: Config) -> Sources:
+    """Read every Markdown file under content/ and list the files to copy as they are."""
+    posts: list[Source] = []
+    films: list[Source] = []
+    pages: list[Source] = []
+    assets: list[Asset] = []
+    errors: list[MatineeError] = []
+    for path in _walk(config.content_dir, config.source, errors):
+        rel = path.relative_to(config.source).as_posix()
+        inner = PurePosixPath(path.relative_to(config.content_dir).as_posix())
+        if path.suffix.lower() != ".md":
+            assets.append(Asset(path, rel, inner.as_posix()))
+            continue
+        try:
+            source = Source(rel, path.read_bytes())
+        except OSError as error:
+            errors.append(MatineeError(rel, None, f"cannot be read: {error.strerror}"))
+            continue
+        folder = inner.parts[0] if len(inner.parts) > 1 else ""
+        {POSTS_DIR: posts, FILMS_DIR: films}.get(folder, pages).append(source)
+    for path in _walk(config.layouts_dir, config.source, errors):
+        if path.suffix.lower() not in TEMPLATE_SUFFIXES:
+            assets.append(
+                Asset(path, path.relative_to(config.source).as_posix(), path.relative_to(config.layouts_dir).as_posix())
+            )
+    if errors:
+        raise ExceptionGroup("unreadable sources", errors)
+    return Sources(tuple(posts), tuple(films), tuple(pages), tuple(assets))
+
+
+def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:
+    found: list[Path] = []
+    root = top.resolve()
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(name for name in dirs if not _IGNORED.search(name))
+        for name in sorted(files):
+            if _IGNORED.search(name):
+                continue
+            path = Path(folder, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                rel = path.relative_to(source).as_posix()
+                errors.append(MatineeError(rel, None, f"is a link to a file outside {top.name}/; copy the file in instead"))
+                continue
+            found.append(path)
+    return found
+
+
+def read_front_matter(source: Source) -> FrontMatter:
+    """Decode one source file and split off its front matter."""
+    return split(decode(source.raw, source.rel), source.rel)
+
+
+def parse_post(source: Source, front: FrontMatter, body_html: str, config: Config) -> Post:
+    """Return the Post a source file describes, or raise a MatineeError at the bad line."""
+    reader = Reader(source.rel, front.fields)
+    title = reader.text("title", required=True) or ""
+    published = reader.moment("date", required=True) or datetime.min
+    slug = _post_slug(reader, source.rel)
+    terms = {name: _term_names(reader, name) for name in config.taxonomies}
+    extra_keys = set(front.fields) - POST_KEYS - set(config.taxonomies)
+    return Post(
+        source=source.rel,
+        title=title,
+        date=published,
+        slug=slug,
+        url=permalink(config.permalink, published, slug),
+        body_html=body_html,
+        summary=reader.text("summary") or summarize(body_html),
+        body_line=front.body_line,
+        updated=reader.moment("updated"),
+        author=reader.text("author") or config.author or None,
+        terms=terms,
+        image=reader.text("image"),
+        image_alt=reader.text("image_alt"),
+        is_draft=reader.flag("draft"),
+        layout=_layout(reader, "post.html"),
+        aliases=_aliases(reader),
+        extra={key: reader.raw(key) for key in sorted(extra_keys)},
+        lines={key: field.line for key, field in front.fields.items()},
+    )
+
+
+def parse_film(source: Source, front: FrontMatter, body_html: str) -> Film:
+    """Return the Film a content/films/<slug>.md file describes."""
+    reader = Reader(source.rel, front.fields)
+    slug = PurePosixPath(source.rel).stem
+    if not is_slug(slug) or slugify(slug) != slug:
+        raise MatineeError(source.rel, None, f"film file name must be a slug like {slugify(slug) or 'the-film'}.md")
+    known = {"title", "year", "release_date", "director", "cast", "poster"}
+    return Film(
+        source=source.rel,
+        slug=slug,
+        title=reader.text("title", required=True) or slug,
+        body_html=body_html,
+        year=reader.number("year"),
+        release_date=reader.day("release_date"),
+        director=reader.texts("director"),
+        cast=reader.texts("cast"),
+        poster=reader.text("poster"),
+        extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
+    )
+
+
+def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
+    """Return the Page a content/<name>.md file describes: about.md -> /about/."""
+    reader = Reader(source.rel, front.fields)
+    inner = PurePosixPath(source.rel).relative_to("content").with_suffix("")
+    slug = reader.text("slug") or slugify(inner.name)
+    parts = [slugify(part) for part in inner.parts[:-1]] + [slug]
+    url = clean_url("/".join(parts) + "/")
+    if url is None or not all(parts):
+        raise MatineeError(source.rel, reader.line("slug") or 1, "cannot make a URL from this page's name; add slug:")
+    known = {"title", "slug", "layout", "summary"}
+    return Page(
+        source=source.rel,
+        title=reader.text("title", required=True) or slug,
+        slug=slug,
+        url=url,
+        body_html=body_html,
+        summary=reader.text("summary") or summarize(body_html),
+        body_line=front.body_line,
+        layout=_layout(reader, "page.html"),
+        extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
+    )
+
+
+def _post_slug(reader: Reader, rel: str) -> str:
+    given = reader.text("slug")
+    if given is not None:
+        if not is_slug(given):
+            raise reader.fail("slug", f"slug {given!r} may hold only letters, digits and single hyphens; try {slugify(given) or 'a-name'!r}")
+        return given
+    path = PurePosixPath(rel)
+    stem = path.parent.name if path.stem == "index" else path.stem
+    slug = slug_from_filename(stem)
+    if not slug:
+        raise MatineeError(rel, 1, "the file name gives no slug; rename the file or add 'slug:'")
+    return slug
+
+
+def _term_names(reader: Reader, taxonomy: str) -> tuple[str, ...]:
+    names = reader.texts(taxonomy)
+    for index, name in enumerate(names):
+        if not slugify(name):
+            raise reader.fail(taxonomy, f"{taxonomy}[{index}] {name!r} has no letters or digits to make a URL from")
+    return tuple(dict.fromkeys(names))
+
+
+def _layout(reader: Reader, default: str) -> str:
+    name = reader.text("layout")
+    if name is None:
+        return default
+    if not _LAYOUT_NAME.fullmatch(name):
+        raise reader.fail("layout", f"layout {name!r} must be a file name in layouts/, like 'post.html'")
+    return name if name.endswith(".html") else name + ".html"
+
+
+def _aliases(reader: Reader) -> tuple[str, ...]:
+    aliases = []
+    for alias in reader.texts("aliases"):
+        cleaned = clean_url(alias)
+        if cleaned is None or cleaned == "/":
+            raise reader.fail("aliases", f"alias {alias!r} is not a path inside the site, like /old/url/")
+        aliases.append(cleaned)
+    return tuple(aliases)

@@ -1,0 +1,111 @@
+"""Atom feeds, sitemap.xml and robots.txt, built from the model with xml.etree. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+from .model import Output, Post, Site
+from .site import paginate
+from .urls import output_path
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_TAXONOMIES = ("tags", "films")
+
+
+def render_feeds(site: Site) -> Iterator[Output]:
+    """Yield /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt."""
+    config = site.config
+    yield Output("feed.xml", atom_feed(site, config.title, "/", "/feed.xml", site.posts, with_content=True))
+    for taxonomy in site.taxonomies:
+        if taxonomy.name not in FEED_TAXONOMIES:
+            continue
+        for term in taxonomy.terms:
+            if term.posts:
+                title = f"{config.title}: {term.name}"
+                feed_url = f"{term.url}feed.xml"
+                yield Output(output_path(feed_url), atom_feed(site, title, term.url, feed_url, term.posts, with_content=False))
+    yield Output("sitemap.xml", sitemap(site))
+    yield Output("robots.txt", robots(site))
+
+
+def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Sequence[Post], *, with_content: bool) -> bytes:
+    """Return an Atom 1.0 feed of the newest `feed_size` posts."""
+    config = site.config
+    latest = posts[: config.feed_size]
+    feed = ET.Element("feed", xmlns=ATOM)
+    feed.set("xml:lang", config.language)
+    _text(feed, "title", title)
+    _text(feed, "id", _absolute(site, feed_url))
+    ET.SubElement(feed, "link", rel="self", type="application/atom+xml", href=_absolute(site, feed_url))
+    ET.SubElement(feed, "link", rel="alternate", type="text/html", href=_absolute(site, page_url))
+    _text(feed, "updated", max((_modified(post) for post in latest), default=site.built_at).isoformat())
+    if config.description:
+        _text(feed, "subtitle", config.description)
+    _text(feed, "generator", "Matinee")
+    for post in latest:
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "title", post.title)
+        _text(entry, "id", _absolute(site, post.url))
+        ET.SubElement(entry, "link", rel="alternate", type="text/html", href=_absolute(site, post.url))
+        _text(entry, "published", post.date.isoformat())
+        _text(entry, "updated", _modified(post).isoformat())
+        author = ET.SubElement(entry, "author")
+        _text(author, "name", post.author or config.author or config.title)
+        for name in post.tags:
+            ET.SubElement(entry, "category", term=name)
+        _text(entry, "summary", post.summary)
+        if with_content:
+            _text(entry, "content", post.body_html).set("type", "html")
+    return _xml(feed)
+
+
+def sitemap(site: Site) -> bytes:
+    """Return sitemap.xml: every page a search engine should see, with lastmod where known."""
+    urlset = ET.Element("urlset", xmlns=SITEMAP)
+    newest = site.posts[0].date if site.posts else site.built_at
+    for pager in paginate(site.posts, site.config.per_page, "/"):
+        _url(urlset, site, pager.url, newest if pager.number == 1 else None)
+    for post in site.posts:
+        _url(urlset, site, post.url, _modified(post))
+    for page in site.pages:
+        _url(urlset, site, page.url, None)
+    for taxonomy in site.taxonomies:
+        _url(urlset, site, taxonomy.url, newest)
+        for term in taxonomy.terms:
+            _url(urlset, site, term.url, _modified(term.posts[0]) if term.posts else None)
+    _url(urlset, site, "/archive/", newest)
+    return _xml(urlset)
+
+
+def robots(site: Site) -> bytes:
+    """Return robots.txt, naming the sitemap."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode()
+
+
+def _modified(post: Post) -> datetime:
+    return max(post.updated, post.date) if post.updated else post.date
+
+
+def _absolute(site: Site, url: str) -> str:
+    return quote(site.config.absolute(url), safe="/#%?=&:~+")
+
+
+def _url(urlset: ET.Element, site: Site, url: str, lastmod: datetime | None) -> None:
+    entry = ET.SubElement(urlset, "url")
+    _text(entry, "loc", _absolute(site, url))
+    if lastmod:
+        _text(entry, "lastmod", lastmod.isoformat())
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def _xml(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -1,0 +1,136 @@
+"""Typed reading of front matter fields; each mistake becomes a `path:line` error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timezone
+
+from .errors import MatineeError
+from .frontmatter import Field, Value
+
+_TRUE = {"true", "yes", "on"}
+_FALSE = {"false", "no", "off"}
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Reader:
+    """Reads the fields of one file, turning each wrong value into a MatineeError."""
+
+    def __init__(self, rel: str, fields: Mapping[str, Field]) -> None:
+        self.rel = rel
+        self.fields = fields
+
+    def line(self, key: str) -> int | None:
+        """Return the line `key` is on, if it is present."""
+        field = self.fields.get(key)
+        return field.line if field else None
+
+    def fail(self, key: str, message: str) -> MatineeError:
+        """Return an error about field `key`, placed at its line (or the top of the file)."""
+        return MatineeError(self.rel, self.line(key) or 1, message)
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        """Return the field as one line of text."""
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, f"{key} must be text, not a {_kind(value)}; put it in quotes")
+        if required and not value.strip():
+            raise self.fail(key, f"{key} is empty")
+        return value.strip()
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        """Return a list of text items; one string is taken as a one-item list."""
+        value = self._get(key, False)
+        if value is None or value == "":
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise self.fail(key, f"{key} must be a list like [a, b], not a {_kind(value)}")
+        result = []
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                raise self.fail(
+                    key, f"{key}[{index}] was read as a mapping; put the title in quotes"
+                )
+            if not isinstance(item, str):
+                raise self.fail(key, f"{key}[{index}] must be text, not a {_kind(item)}")
+            if item.strip():
+                result.append(item.strip())
+        return tuple(result)
+
+    def flag(self, key: str) -> bool:
+        """Return a yes/no field (absent means no)."""
+        value = self._get(key, False)
+        if value is None:
+            return False
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        raise self.fail(key, f"{key} must be true or false, not {_show(value)}")
+
+    def number(self, key: str) -> int | None:
+        """Return a whole number field."""
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        raise self.fail(key, f"{key} must be a whole number, not {_show(value)}")
+
+    def moment(self, key: str, *, required: bool = False) -> datetime | None:
+        """Return a date or ISO 8601 date-time; a date alone means midnight UTC."""
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            parsed = parse_moment(value)
+            if parsed is not None:
+                return parsed
+        raise self.fail(key, f"{key} {_show(value)} is not YYYY-MM-DD or ISO 8601")
+
+    def day(self, key: str) -> date | None:
+        """Return a calendar date (YYYY-MM-DD)."""
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail(key, f"{key} {_show(value)} is not a date like 2024-03-01")
+
+    def raw(self, key: str) -> Value | None:
+        """Return the field untyped (for keys Matinee does not know, passed to layouts)."""
+        field = self.fields.get(key)
+        return field.value if field else None
+
+    def _get(self, key: str, required: bool) -> Value | None:
+        field = self.fields.get(key)
+        if field is None:
+            if required:
+                raise MatineeError(self.rel, 1, f"front matter has no {key}; add '{key}: ...'")
+            return None
+        return field.value
+
+
+def parse_moment(value: str) -> datetime | None:
+    """Return `value` as an aware datetime, or None if it is not a date."""
+    value = value.strip()
+    try:
+        if _DATE_ONLY.fullmatch(value):
+            return datetime.combine(date.fromisoformat(value), time(), timezone.utc)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _kind(value: Value) -> str:
+    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else "text"
+
+
+def _show(value: Value) -> str:
+    return repr(value) if isinstance(value, str) else f"a {_kind(value)}"

@@ -1,0 +1,164 @@
+"""The site model: frozen data that layouts read. No I/O, no Jinja."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One rendered file of the built site: its path inside the output folder and its bytes."""
+
+    path: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A file copied as it is, from `path` to `rel_out` inside the output folder."""
+
+    path: Path
+    source: str  # relative to the source folder, e.g. content/posts/2024/dune/still.jpg
+    rel_out: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One article, parsed and converted, with its final URL."""
+
+    source: str  # path relative to the source folder, e.g. content/posts/2024/dune.md
+    title: str
+    date: datetime
+    slug: str
+    url: str  # site-relative, e.g. /2024/03/dune/
+    body_html: str
+    summary: str  # plain text
+    body_line: int
+    updated: datetime | None = None
+    author: str | None = None
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # taxonomy -> names
+    image: str | None = None
+    image_alt: str | None = None
+    is_draft: bool = False
+    layout: str = "post.html"
+    aliases: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def year(self) -> int:
+        """The year the post was published."""
+        return self.date.year
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The post's tags."""
+        return self.terms.get("tags", ())
+
+    @property
+    def films(self) -> tuple[str, ...]:
+        """The films the post is about."""
+        return self.terms.get("films", ())
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """The people the post names."""
+        return self.terms.get("people", ())
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """Metadata about one film, from content/films/<slug>.md."""
+
+    source: str
+    slug: str
+    title: str
+    body_html: str
+    year: int | None = None
+    release_date: date | None = None
+    director: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    poster: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A stand-alone page such as content/about.md -> /about/."""
+
+    source: str
+    title: str
+    slug: str
+    url: str
+    body_html: str
+    summary: str
+    body_line: int
+    layout: str = "page.html"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One tag, film or person, with the posts that mention it (newest first)."""
+
+    taxonomy: str
+    name: str
+    slug: str
+    url: str
+    posts: tuple[Post, ...]
+    film: Film | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """All terms of one kind (tags, films, people), sorted by name."""
+
+    name: str
+    title: str
+    url: str
+    terms: tuple[Term, ...]
+
+    def by_letter(self) -> tuple[tuple[str, tuple[Term, ...]], ...]:
+        """Group the terms by the first letter of their slug ('#' for digits)."""
+        groups: dict[str, list[Term]] = {}
+        for term in self.terms:
+            first = term.slug[:1].upper()
+            groups.setdefault(first if first.isalpha() else "#", []).append(term)
+        return tuple((letter, tuple(terms)) for letter, terms in sorted(groups.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """Posts of one month, for the archive."""
+
+    year: int
+    month: int
+    posts: tuple[Post, ...]
+
+    @property
+    def name(self) -> str:
+        """The month's English name."""
+        return date(self.year, self.month, 1).strftime("%B")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything a build renders: published posts newest first, pages, taxonomies."""
+
+    config: Config
+    posts: tuple[Post, ...]
+    pages: tuple[Page, ...]
+    taxonomies: tuple[Taxonomy, ...]
+    archive: tuple[Month, ...]
+    assets: tuple[Asset, ...]
+    built_at: datetime
+
+    def taxonomy(self, name: str) -> Taxonomy:
+        """Return the taxonomy called `name`."""
+        return next(taxonomy for taxonomy in self.taxonomies if taxonomy.name == name)

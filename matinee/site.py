@@ -1,0 +1,158 @@
+"""Assemble parsed posts, films and pages into the Site model: filter, sort, group. Pure."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import groupby
+
+from .config import Config
+from .errors import MatineeError, raise_all
+from .links import resolve_links, resolve_path
+from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
+from .urls import slugify, term_url
+
+TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated list of posts."""
+
+    number: int
+    total: int
+    posts: tuple[Post, ...]
+    url: str
+    previous_url: str | None
+    next_url: str | None
+
+
+def assemble(
+    config: Config,
+    posts: Sequence[Post],
+    films: Sequence[Film],
+    pages: Sequence[Page],
+    assets: Sequence[Asset],
+    *,
+    now: datetime,
+) -> Site:
+    """Return the Site: visible posts newest first, links resolved, terms and archive built."""
+    visible = sorted(
+        (post for post in posts if config.drafts or (not post.is_draft and post.date <= now)),
+        key=lambda post: (post.date, post.source),
+        reverse=True,
+    )
+    hidden_bundles = {_bundle_dir(post) for post in posts if post not in visible} - {None}
+    assets = _place_assets(assets, visible, hidden_bundles)
+    errors = _duplicate_urls(visible, pages)
+    urls = _source_urls(visible, films, pages, assets)
+    visible = [_resolve_post(post, urls, config, errors) for post in visible]
+    pages = [replace(page, body_html=_resolve(page.body_html, page.source, urls, config, errors, page.body_line)) for page in pages]
+    raise_all(errors, "the site has broken links or clashing URLs")
+    film_by_slug = {film.slug: film for film in films}
+    taxonomies = tuple(
+        Taxonomy(name, TAXONOMY_TITLES.get(name, name.title()), f"/{name}/", group_by_term(visible, name, film_by_slug))
+        for name in config.taxonomies
+    )
+    return Site(config, tuple(visible), tuple(pages), taxonomies, archive(visible), tuple(assets), now)
+
+
+def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) -> tuple[Term, ...]:
+    """Return one Term per distinct slug in `taxonomy`, sorted by name; posts stay newest first."""
+    by_slug: dict[str, list[Post]] = {}
+    spellings: dict[str, Counter[str]] = {}
+    for post in posts:
+        for name in post.terms.get(taxonomy, ()):
+            slug = slugify(name)
+            by_slug.setdefault(slug, []).append(post)
+            spellings.setdefault(slug, Counter())[name] += 1
+    if taxonomy == "films":
+        for slug in films:
+            by_slug.setdefault(slug, [])
+    terms = []
+    for slug, tagged in by_slug.items():
+        film = films.get(slug) if taxonomy == "films" else None
+        name = film.title if film else spellings[slug].most_common(1)[0][0]
+        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), film))
+    return tuple(sorted(terms, key=lambda term: (term.name.casefold(), term.slug)))
+
+
+def archive(posts: Sequence[Post]) -> tuple[Month, ...]:
+    """Return the posts grouped by month, newest month first."""
+    return tuple(
+        Month(year, month, tuple(group))
+        for (year, month), group in groupby(posts, key=lambda post: (post.date.year, post.date.month))
+    )
+
+
+def paginate(posts: Sequence[Post], per_page: int, first_url: str) -> tuple[Pager, ...]:
+    """Cut `posts` into pages: first_url, then first_url + 'page/2/', ..."""
+    chunks = [tuple(posts[start : start + per_page]) for start in range(0, len(posts), per_page)] or [()]
+    urls = [first_url] + [f"{first_url}page/{number}/" for number in range(2, len(chunks) + 1)]
+    return tuple(
+        Pager(
+            number=index + 1,
+            total=len(chunks),
+            posts=chunk,
+            url=urls[index],
+            previous_url=urls[index - 1] if index else None,
+            next_url=urls[index + 1] if index + 1 < len(chunks) else None,
+        )
+        for index, chunk in enumerate(chunks)
+    )
+
+
+def _bundle_dir(post: Post) -> str | None:
+    return posixpath.dirname(post.source) if posixpath.basename(post.source) == "index.md" else None
+
+
+def _place_assets(assets: Sequence[Asset], posts: Sequence[Post], hidden: set[str | None]) -> list[Asset]:
+    """Files in a post's bundle folder land beside its page; a hidden post's files are left out."""
+    bundles = {_bundle_dir(post): post.url for post in posts} | dict.fromkeys(hidden, "")
+    placed = []
+    for asset in assets:
+        folder = posixpath.dirname(asset.source)
+        while folder not in bundles and folder.count("/") > 1:
+            folder = posixpath.dirname(folder)
+        url = bundles.get(folder)
+        if url == "":
+            continue
+        if url is not None:
+            inner = posixpath.relpath(asset.source, folder)
+            asset = replace(asset, rel_out=url.strip("/") + "/" + inner)
+        placed.append(asset)
+    return placed
+
+
+def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[Page], assets: Sequence[Asset]) -> dict[str, str]:
+    urls = {post.source: post.url for post in posts}
+    urls |= {film.source: term_url("films", film.slug) for film in films}
+    urls |= {page.source: page.url for page in pages}
+    urls |= {asset.source: "/" + asset.rel_out for asset in assets}
+    return urls
+
+
+def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
+    body = _resolve(post.body_html, post.source, urls, config, errors, post.body_line)
+    image = post.image
+    if image and (path := resolve_path(post.source, image)) in urls:
+        image = urls[path]
+    return replace(post, body_html=body, image=image)
+
+
+def _resolve(body: str, source: str, urls: dict[str, str], config: Config, errors: list[MatineeError], body_line: int) -> str:
+    return resolve_links(body, source, urls, config.link, errors, lambda target: None)
+
+
+def _duplicate_urls(posts: Sequence[Post], pages: Sequence[Page]) -> list[MatineeError]:
+    owners: dict[str, str] = {}
+    errors = []
+    for item in [*posts, *pages]:
+        for url in (item.url, *getattr(item, "aliases", ())):
+            if url in owners and owners[url] != item.source:
+                errors.append(MatineeError(item.source, None, f"has the URL {url}, which {owners[url]} also has; set a different slug"))
+            owners.setdefault(url, item.source)
+    return errors
