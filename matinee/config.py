@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ class Config:
 
 _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image")
 _NUMBER_KEYS = ("per_page", "feed_size")
+PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
 _KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy"}
 
 
@@ -115,11 +117,32 @@ def _read(reader: Reader) -> dict[str, Any]:
         values["base_url"] = _check_base_url(base_url, reader.line("base_url"))
     if "taxonomies" in reader.fields:
         values["taxonomies"] = _taxonomies(reader)
-    if "permalink" in values and "{slug}" not in values["permalink"]:
-        raise reader.fail("permalink", "permalink must contain {slug}")
+    if "permalink" in values:
+        _check_permalink(reader, values["permalink"])
     if "deploy" in reader.fields:
         values["deploy"] = _deploy(reader)
     return values
+
+
+def _check_permalink(reader: Reader, pattern: str) -> None:
+    """Refuse a pattern that names an unknown field or makes a URL that could leave the site."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as error:
+        raise reader.fail("permalink", f"permalink {pattern!r} is not a pattern: {error}") from None
+    if unknown := names - PERMALINK_FIELDS:
+        known = ", ".join("{" + name + "}" for name in sorted(PERMALINK_FIELDS))
+        raise reader.fail("permalink", f"permalink names {sorted(unknown)}; it may use {known}")
+    if "slug" not in names:
+        raise reader.fail("permalink", "permalink must contain {slug}")
+    try:
+        segments = pattern.format(year="2024", month="03", day="01", slug="x").split("/")
+    except ValueError as error:  # a format spec such as {year:x}
+        message = f"permalink {pattern!r} is not a pattern: {error}"
+        raise reader.fail("permalink", message) from None
+    if any(mark in pattern for mark in "\\:?#") or {".", ".."} & set(segments):
+        message = f"permalink {pattern!r} must be a plain path like /{{year}}/{{slug}}/"
+        raise reader.fail("permalink", message)
 
 
 def _check_base_url(url: str, line: int | None) -> str:

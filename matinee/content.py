@@ -13,6 +13,7 @@ from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
 from .markup import summarize
+from .memo import fingerprint
 from .model import Asset, Film, Page, Post
 from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
 
@@ -115,6 +116,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         body_html=body_html,
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
+        fingerprint=fingerprint(source.raw),
         updated=reader.moment("updated"),
         author=reader.text("author") or config.author or None,
         terms=terms,
@@ -140,6 +142,7 @@ def parse_film(source: Source, front: FrontMatter, body_html: str) -> Film:
         slug=slug,
         title=reader.text("title", required=True) or slug,
         body_html=body_html,
+        fingerprint=fingerprint(source.raw),
         year=reader.number("year"),
         release_date=reader.day("release_date"),
         director=reader.texts("director"),
@@ -167,6 +170,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         body_html=body_html,
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
+        fingerprint=fingerprint(source.raw),
         layout=_layout(reader, "page.html"),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
     )

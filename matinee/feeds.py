@@ -4,32 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from .model import Output, Post, Site
+from .memo import Planned, digest
+from .model import Post, Site
 from .site import paginate
-from .urls import output_path
+from .urls import encode, output_path
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_TAXONOMIES = ("tags", "films")
 
 
-def render_feeds(site: Site) -> Iterator[Output]:
-    """Yield /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt."""
+def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
+    """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt."""
     config = site.config
-    yield Output("feed.xml", atom_feed(site, config.title, "/", "/feed.xml", site.posts, with_content=True))
+    yield _feed(site, base, config.title, "/", site.posts, with_content=True)
     for taxonomy in site.taxonomies:
-        if taxonomy.name not in FEED_TAXONOMIES:
-            continue
-        for term in taxonomy.terms:
-            if term.posts:
-                title = f"{config.title}: {term.name}"
-                feed_url = f"{term.url}feed.xml"
-                yield Output(output_path(feed_url), atom_feed(site, title, term.url, feed_url, term.posts, with_content=False))
-    yield Output("sitemap.xml", sitemap(site))
-    yield Output("robots.txt", robots(site))
+        if taxonomy.name in FEED_TAXONOMIES:
+            for term in taxonomy.terms:
+                if term.posts:
+                    yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
+    entries = [(post.url, _modified(post)) for post in site.posts]
+    terms = [(term.url, len(term.posts), term.posts[0].fingerprint if term.posts else None) for taxonomy in site.taxonomies for term in taxonomy.terms]
+    yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
+    yield Planned("robots.txt", digest(base, "robots"), lambda: robots(site))
+
+
+def _feed(site: Site, base: str, title: str, page_url: str, posts: Sequence[Post], *, with_content: bool) -> Planned:
+    feed_url = f"{page_url}feed.xml"
+    latest = posts[: site.config.feed_size]
+    key = digest(base, title, feed_url, with_content, [post.fingerprint for post in latest] or site.built_at)
+    return Planned(output_path(feed_url), key, lambda: atom_feed(site, title, page_url, feed_url, latest, with_content=with_content))
 
 
 def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Sequence[Post], *, with_content: bool) -> bytes:
@@ -91,7 +97,7 @@ def _modified(post: Post) -> datetime:
 
 
 def _absolute(site: Site, url: str) -> str:
-    return quote(site.config.absolute(url), safe="/#%?=&:~+")
+    return encode(site.config.absolute(url))
 
 
 def _url(urlset: ET.Element, site: Site, url: str, lastmod: datetime | None) -> None:

@@ -52,11 +52,12 @@ class Reader:
         result = []
         for index, item in enumerate(items):
             if isinstance(item, dict):
-                raise self.fail(
-                    key, f"{key}[{index}] was read as a mapping; put the title in quotes"
+                raise self._fail_item(
+                    key, index, f"{key}[{index}] was read as a mapping; put the title in quotes"
                 )
             if not isinstance(item, str):
-                raise self.fail(key, f"{key}[{index}] must be text, not a {_kind(item)}")
+                message = f"{key}[{index}] must be text, not a {_kind(item)}"
+                raise self._fail_item(key, index, message)
             if item.strip():
                 result.append(item.strip())
         return tuple(result)
@@ -106,6 +107,12 @@ class Reader:
         """Return the field untyped (for keys Matinee does not know, passed to layouts)."""
         field = self.fields.get(key)
         return field.value if field else None
+
+    def _fail_item(self, key: str, index: int, message: str) -> MatineeError:
+        # An item of a block list sits on its own line, below its key.
+        field = self.fields[key]
+        line = field.item_lines[index] if index < len(field.item_lines) else field.line
+        return MatineeError(self.rel, line, message)
 
     def _get(self, key: str, required: bool) -> Value | None:
         field = self.fields.get(key)

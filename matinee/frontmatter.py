@@ -29,6 +29,7 @@ class Field:
 
     value: Value
     line: int
+    item_lines: tuple[int, ...] = ()  # for a list: the line of each item (a block list spans lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,9 @@ def parse_mapping(yaml_text: str, rel: str, *, first_line: int) -> dict[str, Fie
             raise MatineeError(rel, line, "a front matter key must be a plain name")
         if key in fields:
             raise MatineeError(rel, line, f"{key!r} is given twice (first on line {fields[key].line})")
-        fields[key] = Field(_to_value(value_node, rel, line, seen, offset), line)
+        value = _to_value(value_node, rel, line, seen, offset)
+        items = value_node.value if isinstance(value_node, yaml.SequenceNode) else []
+        fields[key] = Field(value, line, tuple(item.start_mark.line + offset for item in items))
     return fields
 
 

@@ -20,7 +20,15 @@ _TAG = re.compile(r"(<[^>]*>)")
 _VERBATIM = frozenset({"pre", "code", "kbd", "script", "style", "textarea", "samp"})
 _TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
 _OPENERS = frozenset(" \t\n([{“‘-—–/")
-_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)  # <p class="lead"> too
+_MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+_DECADE = re.compile(r"'\d\ds\b")
+_FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|h[1-6]|hr|li"
+    r"|ol|p|pre|section|table|td|th|tr|ul)\b[^>]*>",
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -46,10 +54,11 @@ def smarten(markup: str) -> str:
         if index % 2:  # a tag
             verbatim_depth += _verbatim_change(piece)
             continue
-        if verbatim_depth or not piece:
+        if not piece:
             continue
-        pieces[index] = _smarten_text(piece, previous)
-        previous = piece[-1]
+        if not verbatim_depth:
+            pieces[index] = _smarten_text(piece, previous)
+        previous = piece[-1]  # code counts too: in `<code>ls</code>'s` the quote closes
     return "".join(pieces)
 
 
@@ -70,7 +79,7 @@ def _smarten_text(text: str, previous: str) -> str:
         if char not in "\"'":
             continue
         before = chars[index - 1] if index else previous
-        opening = before in _OPENERS
+        opening = before in _OPENERS and not _DECADE.match(text, index)  # '90s is an apostrophe
         if char == '"':
             chars[index] = "“" if opening else "”"
         else:
@@ -79,14 +88,22 @@ def _smarten_text(text: str, previous: str) -> str:
 
 
 def summarize(body_html: str) -> str:
-    """Return the plain-text summary: the text before <!-- more -->, else the first paragraph."""
-    head, marker, _ = body_html.partition(MORE)
-    if not marker:
-        match = _PARAGRAPH.search(body_html)
-        head = match.group(1) if match else ""
-    return plain_text(head)
+    """Return the plain-text summary: the text before <!-- more -->, else the first paragraph.
+
+    A paragraph with no text (one that holds only an image) is skipped.
+    """
+    head = _MORE.split(body_html, maxsplit=1)
+    if len(head) == 2:
+        return plain_text(head[0])
+    texts = (plain_text(match.group(1)) for match in _PARAGRAPH.finditer(body_html))
+    return next((text for text in texts if text), "")
 
 
 def plain_text(markup: str) -> str:
-    """Return the text of an HTML fragment, tags dropped and whitespace collapsed."""
-    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    """Return the text of an HTML fragment, tags dropped and whitespace collapsed.
+
+    Inline tags vanish without a trace (`<em>Dune</em>'s` -> "Dune's"); block tags and <br>
+    become spaces; footnote markers are dropped, so no stray "1" follows a word.
+    """
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", _FOOTNOTE_REF.sub("", markup)))
+    return _SPACES.sub(" ", html.unescape(text)).strip()

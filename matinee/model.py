@@ -16,7 +16,8 @@ class Output:
     """One rendered file of the built site: its path inside the output folder and its bytes."""
 
     path: str
-    body: bytes
+    key: str  # memo key: equal keys mean equal bytes
+    body: bytes | None  # None: unchanged since the previous build, keep that file
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Post:
     body_html: str
     summary: str  # plain text
     body_line: int
+    fingerprint: str  # digest of everything the post is made from
     updated: datetime | None = None
     author: str | None = None
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # taxonomy -> names
@@ -80,6 +82,7 @@ class Film:
     slug: str
     title: str
     body_html: str
+    fingerprint: str
     year: int | None = None
     release_date: date | None = None
     director: tuple[str, ...] = ()
@@ -99,6 +102,7 @@ class Page:
     body_html: str
     summary: str
     body_line: int
+    fingerprint: str
     layout: str = "page.html"
     extra: Mapping[str, Any] = field(default_factory=dict)
 

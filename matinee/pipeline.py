@@ -21,7 +21,7 @@ from .frontmatter import FrontMatter
 from .model import Film, Page, Post
 from .render import make_env, render_site
 from .site import assemble
-from .write import write_tree
+from .write import read_manifest, write_tree
 
 PARALLEL_FROM = 150  # uncached posts; below this, starting worker processes costs more than it saves
 
@@ -47,8 +47,9 @@ def build(config: Config, *, now: datetime, cache: MarkdownCache) -> Report:
     sources = find_sources(config)                                                     # 1 load
     parsed = parse_all(sources, config, cache)                                         # 2 parse
     site = assemble(config, parsed.posts, parsed.films, parsed.pages, sources.assets, now=now)  # 3 model
-    outputs = render_site(site, make_env(config.layouts_dir))                          # 4 render
-    written = write_tree(outputs, site.assets, config.out_dir, manifest_path(config))  # 5 write
+    previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
+    outputs = render_site(site, make_env(config.layouts_dir), previous.keys())         # 4 render
+    written = write_tree(outputs, site.assets, config.out_dir, manifest_path(config), previous)  # 5 write
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
     return Report(
         files=written.files,

@@ -1,24 +1,35 @@
-"""Render the Site through the Jinja layouts into outputs (path, bytes) held in memory."""
+"""Render the Site through the Jinja layouts into outputs, skipping those whose key is unchanged."""
 
 from __future__ import annotations
 
 import html
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
+from jinja2 import nodes
 
 from . import feeds
 from .errors import MatineeError
-from .model import Output, Site
-from .site import paginate
-from .urls import output_path, slugify, term_url
+from .memo import SITE_PARTS, Planned, base_key, digest
+from .model import Output, Post, Site
+from .site import Pager, paginate
+from .urls import encode, output_path, slugify, term_url
 
-_MISSING_LAYOUT = object()
+TEMPLATE_EXTENSIONS = ("html", "xml", "j2")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What the layouts can read beyond their own context, found by parsing them."""
+
+    digest: str  # of every layout's source
+    site_parts: frozenset[str]  # attributes read as site.<name>; all of them if `site` escapes
+    uses_now: bool
 
 
 def make_env(layouts_dir: Path) -> jinja2.Environment:
@@ -36,61 +47,106 @@ def make_env(layouts_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, env: jinja2.Environment) -> Iterator[Output]:
-    """Yield every output of the site; raise all layout errors together at the end."""
-    errors: dict[str, MatineeError] = {}
+def render_site(site: Site, env: jinja2.Environment, previous: Mapping[str, str]) -> Iterator[Output]:
+    """Yield every output; one whose key is in `previous` unchanged is yielded without bytes.
+
+    Layout errors are gathered and raised together once every output was tried.
+    """
+    usage = layout_usage(env)
     env.globals.update(_globals(site))
-    for render in _pages(site):
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
+    errors: dict[str, MatineeError] = {}
+    for planned in (*plan_pages(site, env, base), *feeds.plan_feeds(site, base)):
+        if previous.get(planned.path) == planned.key:
+            yield Output(planned.path, planned.key, None)
+            continue
         try:
-            yield render(env)
+            yield Output(planned.path, planned.key, planned.make())
         except MatineeError as error:
             errors.setdefault(str(error), error)
-    yield from feeds.render_feeds(site)
     if errors:
         raise ExceptionGroup("layouts failed to render", list(errors.values()))
 
 
-Render = Any  # a callable (env) -> Output
+def layout_usage(env: jinja2.Environment) -> Usage:
+    """Parse every layout: report syntax errors, and find what they read from `site`."""
+    parts: set[str] = set()
+    uses_now = False
+    sources = []
+    errors = []
+    for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS):
+        source = env.loader.get_source(env, name)[0] if env.loader else ""
+        sources.append((name, source))
+        try:
+            tree = env.parse(source, name, f"layouts/{name}")
+        except jinja2.TemplateSyntaxError as error:
+            errors.append(_layout_error(error, env))
+            continue
+        names = [node.name for node in tree.find_all(nodes.Name)]
+        reads = [node.attr for node in tree.find_all(nodes.Getattr) if isinstance(node.node, nodes.Name) and node.node.name == "site"]
+        parts.update(reads)
+        if names.count("site") > len(reads):  # `site` passed on whole: assume it reads everything
+            parts.add("*")
+        uses_now = uses_now or "now" in names
+    if errors:
+        raise ExceptionGroup("layouts have syntax errors", errors)
+    everything = "*" in parts
+    return Usage(digest(sources), frozenset(SITE_PARTS if everything else parts), uses_now or everything)
 
 
-def _pages(site: Site) -> Iterator[Render]:
+def plan_pages(site: Site, env: jinja2.Environment, base: str) -> Iterator[Planned]:
+    """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, archive, 404."""
     config = site.config
     posts = site.posts
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
-        yield _page(post.url, post.layout, post.source, page=post, newer=newer, older=older)
+        key = digest(base, post.fingerprint, _neighbour(newer), _neighbour(older))
+        yield _page(env, key, post.url, post.layout, post.source, page=post, newer=newer, older=older)
         for alias in post.aliases:
-            yield lambda env, alias=alias, post=post: Output(output_path(alias), _redirect(config.link(post.url), config.absolute(post.url)))
+            yield _alias(alias, post, site)
     for page in site.pages:
-        yield _page(page.url, page.layout, page.source, page=page)
+        yield _page(env, digest(base, page.fingerprint), page.url, page.layout, page.source, page=page)
     for pager in paginate(posts, config.per_page, "/"):
-        yield _page(pager.url, "index.html", None, page=None, pager=pager)
+        yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, page=None, pager=pager)
     for taxonomy in site.taxonomies:
-        yield _page(taxonomy.url, "terms.html", None, page=taxonomy, taxonomy=taxonomy)
+        index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
+        yield _page(env, index_key, taxonomy.url, "terms.html", None, page=taxonomy, taxonomy=taxonomy)
         for term in taxonomy.terms:
+            film = term.film.fingerprint if term.film else None
             for pager in paginate(term.posts, config.per_page, term.url):
-                yield _page(pager.url, "term.html", None, page=term, term=term, pager=pager)
-    yield _page("/archive/", "archive.html", None, page=None, archive=site.archive)
-    yield _page("/404.html", "404.html", None, page=None)
+                key = digest(base, term.url, term.name, film, _pager_key(pager))
+                yield _page(env, key, pager.url, "term.html", None, page=term, term=term, taxonomy=taxonomy, pager=pager)
+    archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
+    yield _page(env, archive_key, "/archive/", "archive.html", None, page=None, archive=site.archive)
+    yield _page(env, digest(base, "404"), "/404.html", "404.html", None, page=None)
 
 
-def _page(url: str, layout: str, source: str | None, **context: Any) -> Render:
-    def render(env: jinja2.Environment) -> Output:
+def _neighbour(post: Post | None) -> tuple[str, str] | None:
+    return (post.url, post.title) if post else None
+
+
+def _pager_key(pager: Pager) -> tuple[object, ...]:
+    return (pager.number, pager.total, [post.fingerprint for post in pager.posts])
+
+
+def _alias(alias: str, post: Post, site: Site) -> Planned:
+    config = site.config
+    target, canonical = encode(config.link(post.url)), encode(config.absolute(post.url))
+    return Planned(output_path(alias), digest(target, canonical), lambda: _redirect(target, canonical))
+
+
+def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, **context: Any) -> Planned:
+    def make() -> bytes:
         template = _template(env, layout, source, context.get("page"))
         try:
-            text = template.render(url=url, **context)
-        except MatineeError:
-            raise
-        except jinja2.TemplateError as error:
-            raise _layout_error(error, env) from None
+            return template.render(url=url, **context).encode("utf-8")
         except RecursionError:
             raise MatineeError(f"layouts/{layout}", None, "layouts include or extend each other without end") from None
-        except Exception as error:  # a layout calling into Python can raise anything
+        except Exception as error:  # a layout can raise anything its expressions raise
             raise _layout_error(error, env) from None
-        return Output(output_path(url), text.encode("utf-8"))
 
-    return render
+    return Planned(output_path(url), key, make)
 
 
 def _template(env: jinja2.Environment, layout: str, source: str | None, page: Any) -> jinja2.Template:
@@ -125,8 +181,8 @@ def _globals(site: Site) -> dict[str, Any]:
     return {
         "site": site,
         "config": config,
-        "link": lambda url: quote(config.link(url), safe="/#%?=&:~+"),
-        "absolute": lambda url: quote(config.absolute(url), safe="/#%?=&:~+"),
+        "link": lambda url: encode(config.link(url)),
+        "absolute": lambda url: encode(config.absolute(url)),
         "term_url": lambda taxonomy, name: term_url(taxonomy, slugify(name)),
         "now": site.built_at,
     }

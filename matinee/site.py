@@ -12,6 +12,7 @@ from itertools import groupby
 from .config import Config
 from .errors import MatineeError, raise_all
 from .links import resolve_links, resolve_path
+from .memo import digest
 from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
 from .urls import slugify, term_url
 
@@ -45,12 +46,13 @@ def assemble(
         key=lambda post: (post.date, post.source),
         reverse=True,
     )
-    hidden_bundles = {_bundle_dir(post) for post in posts if post not in visible} - {None}
+    shown = {id(post) for post in visible}
+    hidden_bundles = {_bundle_dir(post) for post in posts if id(post) not in shown} - {None}
     assets = _place_assets(assets, visible, hidden_bundles)
     errors = _duplicate_urls(visible, pages)
     urls = _source_urls(visible, films, pages, assets)
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
-    pages = [replace(page, body_html=_resolve(page.body_html, page.source, urls, config, errors, page.body_line)) for page in pages]
+    pages = [_resolve_page(page, urls, config, errors) for page in pages]
     raise_all(errors, "the site has broken links or clashing URLs")
     film_by_slug = {film.slug: film for film in films}
     taxonomies = tuple(
@@ -136,15 +138,18 @@ def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[P
 
 
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
-    body = _resolve(post.body_html, post.source, urls, config, errors, post.body_line)
+    body = resolve_links(post.body_html, post.source, urls, config.link, errors, lambda target: None)
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]
-    return replace(post, body_html=body, image=image)
+    if body == post.body_html and image == post.image:
+        return post
+    return replace(post, body_html=body, image=image, fingerprint=digest(post.fingerprint, body, image))
 
 
-def _resolve(body: str, source: str, urls: dict[str, str], config: Config, errors: list[MatineeError], body_line: int) -> str:
-    return resolve_links(body, source, urls, config.link, errors, lambda target: None)
+def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
+    body = resolve_links(page.body_html, page.source, urls, config.link, errors, lambda target: None)
+    return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 
 
 def _duplicate_urls(posts: Sequence[Post], pages: Sequence[Page]) -> list[MatineeError]:

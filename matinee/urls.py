@@ -6,25 +6,38 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
-from .config import Config
 
-_NOT_WORD = re.compile(r"[\W_]+")
-_SLUG = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+URL_SAFE = "/#%?=&:~+@!$,;'()*[]"
+_PLAIN_URL = re.compile(r"[A-Za-z0-9/#%?=&:~+@!$,;'()*\[\]._-]*")
 
 
+@lru_cache(maxsize=65536)  # pure; a big site names the same film thousands of times
 def slugify(text: str) -> str:
     """Return a clean, Unicode-aware slug: 'Amélie' -> 'amelie', 'Mission: Impossible' -> 'mission-impossible'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NOT_WORD.sub("-", unicodedata.normalize("NFC", bare).lower()).strip("-")
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        # Accents come off Latin letters (é -> e) only: in other scripts a mark is part of
+        # the letter (ゴ is コ plus a mark, Hindi vowel signs), and dropping it changes the word.
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    composed = unicodedata.normalize("NFC", "".join(kept)).lower()
+    words = "".join(char if _is_word_char(char) else " " for char in composed).split()
+    return "-".join(words)
 
 
 def is_slug(text: str) -> bool:
     """Return True if `text` is usable as one URL segment as it stands."""
-    return bool(_SLUG.fullmatch(text))
+    return all(part and all(map(_is_word_char, part)) for part in text.split("-"))
+
+
+def _is_word_char(char: str) -> bool:
+    """Letters and digits of any script, and the marks that belong to them (not '_')."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
 def slug_from_filename(stem: str) -> str:
@@ -71,6 +84,6 @@ def output_path(url: str) -> str:
     return relative + "index.html" if cleaned.endswith("/") else relative
 
 
-def href(config: Config, url: str) -> str:
-    """Return a site URL as an href: base path prefixed, non-ASCII percent-encoded."""
-    return quote(config.link(url), safe="/#%?=&:")
+def encode(url: str) -> str:
+    """Percent-encode what a URL may not hold as it stands (non-ASCII, spaces)."""
+    return url if _PLAIN_URL.fullmatch(url) else quote(url, safe=URL_SAFE)

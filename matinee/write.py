@@ -1,7 +1,10 @@
-"""Write the built site: a new tree beside the output folder, swapped in only on success.
+"""Write the built site so that a failed or killed build never leaves a broken output folder.
 
-Files whose bytes did not change are hard-linked from the previous tree, so their
-mtimes stay and rsync-style deploys send only what changed.
+A first build writes a whole new tree beside the output folder and swaps it in with one
+atomic exchange. Later builds stage only the files whose bytes changed, then move them
+into place; unchanged files are not touched, so their mtimes stay and rsync-style deploys
+send only what changed. A manifest in the cache folder remembers what each file was made
+from (its memo key), so the next build can skip rendering it.
 """
 
 from __future__ import annotations
@@ -13,93 +16,168 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MatineeError
 from .model import Asset, Output
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+COMMIT_MARKER = ".matinee-commit"
 _RENAME_EXCHANGE = 2
 
 
 @dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a built tree: its memo key, its content digest, and its size and mtime."""
+
+    key: str
+    content: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The files of the previous build that are still on disk as it left them."""
+
+    files: dict[str, Entry] = field(default_factory=dict)
+
+    def keys(self) -> dict[str, str]:
+        """Return path -> memo key, for the renderer to skip unchanged outputs."""
+        return {path: entry.key for path, entry in self.files.items()}
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
-    """What write_tree did: files in the new tree, and how many were actually written."""
+    """What write_tree did: files in the tree, how many it wrote, how many it deleted."""
 
     files: int
     changed: int
+    deleted: int
 
 
-def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path) -> Written:
-    """Write `outputs` and `assets` as the new `out_dir`; leave the old one untouched on any error."""
+def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
+    """Return the previous build's files that are unchanged on disk; anything odd means none."""
+    _finish_interrupted_commit(out_dir)
+    try:
+        stored = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if stored["version"] != MANIFEST_VERSION or stored["out_dir"] != str(out_dir.resolve()):
+            return Manifest()
+        files = {path: Entry(*values) for path, values in stored["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return Manifest()
+    return Manifest({path: entry for path, entry in files.items() if _intact(out_dir / path, entry)})
+
+
+def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest) -> Written:
+    """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was."""
     _refuse_foreign(out_dir, manifest_path)
-    previous = _load_manifest(manifest_path, out_dir)
+    incremental = bool(previous.files) and out_dir.is_dir()
     staging = out_dir.with_name(f".{out_dir.name}.matinee-new")
     _remove(staging)
-    _remove(out_dir.with_name(f".{out_dir.name}.matinee-old"))
-    manifest: dict[str, list[object]] = {}
-    changed = 0
+    files: dict[str, Entry] = {}
     try:
         staging.mkdir(parents=True)
         made: set[Path] = {staging}
         for output in outputs:
-            digest = hashlib.blake2b(output.body, digest_size=16).hexdigest()
-            changed += _place(staging, out_dir, output.path, digest, previous, manifest, made, output.body)
+            _stage_output(output, staging, made, files, previous if incremental else Manifest())
         for asset in assets:
-            stat = asset.path.stat()
-            digest = f"{stat.st_size}:{stat.st_mtime_ns}"
-            changed += _place(staging, out_dir, asset.rel_out, digest, previous, manifest, made, asset.path)
-        _swap(staging, out_dir)
+            _stage_asset(asset, staging, made, files, previous if incremental else Manifest())
+        if incremental:
+            deleted = sorted(set(previous.files) - set(files))
+            _commit(staging, out_dir, deleted)
+        else:
+            deleted = []
+            _swap(staging, out_dir)
+    except OSError as error:
+        _remove(staging)
+        where = error.filename or out_dir
+        raise MatineeError(str(where), None, f"cannot be written: {error.strerror or error}") from None
     except BaseException:
         _remove(staging)
         raise
     _remove(staging)
-    _save_manifest(manifest_path, out_dir, manifest)
-    return Written(files=len(manifest), changed=changed)
+    files = {path: _restat(out_dir / path, entry) for path, entry in files.items()}
+    _save_manifest(manifest_path, out_dir, files)
+    changed = sum(1 for path, entry in files.items() if previous.files.get(path) != entry or not incremental)
+    return Written(files=len(files), changed=changed, deleted=len(deleted))
 
 
-def _place(
-    staging: Path,
-    out_dir: Path,
-    rel: str,
-    digest: str,
-    previous: dict[str, list[object]],
-    manifest: dict[str, list[object]],
-    made: set[Path],
-    content: bytes | Path,
-) -> int:
-    """Put one file in the staging tree; return 1 if it was written, 0 if linked unchanged."""
-    if rel in manifest:
-        raise MatineeError(rel, None, "two outputs would be written to this path; rename one of them")
+def _stage_output(output: Output, staging: Path, made: set[Path], files: dict[str, Entry], previous: Manifest) -> None:
+    _claim(output.path, files)
+    old = previous.files.get(output.path)
+    if output.body is None:
+        if old is None:
+            raise MatineeError(output.path, None, "was skipped as unchanged but is not in the output folder")
+        files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns)
+        return
+    content = hashlib.blake2b(output.body, digest_size=16).hexdigest()
+    if old is not None and old.content == content:
+        files[output.path] = Entry(output.key, content, old.size, old.mtime_ns)
+        return
+    _target(staging, output.path, made).write_bytes(output.body)
+    files[output.path] = Entry(output.key, content, len(output.body), 0)
+
+
+def _stage_asset(asset: Asset, staging: Path, made: set[Path], files: dict[str, Entry], previous: Manifest) -> None:
+    _claim(asset.rel_out, files)
+    stat = asset.path.stat()
+    key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
+    old = previous.files.get(asset.rel_out)
+    if old is not None and old.key == key:
+        files[asset.rel_out] = old
+        return
+    shutil.copyfile(asset.path, _target(staging, asset.rel_out, made))
+    files[asset.rel_out] = Entry(key, key, stat.st_size, 0)
+
+
+def _claim(path: str, files: dict[str, Entry]) -> None:
+    if path in files:
+        raise MatineeError(path, None, "two outputs would be written to this path; rename one of them")
+
+
+def _target(staging: Path, rel: str, made: set[Path]) -> Path:
     target = staging / rel
     if target.parent not in made:
         target.parent.mkdir(parents=True, exist_ok=True)
         made.add(target.parent)
-    old = out_dir / rel
-    recorded = previous.get(rel)
-    try:
-        if recorded and recorded[0] == digest and _unchanged_on_disk(old, recorded):
-            os.link(old, target)
-            manifest[rel] = recorded
-            return 0
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        else:
-            target.write_bytes(content)
-    except OSError as error:
-        raise MatineeError(str(out_dir / rel), None, f"cannot be written: {error.strerror or error}") from None
-    stat = target.stat()
-    manifest[rel] = [digest, stat.st_size, stat.st_mtime_ns]
-    return 1
+    return target
 
 
-def _unchanged_on_disk(path: Path, recorded: list[object]) -> bool:
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
+def _commit(staging: Path, out_dir: Path, deleted: list[str]) -> None:
+    """Move the staged files into place; a marker lets a killed commit be finished next time."""
+    (staging / COMMIT_MARKER).write_text(json.dumps(deleted), encoding="utf-8")
+    _finish_interrupted_commit(out_dir)
+
+
+def _finish_interrupted_commit(out_dir: Path) -> None:
+    staging = out_dir.with_name(f".{out_dir.name}.matinee-new")
+    marker = staging / COMMIT_MARKER
+    if not marker.exists():
+        return
+    deleted = json.loads(marker.read_text(encoding="utf-8"))
+    for folder, _, names in os.walk(staging):
+        for name in names:
+            source = Path(folder, name)
+            if source != marker:
+                target = out_dir / source.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+    for rel in deleted:
+        path = out_dir / rel
+        path.unlink(missing_ok=True)
+        _prune_empty(path.parent, out_dir)
+    marker.unlink()
+
+
+def _prune_empty(folder: Path, out_dir: Path) -> None:
+    while folder != out_dir and folder.is_relative_to(out_dir):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -108,6 +186,7 @@ def _swap(staging: Path, out_dir: Path) -> None:
         return
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.matinee-old")
+        _remove(old)
         out_dir.rename(old)
         staging.rename(out_dir)
         _remove(old)
@@ -117,15 +196,26 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 def _exchange(first: Path, second: Path) -> bool:
     libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
     if renameat2 is None:
         return False
     at_cwd = -100
-    result = renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), _RENAME_EXCHANGE)
-    return bool(result == 0)
+    return bool(renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), _RENAME_EXCHANGE) == 0)
+
+
+def _intact(path: Path, entry: Entry) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
+
+
+def _restat(path: Path, entry: Entry) -> Entry:
+    if entry.mtime_ns:
+        return entry
+    stat = path.stat()
+    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
 
 
 def _remove(path: Path) -> None:
@@ -144,23 +234,16 @@ def _refuse_foreign(out_dir: Path, manifest_path: Path) -> None:
     raise MatineeError(str(out_dir), None, "exists, is not empty and was not built by Matinee; choose another --out")
 
 
-def _load_manifest(path: Path, out_dir: Path) -> dict[str, list[object]]:
-    """Return the previous build's file list; a missing, corrupt or foreign one is ignored."""
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored["version"] == MANIFEST_VERSION and stored["out_dir"] == str(out_dir.resolve()):
-            return dict(stored["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return {}
-
-
-def _save_manifest(path: Path, out_dir: Path, files: dict[str, list[object]]) -> None:
+def _save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        content = {"version": MANIFEST_VERSION, "out_dir": str(out_dir.resolve()), "files": files}
-        temporary.write_text(json.dumps(content), encoding="utf-8")
+        stored = {
+            "version": MANIFEST_VERSION,
+            "out_dir": str(out_dir.resolve()),
+            "files": {rel: [entry.key, entry.content, entry.size, entry.mtime_ns] for rel, entry in files.items()},
+        }
+        temporary.write_text(json.dumps(stored), encoding="utf-8")
         temporary.replace(path)
     except OSError:
         pass  # the manifest only saves work next time; the site itself is written

@@ -1,0 +1,74 @@
+"""Scratch-site fixtures: write a small site into tmp_path, build it in-process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from matinee.cache import MarkdownCache
+from matinee.config import load_config
+from matinee.pipeline import Report, build
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+MINIMAL_CONFIG = 'title: "Test Reel"\nbase_url: "https://example.org/"\nauthor: "Desk"\n'
+
+
+def post(title: str, **fields: object) -> str:
+    """Return a post file's text with `title`, a default date, and `fields` as front matter."""
+    fields.setdefault("date", "2024-01-01")
+    body = str(fields.pop("body", f"A paragraph about {title}."))
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    for key, value in fields.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+    return "\n".join([*lines, "---", body, ""])
+
+
+def make_site(tmp_path: Path, files: dict[str, str | bytes], *, layouts: bool = True) -> Path:
+    """Write a site: the default layouts, a minimal config.yaml, then `files` (dedented)."""
+    root = tmp_path / "site-src"
+    root.mkdir(parents=True, exist_ok=True)
+    if layouts:
+        shutil.copytree(REPO / "layouts", root / "layouts", dirs_exist_ok=True)
+    (root / "content").mkdir(exist_ok=True)
+    (root / "config.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def build_site(root: Path, *, now: datetime = NOW, **overrides: object) -> Path:
+    """Build `root` in-process (raising on errors) and return its output folder."""
+    return run_build(root, now=now, **overrides)[0]
+
+
+def run_build(root: Path, *, now: datetime = NOW, **overrides: object) -> tuple[Path, Report]:
+    """Build `root` in-process; return the output folder and the build report."""
+    overrides.setdefault("out_dir", root / "site")
+    config = load_config(root, **overrides)
+    cache = MarkdownCache(config.cache_dir)
+    try:
+        report = build(config, now=now, cache=cache)
+    finally:
+        cache.close()
+    return config.out_dir, report
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    """A copy of the project's own sample site (content/, layouts/, config.yaml)."""
+    root = tmp_path / "sample"
+    for name in ("content", "layouts"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    return root
