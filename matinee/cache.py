@@ -1,63 +1,89 @@
-"""The Markdown cache: body -> HTML, keyed by a hash of the body, the Markdown settings and
-Matinee's version, kept in one SQLite file under .matinee-cache/ (safe to delete).
+"""The build cache: one SQLite file under .matinee-cache/ (git-ignored, safe to delete).
 
-A corrupt or foreign cache file is deleted and rebuilt, never trusted.
+It keeps two pure, expensive results between runs:
+- Markdown -> HTML, keyed by a hash of the body, the Markdown settings and Matinee's version;
+- parsed sources (Post, Film, Page), keyed by a hash of the file's bytes, its path and the
+  settings that shape parsing.
+A corrupt or foreign cache file is deleted and rebuilt, never trusted: every stored value
+carries a digest of itself that is checked on reading.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import sqlite3
+from dataclasses import fields
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .markup import EXTENSIONS, MarkdownConverter
+from .model import Film, Page, Post
 
-SCHEMA = 1
-_SALT = f"matinee {__version__} schema {SCHEMA} markdown {EXTENSIONS}".encode()
+SCHEMA = 2
+# The stored objects' shape is part of the salt: a cache written by other model classes is foreign.
+_SHAPE = [(cls.__name__, [(f.name, str(f.type)) for f in fields(cls)]) for cls in (Post, Film, Page)]
+_SALT = f"matinee {__version__} schema {SCHEMA} {_SHAPE}".encode()
 _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _BATCH = 64
+_CHUNK = 500
 
 MapFunction = Callable[[Callable[[list[str]], list[str]], Iterable[list[str]]], Iterator[list[str]]]
 
 
 def convert_batch(bodies: list[str]) -> list[str]:
     """Convert a batch of Markdown bodies (module-level, so worker processes can run it)."""
+    from .markup import MarkdownConverter  # Python-Markdown loads only when something changed
+
     converter = MarkdownConverter()
     return [converter.convert(body) for body in bodies]
 
 
-class MarkdownCache:
-    """Converted Markdown, in memory for one process and on disk between runs."""
+def cache_key(*parts: str | bytes) -> str:
+    """Return a keyed hash of `parts`; the key changes with Matinee's version and schema."""
+    hasher = hashlib.blake2b(digest_size=20, key=_KEY)
+    for part in parts:
+        hasher.update(part.encode("utf-8") if isinstance(part, str) else part)
+        hasher.update(b"\x00")
+    return hasher.hexdigest()
+
+
+class BuildCache:
+    """Converted Markdown and parsed sources, in memory for one process and on disk between runs."""
 
     def __init__(self, cache_dir: Path | None) -> None:
-        self._memory: dict[str, str] = {}
-        self._path = cache_dir / "markdown.sqlite" if cache_dir else None
+        self._markdown: dict[str, str] = {}
+        self._parsed: dict[str, Any] = {}
+        self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
     def convert_all(self, bodies: Sequence[str], map_function: MapFunction = map) -> list[str]:
-        """Return the HTML for each body, converting only those not seen before."""
-        keys = [_key(body) for body in bodies]
-        missing = [key for key in dict.fromkeys(keys) if key not in self._memory]
-        self._memory.update(self._read(missing))
-        todo = {key: body for key, body in zip(keys, bodies, strict=True) if key not in self._memory}
-        if todo:
-            pending = list(todo.items())
-            batches = [[body for _, body in pending[start : start + _BATCH]] for start in range(0, len(pending), _BATCH)]
-            converted = [html for batch in map_function(convert_batch, batches) for html in batch]
-            fresh = dict(zip(todo, converted, strict=True))
-            self._memory.update(fresh)
-            self._write(fresh)
-        used = set(keys)
-        if len(self._memory) > 2 * len(used):  # keep a long `serve` from growing without end
-            self._memory = {key: self._memory[key] for key in used}
-        return [self._memory[key] for key in keys]
+        """Return the HTML for each Markdown body, converting only those not seen before."""
+        from .markup import EXTENSIONS
 
-    def misses(self, bodies: Sequence[str]) -> int:
-        """Return how many bodies are in neither the memory nor the disk cache."""
-        keys = [key for key in dict.fromkeys(map(_key, bodies)) if key not in self._memory]
-        return len(keys) - len(self._read(keys))
+        keys = [cache_key(repr(EXTENSIONS), body) for body in bodies]
+        self._markdown.update(self._read("markdown", [key for key in dict.fromkeys(keys) if key not in self._markdown]))
+        todo = {key: body for key, body in zip(keys, bodies, strict=True) if key not in self._markdown}
+        if todo:
+            pending = list(todo.values())
+            batches = [pending[start : start + _BATCH] for start in range(0, len(pending), _BATCH)]
+            fresh = dict(zip(todo, (html for batch in map_function(convert_batch, batches) for html in batch), strict=True))
+            self._markdown.update(fresh)
+            self._write("markdown", fresh)
+        self._markdown = _trim(self._markdown, keys)
+        return [self._markdown[key] for key in keys]
+
+    def parsed(self, keys: Sequence[str]) -> dict[str, Any]:
+        """Return the parsed sources stored under `keys` (those that are known)."""
+        self._parsed.update(self._read("parsed", [key for key in keys if key not in self._parsed]))
+        self._parsed = _trim(self._parsed, keys)
+        return {key: self._parsed[key] for key in keys if key in self._parsed}
+
+    def store_parsed(self, items: dict[str, Any]) -> None:
+        """Remember parsed sources under their keys."""
+        self._parsed.update(items)
+        self._write("parsed", items)
 
     def close(self) -> None:
         """Close the cache file."""
@@ -65,29 +91,29 @@ class MarkdownCache:
             self._db.close()
             self._db = None
 
-    def _read(self, keys: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def _read(self, table: str, keys: list[str]) -> dict[str, Any]:
         db = self._open()
         if db is None or not keys:
-            return found
+            return {}
+        found: dict[str, Any] = {}
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                found.update(db.execute(f"SELECT key, html FROM markdown WHERE key IN ({marks})", chunk))
-        except sqlite3.DatabaseError:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                rows = db.execute(f"SELECT key, value FROM {table} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((key, _load(key, value)) for key, value in rows)
+        except (sqlite3.DatabaseError, ValueError, pickle.UnpicklingError):
             self._reset()
             return {}
         return found
 
-    def _write(self, fresh: dict[str, str]) -> None:
+    def _write(self, table: str, items: dict[str, Any]) -> None:
         db = self._open()
-        if db is None:
+        if db is None or not items:
             return
         try:
             with db:
-                db.executemany("INSERT OR REPLACE INTO markdown VALUES (?, ?)", fresh.items())
-        except sqlite3.Error:
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", ((key, _dump(key, value)) for key, value in items.items()))
+        except (sqlite3.Error, pickle.PicklingError):
             self._reset()
 
     def _open(self) -> sqlite3.Connection | None:
@@ -97,12 +123,13 @@ class MarkdownCache:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self._path, check_same_thread=False)
             db.execute("CREATE TABLE IF NOT EXISTS meta (salt BLOB)")
-            db.execute("CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, html TEXT)")
+            for table in ("markdown", "parsed"):
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
             salt = db.execute("SELECT salt FROM meta").fetchone()
-            if salt is None or salt[0] != _SALT:
+            if salt is None or salt[0] != _SALT:  # another version's cache: start afresh
                 with db:
-                    db.execute("DELETE FROM markdown")
-                    db.execute("DELETE FROM meta")
+                    for table in ("markdown", "parsed", "meta"):
+                        db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT INTO meta VALUES (?)", (_SALT,))
         except (sqlite3.Error, OSError):
             self._reset()
@@ -111,12 +138,32 @@ class MarkdownCache:
         return db
 
     def _reset(self) -> None:
-        """Drop a cache file that cannot be read; the next build starts it afresh."""
+        """Drop a cache file that cannot be read; this run goes on without a disk cache."""
         self.close()
         if self._path is not None:
             self._path.unlink(missing_ok=True)
-            self._path = None  # this run goes on without a disk cache
+            self._path = None
 
 
-def _key(body: str) -> str:
-    return hashlib.blake2b(body.encode("utf-8"), digest_size=20, key=_KEY).hexdigest()
+def _dump(key: str, value: Any) -> bytes:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return cache_key(key, payload).encode("ascii") + payload
+
+
+def _load(key: str, stored: bytes) -> Any:
+    """Unpickle only what this cache wrote: the keyed digest in front must match the payload."""
+    check, payload = stored[:40], stored[40:]
+    if check != cache_key(key, payload).encode("ascii"):
+        raise ValueError("cache entry does not match its digest")
+    return pickle.loads(payload)
+
+
+def _trim(memory: dict[str, Any], used: Sequence[str]) -> dict[str, Any]:
+    """Keep a long-running `serve` from growing without end: drop entries no build uses."""
+    if len(memory) <= 2 * len(used):
+        return memory
+    wanted = set(used)
+    return {key: value for key, value in memory.items() if key in wanted}
+
+
+MarkdownCache = BuildCache  # TODO(remove): old name, kept while serve.py moves over

@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .cache import MarkdownCache
 from .config import Config, load_config
 from .errors import MatineeError, flatten
+from .stamp import up_to_date
 
 if TYPE_CHECKING:
     from .pipeline import Report
@@ -105,12 +106,21 @@ def site_config(args: argparse.Namespace) -> Config:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from .pipeline import build
-
     config = site_config(args)
-    cache = MarkdownCache(config.cache_dir)
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    if last := up_to_date(config, now):
+        if not args.quiet:
+            print(f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
+                  f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}", file=sys.stderr)
+        return EXIT_OK
+    from .pipeline import build  # the libraries it needs load only when there is work
+
+    from .cache import BuildCache
+
+    cache = BuildCache(config.cache_dir)
     try:
-        report = build(config, now=datetime.now(timezone.utc), cache=cache)
+        report = build(config, now=now, cache=cache)
     finally:
         cache.close()
     if not args.quiet:

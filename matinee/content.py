@@ -12,6 +12,7 @@ from .config import Config
 from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
+from .links import relative_targets
 from .markup import summarize
 from .memo import fingerprint
 from .model import Asset, Film, Page, Post
@@ -35,6 +36,7 @@ class Source:
 
     rel: str
     raw: bytes
+    fingerprint: str  # digest of `raw`
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ def find_sources(config: Config) -> Sources:
             assets.append(Asset(path, rel, inner.as_posix()))
             continue
         try:
-            source = Source(rel, path.read_bytes())
+            raw = path.read_bytes()
+            source = Source(rel, raw, fingerprint(raw))
         except OSError as error:
             errors.append(MatineeError(rel, None, f"cannot be read: {error.strerror}"))
             continue
@@ -116,7 +119,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         body_html=body_html,
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
-        fingerprint=fingerprint(source.raw),
+        fingerprint=source.fingerprint,
         updated=reader.moment("updated"),
         author=reader.text("author") or config.author or None,
         terms=terms,
@@ -125,6 +128,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         is_draft=reader.flag("draft"),
         layout=_layout(reader, "post.html"),
         aliases=_aliases(reader),
+        links=relative_targets(body_html),
         extra={key: reader.raw(key) for key in sorted(extra_keys)},
         lines={key: field.line for key, field in front.fields.items()},
     )
@@ -142,7 +146,7 @@ def parse_film(source: Source, front: FrontMatter, body_html: str) -> Film:
         slug=slug,
         title=reader.text("title", required=True) or slug,
         body_html=body_html,
-        fingerprint=fingerprint(source.raw),
+        fingerprint=source.fingerprint,
         year=reader.number("year"),
         release_date=reader.day("release_date"),
         director=reader.texts("director"),
@@ -170,8 +174,9 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         body_html=body_html,
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
-        fingerprint=fingerprint(source.raw),
+        fingerprint=source.fingerprint,
         layout=_layout(reader, "page.html"),
+        links=relative_targets(body_html),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
     )
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from .errors import MatineeError
 
-_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_ATTRIBUTE = re.compile(r'(href|src)="([^"]*)"')
 _EXTERNAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//|/|#|\?)")
 
 
@@ -20,6 +20,11 @@ def resolve_path(source_rel: str, target: str) -> str | None:
         return None
     path = unquote(html.unescape(target.split("#", 1)[0].split("?", 1)[0]))
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_rel), path)) if path else None
+
+
+def relative_targets(body_html: str) -> tuple[str, ...]:
+    """Return the href/src values in `body_html` written relative to the source file."""
+    return tuple(dict.fromkeys(target for _, target in _ATTRIBUTE.findall(body_html) if not _EXTERNAL.match(target)))
 
 
 def resolve_links(

@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 import re
 
-import markdown
-
 EXTENSIONS = ("extra", "toc", "sane_lists")
 EXTENSION_CONFIGS = {"toc": {"permalink": False}}
 MORE = "<!-- more -->"
@@ -36,6 +34,8 @@ class MarkdownConverter:
     """One configured Python-Markdown instance, reset before every document."""
 
     def __init__(self) -> None:
+        import markdown  # loaded only when some Markdown is not in the cache
+
         self._markdown = markdown.Markdown(
             extensions=list(EXTENSIONS), extension_configs=EXTENSION_CONFIGS, output_format="html"
         )

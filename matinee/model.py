@@ -50,6 +50,7 @@ class Post:
     is_draft: bool = False
     layout: str = "post.html"
     aliases: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # href/src values relative to the source file
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
 
@@ -104,6 +105,7 @@ class Page:
     body_line: int
     fingerprint: str
     layout: str = "page.html"
+    links: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -162,6 +164,7 @@ class Site:
     archive: tuple[Month, ...]
     assets: tuple[Asset, ...]
     built_at: datetime
+    valid_until: datetime | None = None  # when a future-dated post comes due
 
     def taxonomy(self, name: str) -> Taxonomy:
         """Return the taxonomy called `name`."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -13,15 +12,16 @@ from pathlib import Path
 from datetime import datetime
 from typing import TypeVar
 
-from .cache import MapFunction, MarkdownCache
+from .cache import BuildCache, MapFunction, cache_key
 from .config import Config
 from .content import Source, Sources, find_sources, parse_film, parse_page, parse_post, read_front_matter
 from .errors import MatineeError
 from .frontmatter import FrontMatter
 from .model import Film, Page, Post
-from .render import make_env, render_site
+from .render import layout_usage, make_env, render_site
 from .site import assemble
-from .write import read_manifest, write_tree
+from .stamp import input_state, save_stamp, stamp_path
+from .write import manifest_path, read_manifest, write_tree
 
 PARALLEL_FROM = 150  # uncached posts; below this, starting worker processes costs more than it saves
 
@@ -41,17 +41,24 @@ class Report:
     seconds: float
 
 
-def build(config: Config, *, now: datetime, cache: MarkdownCache) -> Report:
-    """Build config.source into config.out_dir, or raise without touching config.out_dir."""
+def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
+    """Build config.source into config.out_dir, or raise without touching config.out_dir.
+
+    The stamp saved at the end lets `matinee build` skip a run whose inputs did not change
+    (see stamp.py); it is checked before this module and its libraries are imported.
+    """
     started = time.perf_counter()
+    inputs = input_state(config)                                                       # 0 note inputs
     sources = find_sources(config)                                                     # 1 load
     parsed = parse_all(sources, config, cache)                                         # 2 parse
     site = assemble(config, parsed.posts, parsed.films, parsed.pages, sources.assets, now=now)  # 3 model
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
-    outputs = render_site(site, make_env(config.layouts_dir), previous.keys())         # 4 render
+    env = make_env(config.layouts_dir)
+    usage = layout_usage(env)
+    outputs = render_site(site, env, usage, previous.keys())                           # 4 render
     written = write_tree(outputs, site.assets, config.out_dir, manifest_path(config), previous)  # 5 write
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
-    return Report(
+    report = Report(
         files=written.files,
         changed=written.changed,
         posts=len(site.posts),
@@ -60,6 +67,9 @@ def build(config: Config, *, now: datetime, cache: MarkdownCache) -> Report:
         people=counts.get("people", 0),
         seconds=time.perf_counter() - started,
     )
+    valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
+    save_stamp(stamp_path(config), inputs, report, valid_until)                        # 6 remember
+    return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,30 +81,41 @@ class Parsed:
     pages: list[Page]
 
 
-def parse_all(sources: Sources, config: Config, cache: MarkdownCache) -> Parsed:
-    """Parse every source, converting Markdown through the cache; raise all errors together."""
-    errors: list[MatineeError] = []
-    fronts = {
-        source.rel: front
-        for source in (*sources.posts, *sources.films, *sources.pages)
-        if (front := _catch(errors, read_front_matter, source))
-    }
-    bodies = [front.body for front in fronts.values()]
-    with _mapper(cache.misses(bodies)) as map_function:
-        html = dict(zip(fronts, cache.convert_all(bodies, map_function), strict=True))
-
-    def each(group: Sequence[Source], parse: Callable[[Source, FrontMatter, str], T]) -> list[T]:
-        parsed = (_catch(errors, parse, source, fronts[source.rel], html[source.rel]) for source in group if source.rel in fronts)
-        return [item for item in parsed if item is not None]
-
-    parsed = Parsed(
-        posts=each(sources.posts, partial(parse_post, config=config)),
-        films=each(sources.films, parse_film),
-        pages=each(sources.pages, parse_page),
-    )
+def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
+    """Parse every source, reusing cached results; raise all errors together."""
+    kinds = {"post": sources.posts, "film": sources.films, "page": sources.pages}
+    settings = repr((config.permalink, config.taxonomies, config.author))
+    keys = {source.rel: cache_key(kind, source.rel, source.fingerprint, settings) for kind, group in kinds.items() for source in group}
+    known = cache.parsed(list(keys.values()))
+    todo = {kind: [source for source in group if keys[source.rel] not in known] for kind, group in kinds.items()}
+    fresh, errors = _parse_fresh(todo, config, cache)
+    cache.store_parsed({keys[item.source]: item for item in fresh})
     if errors:
         raise ExceptionGroup("some sources could not be read", errors)
-    return parsed
+    parsed = {keys[item.source]: item for item in fresh} | known
+    posts, films, pages = ([parsed[keys[source.rel]] for source in group] for group in kinds.values())
+    return Parsed(posts, films, pages)
+
+
+def _parse_fresh(todo: dict[str, list[Source]], config: Config, cache: BuildCache) -> tuple[list[Post | Film | Page], list[MatineeError]]:
+    """Parse sources the cache does not know, converting their Markdown in parallel when many."""
+    errors: list[MatineeError] = []
+    fronts = {source.rel: front for group in todo.values() for source in group if (front := _catch(errors, read_front_matter, source))}
+    bodies = [front.body for front in fronts.values()]
+    with _mapper(len(bodies)) as map_function:
+        html = dict(zip(fronts, cache.convert_all(bodies, map_function), strict=True))
+    parsers: dict[str, Callable[[Source, FrontMatter, str], Post | Film | Page]] = {
+        "post": partial(parse_post, config=config),
+        "film": parse_film,
+        "page": parse_page,
+    }
+    fresh = [
+        _catch(errors, parsers[kind], source, fronts[source.rel], html[source.rel])
+        for kind, group in todo.items()
+        for source in group
+        if source.rel in fronts
+    ]
+    return [item for item in fresh if item is not None], errors
 
 
 def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object) -> T | None:
@@ -119,9 +140,3 @@ class _mapper:
     def __exit__(self, *exc: object) -> None:
         if self._pool:
             self._pool.shutdown()
-
-
-def manifest_path(config: Config) -> Path:
-    """Where the list of the last build's files is kept, one per output folder."""
-    tag = hashlib.blake2b(str(config.out_dir.resolve()).encode(), digest_size=6).hexdigest()
-    return config.cache_dir / f"outputs-{tag}.json"

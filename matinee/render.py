@@ -47,12 +47,11 @@ def make_env(layouts_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, env: jinja2.Environment, previous: Mapping[str, str]) -> Iterator[Output]:
+def render_site(site: Site, env: jinja2.Environment, usage: Usage, previous: Mapping[str, str]) -> Iterator[Output]:
     """Yield every output; one whose key is in `previous` unchanged is yielded without bytes.
 
     Layout errors are gathered and raised together once every output was tried.
     """
-    usage = layout_usage(env)
     env.globals.update(_globals(site))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
     errors: dict[str, MatineeError] = {}

@@ -59,7 +59,8 @@ def assemble(
         Taxonomy(name, TAXONOMY_TITLES.get(name, name.title()), f"/{name}/", group_by_term(visible, name, film_by_slug))
         for name in config.taxonomies
     )
-    return Site(config, tuple(visible), tuple(pages), taxonomies, archive(visible), tuple(assets), now)
+    due = [post.date for post in posts if not post.is_draft and post.date > now and not config.drafts]
+    return Site(config, tuple(visible), tuple(pages), taxonomies, archive(visible), tuple(assets), now, min(due, default=None))
 
 
 def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) -> tuple[Term, ...]:
@@ -138,6 +139,8 @@ def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[P
 
 
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
+    if not post.links and not post.image:
+        return post
     body = resolve_links(post.body_html, post.source, urls, config.link, errors, lambda target: None)
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
@@ -148,6 +151,8 @@ def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list
 
 
 def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
+    if not page.links:
+        return page
     body = resolve_links(page.body_html, page.source, urls, config.link, errors, lambda target: None)
     return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import Config
 from .errors import MatineeError
 from .model import Asset, Output
 
@@ -55,6 +56,12 @@ class Written:
     files: int
     changed: int
     deleted: int
+
+
+def manifest_path(config: Config) -> Path:
+    """Where the list of the last build's files is kept, one per output folder."""
+    tag = hashlib.blake2b(str(config.out_dir.resolve()).encode(), digest_size=6).hexdigest()
+    return config.cache_dir / f"outputs-{tag}.json"
 
 
 def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matinee.cache import MarkdownCache
+from matinee.cache import BuildCache
 from matinee.config import load_config
 from matinee.pipeline import Report, build
 
@@ -56,7 +56,7 @@ def run_build(root: Path, *, now: datetime = NOW, **overrides: object) -> tuple[
     """Build `root` in-process; return the output folder and the build report."""
     overrides.setdefault("out_dir", root / "site")
     config = load_config(root, **overrides)
-    cache = MarkdownCache(config.cache_dir)
+    cache = BuildCache(config.cache_dir)
     try:
         report = build(config, now=now, cache=cache)
     finally:

@@ -1,0 +1,77 @@
+"""Skip a build when nothing it reads has changed since the last one, as `make` does.
+
+The stamp records the size and mtime of every input file (content/, layouts/, config.yaml),
+the build's settings, the summary of the last build and the moment the output would change
+by itself (a future-dated post coming due). It is checked before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import CONFIG_FILE, Config
+from .write import manifest_path, read_manifest
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What the last successful build read, and what it reported."""
+
+    inputs: str
+    report: dict[str, Any]
+    valid_until: str | None  # ISO time after which the output changes with the clock
+
+
+def input_state(config: Config) -> str:
+    """Return a digest of every input file's path, size and mtime, plus the build settings."""
+    hasher = hashlib.blake2b(repr((__version__, config)).encode("utf-8"), digest_size=20)
+    for top in (config.content_dir, config.layouts_dir):
+        for folder, dirs, files in os.walk(top):
+            dirs.sort()
+            for name in sorted(files):
+                _add(hasher, os.path.join(folder, name))
+    _add(hasher, str(config.source / CONFIG_FILE))
+    return hasher.hexdigest()
+
+
+def stamp_path(config: Config) -> Path:
+    """Where the record of the last successful build is kept, one per output folder."""
+    return manifest_path(config).with_suffix(".stamp")
+
+
+def up_to_date(config: Config, now: datetime) -> dict[str, Any] | None:
+    """Return the last build's report if its output is what the inputs would build now."""
+    try:
+        stamp = Stamp(**json.loads(stamp_path(config).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if stamp.inputs != input_state(config) or (stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until)):
+        return None
+    if len(read_manifest(config.out_dir, manifest_path(config)).files) != stamp.report.get("files"):
+        return None  # someone changed or deleted built files
+    return stamp.report
+
+
+def save_stamp(stamp_path: Path, inputs: str, report: object, valid_until: datetime | None) -> None:
+    """Record a successful build; failing to record it only costs a rebuild next time."""
+    try:
+        stamp = Stamp(inputs, asdict(report), valid_until.isoformat() if valid_until else None)  # type: ignore[call-overload]
+        stamp_path.parent.mkdir(parents=True, exist_ok=True)
+        stamp_path.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _add(hasher: Any, path: str) -> None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return
+    hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
