@@ -52,7 +52,9 @@ def cache_key(*parts: str | bytes) -> str:
 class BuildCache:
     """Converted Markdown and parsed sources, in memory for one process and on disk between runs."""
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    def __init__(self, cache_dir: Path | None, *, in_memory: bool = False) -> None:
+        """`in_memory` keeps results between builds of one process too (for `serve`)."""
+        self._in_memory = in_memory
         self._markdown: dict[str, str] = {}
         self._parsed: dict[str, Any] = {}
         self._path = cache_dir / "build.sqlite" if cache_dir else None
@@ -71,18 +73,21 @@ class BuildCache:
             fresh = dict(zip(todo, (html for batch in map_function(convert_batch, batches) for html in batch), strict=True))
             self._markdown.update(fresh)
             self._write("markdown", fresh)
-        self._markdown = _trim(self._markdown, keys)
-        return [self._markdown[key] for key in keys]
+        result = [self._markdown[key] for key in keys]
+        self._markdown = _trim(self._markdown, keys) if self._in_memory else {}
+        return result
 
     def parsed(self, keys: Sequence[str]) -> dict[str, Any]:
         """Return the parsed sources stored under `keys` (those that are known)."""
         self._parsed.update(self._read("parsed", [key for key in keys if key not in self._parsed]))
-        self._parsed = _trim(self._parsed, keys)
-        return {key: self._parsed[key] for key in keys if key in self._parsed}
+        result = {key: self._parsed[key] for key in keys if key in self._parsed}
+        self._parsed = _trim(self._parsed, keys) if self._in_memory else {}
+        return result
 
     def store_parsed(self, items: dict[str, Any]) -> None:
         """Remember parsed sources under their keys."""
-        self._parsed.update(items)
+        if self._in_memory:
+            self._parsed.update(items)
         self._write("parsed", items)
 
     def close(self) -> None:

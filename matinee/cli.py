@@ -81,7 +81,26 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: here)")
     new.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     new.set_defaults(run=_run_new)
+
+    serve = commands.add_parser(
+        "serve",
+        help="build, serve on this machine, rebuild on every change",
+        description="Build the site, serve it, and rebuild and reload the browser whenever a file "
+        "under content/ or layouts/ or config.yaml changes. base_url becomes the server's address.",
+    )
+    _site_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the site in the web browser")
+    serve.add_argument("--poll", action="store_true", help="poll for changes (network drives, some containers)")
+    serve.set_defaults(run=_run_serve)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
 
 
 def _site_options(command: argparse.ArgumentParser) -> None:
@@ -135,6 +154,45 @@ def summary_line(report: Report, config: Config) -> str:
         f"{report.tags} tags, {report.films} films, {report.people} people "
         f"in {report.seconds:.2f} s -> {config.out_dir}"
     )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import threading
+    import webbrowser
+
+    from .serve import Preview, is_loopback
+
+    config = site_config(args)
+    try:
+        preview = Preview(args.host, args.port, config)
+    except MatineeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if not is_loopback(args.host):
+        print(f"warning: {args.host} can be reached from other machines; the preview has no password", file=sys.stderr)
+    print(f"Serving {config.out_dir} at {preview.url} (Ctrl-C to stop)", file=sys.stderr)
+    settings = {**vars(args), "base_url": args.base_url or preview.url}
+
+    def load() -> Config:
+        return site_config(argparse.Namespace(**settings))
+
+    def on_build(report: Report) -> None:
+        if not args.quiet:
+            print(summary_line(report, config), file=sys.stderr)
+
+    def on_errors(problems: tuple[str, ...]) -> None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        count = len(problems)
+        print(f"Build failed with {count} error{'s' if count != 1 else ''}; still serving the last good build.", file=sys.stderr)
+
+    if args.open:
+        threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
+    try:
+        preview.run(load, poll=args.poll, on_build=on_build, on_errors=on_errors)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    return EXIT_OK
 
 
 def _run_new(args: argparse.Namespace) -> int:

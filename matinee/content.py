@@ -31,9 +31,19 @@ POST_KEYS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
-    """One Markdown file: its path relative to the source folder and its bytes."""
+class SourceFile:
+    """A Markdown file found under content/, not yet read."""
 
+    kind: str  # "post", "film" or "page"
+    rel: str  # relative to the source folder, e.g. content/posts/2024/dune.md
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One Markdown file's bytes."""
+
+    kind: str
     rel: str
     raw: bytes
     fingerprint: str  # digest of `raw`
@@ -43,17 +53,13 @@ class Source:
 class Sources:
     """Everything found under content/ and layouts/."""
 
-    posts: tuple[Source, ...]
-    films: tuple[Source, ...]
-    pages: tuple[Source, ...]
+    files: tuple[SourceFile, ...]
     assets: tuple[Asset, ...]
 
 
 def find_sources(config: Config) -> Sources:
-    """Read every Markdown file under content/ and list the files to copy as they are."""
-    posts: list[Source] = []
-    films: list[Source] = []
-    pages: list[Source] = []
+    """List the Markdown files under content/ and the files to copy as they are."""
+    files: list[SourceFile] = []
     assets: list[Asset] = []
     errors: list[MatineeError] = []
     for path in _walk(config.content_dir, config.source, errors):
@@ -62,14 +68,8 @@ def find_sources(config: Config) -> Sources:
         if path.suffix.lower() != ".md":
             assets.append(Asset(path, rel, inner.as_posix()))
             continue
-        try:
-            raw = path.read_bytes()
-            source = Source(rel, raw, fingerprint(raw))
-        except OSError as error:
-            errors.append(MatineeError(rel, None, f"cannot be read: {error.strerror}"))
-            continue
         folder = inner.parts[0] if len(inner.parts) > 1 else ""
-        {POSTS_DIR: posts, FILMS_DIR: films}.get(folder, pages).append(source)
+        files.append(SourceFile({POSTS_DIR: "post", FILMS_DIR: "film"}.get(folder, "page"), rel, path))
     for path in _walk(config.layouts_dir, config.source, errors):
         if path.suffix.lower() not in TEMPLATE_SUFFIXES:
             assets.append(
@@ -77,7 +77,16 @@ def find_sources(config: Config) -> Sources:
             )
     if errors:
         raise ExceptionGroup("unreadable sources", errors)
-    return Sources(tuple(posts), tuple(films), tuple(pages), tuple(assets))
+    return Sources(tuple(files), tuple(assets))
+
+
+def load_source(file: SourceFile) -> Source:
+    """Read one Markdown file's bytes."""
+    try:
+        raw = file.path.read_bytes()
+    except OSError as error:
+        raise MatineeError(file.rel, None, f"cannot be read: {error.strerror}") from None
+    return Source(file.kind, file.rel, raw, fingerprint(raw))
 
 
 def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:

@@ -70,14 +70,29 @@ def split(text: str, rel: str) -> FrontMatter:
 def parse_mapping(yaml_text: str, rel: str, *, first_line: int) -> dict[str, Field]:
     """Parse a YAML mapping that starts on file line `first_line`, keeping each key's line."""
     offset = first_line
+    what = "front matter" if first_line > 1 else "the file"  # config.yaml starts on line 1
     try:
         root = yaml.compose(yaml_text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + offset if mark else 1
-        raise MatineeError(rel, line, f"front matter is not valid YAML: {error.problem}") from None
+        # A quote or bracket left open is only noticed at the end of the front matter, on the
+        # closing '---' line; point at the line that opened it, or else the last YAML line.
+        end = len(yaml_text.rstrip())
+        context = error.context_mark
+        if context is not None and context.index >= end:
+            context = None
+        mark = error.problem_mark or context
+        if context and (mark is None or mark.index >= end):
+            mark = context
+        last_line = yaml_text[:end].count("\n") + offset
+        line = min(mark.line + offset, last_line) if mark else offset
+        problem = error.problem or "syntax error"
+        if error.context and context:
+            problem += f" ({error.context} on line {context.line + offset})"
+        if problem.startswith("mapping values are not allowed"):
+            problem += "; check the indentation, and quote a value holding ': ' (Dune: Part Two)"
+        raise MatineeError(rel, line, f"{what} is not valid YAML: {problem}") from None
     except yaml.YAMLError as error:
-        raise MatineeError(rel, 1, f"front matter is not valid YAML: {error}") from None
+        raise MatineeError(rel, offset, f"{what} is not valid YAML: {error}") from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):

@@ -18,6 +18,9 @@ _TAG = re.compile(r"(<[^>]*>)")
 _VERBATIM = frozenset({"pre", "code", "kbd", "script", "style", "textarea", "samp"})
 _TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
 _OPENERS = frozenset(" \t\n([{“‘-—–/")
+# Written as entities, the HTML of most posts stays Latin-1, which Python stores in half
+# the memory of text holding a curly quote.
+_AS_ENTITIES = str.maketrans({"‘": "&lsquo;", "’": "&rsquo;", "“": "&ldquo;", "”": "&rdquo;", "–": "&ndash;", "—": "&mdash;", "…": "&hellip;"})
 _PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)  # <p class="lead"> too
 _MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _DECADE = re.compile(r"'\d\ds\b")
@@ -59,7 +62,7 @@ def smarten(markup: str) -> str:
         if not verbatim_depth:
             pieces[index] = _smarten_text(piece, previous)
         previous = piece[-1]  # code counts too: in `<code>ls</code>'s` the quote closes
-    return "".join(pieces)
+    return "".join(pieces).translate(_AS_ENTITIES)
 
 
 def _verbatim_change(tag: str) -> int:

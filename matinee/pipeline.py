@@ -14,16 +14,17 @@ from typing import TypeVar
 
 from .cache import BuildCache, MapFunction, cache_key
 from .config import Config
-from .content import Source, Sources, find_sources, parse_film, parse_page, parse_post, read_front_matter
+from .content import Source, Sources, find_sources, load_source, parse_film, parse_page, parse_post, read_front_matter
 from .errors import MatineeError
 from .frontmatter import FrontMatter
-from .model import Film, Page, Post
+from .model import Asset, Film, Page, Post
 from .render import layout_usage, make_env, render_site
 from .site import assemble
 from .stamp import input_state, save_stamp, stamp_path
 from .write import manifest_path, read_manifest, write_tree
 
 PARALLEL_FROM = 150  # uncached posts; below this, starting worker processes costs more than it saves
+CHUNK = 1000  # sources read and parsed at a time
 
 T = TypeVar("T")
 
@@ -49,9 +50,8 @@ def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
     """
     started = time.perf_counter()
     inputs = input_state(config)                                                       # 0 note inputs
-    sources = find_sources(config)                                                     # 1 load
-    parsed = parse_all(sources, config, cache)                                         # 2 parse
-    site = assemble(config, parsed.posts, parsed.films, parsed.pages, sources.assets, now=now)  # 3 model
+    parsed = parse_all(find_sources(config), config, cache)                            # 1 load, 2 parse
+    site = assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
     env = make_env(config.layouts_dir)
     usage = layout_usage(env)
@@ -74,48 +74,53 @@ def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """Every source file as model objects."""
+    """Every source file as model objects (the sources' bytes are not kept)."""
 
     posts: list[Post]
     films: list[Film]
     pages: list[Page]
+    assets: tuple[Asset, ...]
 
 
 def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
-    """Parse every source, reusing cached results; raise all errors together."""
-    kinds = {"post": sources.posts, "film": sources.films, "page": sources.pages}
+    """Read and parse every source, reusing cached results; raise all errors together.
+
+    Sources go through in chunks so that only the parsed objects pile up, not file bytes.
+    """
     settings = repr((config.permalink, config.taxonomies, config.author))
-    keys = {source.rel: cache_key(kind, source.rel, source.fingerprint, settings) for kind, group in kinds.items() for source in group}
-    known = cache.parsed(list(keys.values()))
-    todo = {kind: [source for source in group if keys[source.rel] not in known] for kind, group in kinds.items()}
-    fresh, errors = _parse_fresh(todo, config, cache)
-    cache.store_parsed({keys[item.source]: item for item in fresh})
+    errors: list[MatineeError] = []
+    items: list[Post | Film | Page] = []
+    with _Workers() as workers:
+        for start in range(0, len(sources.files), CHUNK):
+            loaded = [source for file in sources.files[start : start + CHUNK] if (source := _catch(errors, load_source, file))]
+            keys = {source.rel: cache_key(source.kind, source.rel, source.fingerprint, settings) for source in loaded}
+            known = cache.parsed(list(keys.values()))
+            fresh = _parse_fresh([source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors)
+            cache.store_parsed({keys[item.source]: item for item in fresh})
+            by_source = {item.source: item for item in fresh} | {rel: known[key] for rel, key in keys.items() if key in known}
+            items += [by_source[source.rel] for source in loaded if source.rel in by_source]
     if errors:
         raise ExceptionGroup("some sources could not be read", errors)
-    parsed = {keys[item.source]: item for item in fresh} | known
-    posts, films, pages = ([parsed[keys[source.rel]] for source in group] for group in kinds.values())
-    return Parsed(posts, films, pages)
+    return Parsed(
+        posts=[item for item in items if isinstance(item, Post)],
+        films=[item for item in items if isinstance(item, Film)],
+        pages=[item for item in items if isinstance(item, Page)],
+        assets=sources.assets,
+    )
 
 
-def _parse_fresh(todo: dict[str, list[Source]], config: Config, cache: BuildCache) -> tuple[list[Post | Film | Page], list[MatineeError]]:
+def _parse_fresh(todo: list[Source], config: Config, cache: BuildCache, workers: _Workers, errors: list[MatineeError]) -> list[Post | Film | Page]:
     """Parse sources the cache does not know, converting their Markdown in parallel when many."""
-    errors: list[MatineeError] = []
-    fronts = {source.rel: front for group in todo.values() for source in group if (front := _catch(errors, read_front_matter, source))}
+    fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
     bodies = [front.body for front in fronts.values()]
-    with _mapper(len(bodies)) as map_function:
-        html = dict(zip(fronts, cache.convert_all(bodies, map_function), strict=True))
+    html = dict(zip(fronts, cache.convert_all(bodies, workers.map_for(len(bodies))), strict=True))
     parsers: dict[str, Callable[[Source, FrontMatter, str], Post | Film | Page]] = {
         "post": partial(parse_post, config=config),
         "film": parse_film,
         "page": parse_page,
     }
-    fresh = [
-        _catch(errors, parsers[kind], source, fronts[source.rel], html[source.rel])
-        for kind, group in todo.items()
-        for source in group
-        if source.rel in fronts
-    ]
-    return [item for item in fresh if item is not None], errors
+    fresh = [_catch(errors, parsers[source.kind], source, fronts[source.rel], html[source.rel]) for source in todo if source.rel in fronts]
+    return [item for item in fresh if item is not None]
 
 
 def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object) -> T | None:
@@ -127,16 +132,24 @@ def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object
         return None
 
 
-class _mapper:
-    """`map`, or a process pool's map when there is enough Markdown to convert."""
+class _Workers:
+    """Worker processes for Markdown, started on first need (early, while this process is small)."""
 
-    def __init__(self, work: int) -> None:
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map_for(self, work: int) -> MapFunction:
+        """Return `map`, or the pool's map when there is enough Markdown to convert."""
         workers = os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(workers) if work >= PARALLEL_FROM and workers > 1 else None
+        if work < PARALLEL_FROM or workers < 2:
+            return map
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(workers)
+        return self._pool.map  # type: ignore[return-value]
 
-    def __enter__(self) -> MapFunction:
-        return self._pool.map if self._pool else map  # type: ignore[return-value]
+    def __enter__(self) -> _Workers:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)

@@ -7,11 +7,13 @@ import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from markupsafe import Markup
 
 from . import feeds
 from .errors import MatineeError
@@ -21,6 +23,7 @@ from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
 TEMPLATE_EXTENSIONS = ("html", "xml", "j2")
+CARD_LAYOUT = "partials/card.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ def render_site(site: Site, env: jinja2.Environment, usage: Usage, previous: Map
 
     Layout errors are gathered and raised together once every output was tried.
     """
-    env.globals.update(_globals(site))
+    env.globals.update(_globals(site, env))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
     errors: dict[str, MatineeError] = {}
     for planned in (*plan_pages(site, env, base), *feeds.plan_feeds(site, base)):
@@ -175,13 +178,22 @@ def _layout_error(error: Exception, env: jinja2.Environment) -> MatineeError:
     return MatineeError(place[0], place[1], message)
 
 
-def _globals(site: Site) -> dict[str, Any]:
+def _globals(site: Site, env: jinja2.Environment) -> dict[str, Any]:
     config = site.config
+    cards: dict[str, Markup] = {}
+
+    def card(post: Post) -> Markup:
+        """Render partials/card.html for `post` once per build: a post is listed on many pages."""
+        if post.source not in cards:
+            cards[post.source] = Markup(env.get_template(CARD_LAYOUT).render(post=post))
+        return cards[post.source]
+
     return {
+        "card": card,
         "site": site,
         "config": config,
-        "link": lambda url: encode(config.link(url)),
-        "absolute": lambda url: encode(config.absolute(url)),
+        "link": lru_cache(maxsize=None)(lambda url: encode(config.link(url))),  # one build's URLs
+        "absolute": lru_cache(maxsize=None)(lambda url: encode(config.absolute(url))),
         "term_url": lambda taxonomy, name: term_url(taxonomy, slugify(name)),
         "now": site.built_at,
     }

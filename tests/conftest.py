@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from matinee.config import load_config
 from matinee.pipeline import Report, build
 
 REPO = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 MINIMAL_CONFIG = 'title: "Test Reel"\nbase_url: "https://example.org/"\nauthor: "Desk"\n'
 
 
@@ -25,7 +25,8 @@ def post(title: str, **fields: object) -> str:
     body = str(fields.pop("body", f"A paragraph about {title}."))
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
     for key, value in fields.items():
-        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key}: {text}")
     return "\n".join([*lines, "---", body, ""])
 
 

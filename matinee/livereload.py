@@ -1,0 +1,157 @@
+"""Live reload, browser side: the script `serve` adds to the pages it serves, and its messages.
+
+Every tab shares one EventSource through a SharedWorker: browsers allow only about six
+HTTP/1.1 connections per host, so one stream per tab would stall the seventh tab.
+[pure]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+EVENTS_URL = "/_matinee/events"
+WORKER_URL = "/_matinee/worker.js"
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What every open tab should know about the preview right now."""
+
+    server: str  # changes when `serve` restarts, so old tabs reload
+    builds: int  # build attempts so far, good or bad
+    epoch: int  # good builds so far: the version of the site on disk
+    css: tuple[str, ...] | None  # the last good build changed only these stylesheets, or None
+    errors: tuple[str, ...]  # the last build's `path:line: message` lines; () after a good build
+
+
+def inject(page: bytes, snapshot: Snapshot) -> bytes:
+    """Return an HTML page with the live-reload script added before its last </body>."""
+    state = {"server": snapshot.server, "epoch": snapshot.epoch, "errors": list(snapshot.errors)}
+    script = f"<script>{_PAGE_JS}({_script_json(state)});</script>".encode()
+    ends = list(_BODY_END.finditer(page))
+    at = ends[-1].start() if ends else len(page)
+    return page[:at] + script + page[at:]
+
+
+def event_message(snapshot: Snapshot) -> bytes:
+    """Return one Server-Sent Events message carrying `snapshot`."""
+    state = {"server": snapshot.server, "epoch": snapshot.epoch, "errors": list(snapshot.errors)}
+    state["css"] = list(snapshot.css) if snapshot.css is not None else None
+    return f"data: {json.dumps(state)}\n\n".encode()
+
+
+def css_changes(
+    before: Mapping[str, object], after: Mapping[str, object]
+) -> tuple[str, ...] | None:
+    """Return the URLs of the changed files if all are stylesheets (() if none), else None.
+
+    `before` and `after` map output paths ('assets/style.css') to anything that changes
+    when the file does (its inode, size and mtime).
+    """
+    paths = before.keys() | after.keys()
+    changed = sorted(path for path in paths if before.get(path) != after.get(path))
+    if all(path.endswith(".css") for path in changed):
+        return tuple("/" + path for path in changed)
+    return None
+
+
+def _script_json(value: object) -> str:
+    """JSON that cannot close the <script> element it sits in."""
+    text = json.dumps(value)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+# The page's side: apply each message; keep the scroll position across reloads.
+_PAGE_JS = """(function (state) {
+  "use strict";
+  var key = "matinee-scroll " + location.pathname;
+  var saved = sessionStorage.getItem(key);
+  if (saved) {
+    sessionStorage.removeItem(key);
+    var restore = function () { scrollTo.apply(window, JSON.parse(saved)); };
+    restore();
+    addEventListener("load", restore);
+  }
+  function reload() {
+    sessionStorage.setItem(key, JSON.stringify([scrollX, scrollY]));
+    location.reload();
+  }
+  function restyle(paths) {
+    document.querySelectorAll('link[rel~="stylesheet"]').forEach(function (link) {
+      var url = new URL(link.href, location.href);
+      if (url.origin !== location.origin || paths.indexOf(url.pathname) < 0) return;
+      url.searchParams.set("matinee", state.epoch);
+      var fresh = link.cloneNode();
+      fresh.href = url.href;
+      fresh.onload = fresh.onerror = function () { link.remove(); };
+      link.after(fresh);
+    });
+  }
+  function show(errors) {
+    var host = document.getElementById("matinee-overlay");
+    if (!errors.length) { if (host) host.remove(); return; }
+    if (!host) {
+      host = document.createElement("div");
+      host.id = "matinee-overlay";
+      host.attachShadow({mode: "open"}).innerHTML = "<style>" +
+        "div{position:fixed;z-index:2147483647;top:0;left:0;right:0;max-height:70vh;" +
+        "overflow:auto;margin:0;padding:1em 1.5em;background:#1d1d1f;color:#f5f5f7;" +
+        "border-bottom:4px solid #e5484d;text-align:left;" +
+        "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace}" +
+        "h2{margin:0 0 .5em;font-size:1.1em;color:#ff8589}pre{margin:0;white-space:pre-wrap}" +
+        "button{float:right;font:inherit;background:none;color:inherit;border:0;cursor:pointer}" +
+        "</style>" +
+        "<div role='alert'><button aria-label='Hide'>\\u00d7</button>" +
+        "<h2>The rebuild failed; this is the last good build.</h2><pre></pre></div>";
+      host.shadowRoot.querySelector("button").onclick = function () { host.remove(); };
+      document.documentElement.appendChild(host);
+    }
+    host.shadowRoot.querySelector("pre").textContent = errors.join("\\n");
+  }
+  function receive(message) {
+    if (message.server !== state.server) { if (!message.replay) reload(); return; }
+    if (message.epoch < state.epoch) return;
+    if (message.epoch > state.epoch) {
+      if (message.epoch !== state.epoch + 1 || message.css === null) { reload(); return; }
+      state.epoch = message.epoch;
+      restyle(message.css);
+    }
+    show(message.errors);
+  }
+  show(state.errors);
+  addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
+  if (window.SharedWorker) {
+    var worker = new SharedWorker("WORKER_URL", {name: "matinee-live"});
+    worker.port.onmessage = function (event) { receive(event.data); };
+    worker.port.start();
+    addEventListener("pagehide", function () { worker.port.postMessage("bye"); });
+  } else {
+    new EventSource("EVENTS_URL").onmessage = function (event) { receive(JSON.parse(event.data)); };
+  }
+})""".replace("WORKER_URL", WORKER_URL).replace("EVENTS_URL", EVENTS_URL)
+
+# The shared side: one stream for every tab of this origin; a new tab gets the last message.
+WORKER_JS = """var ports = [], last = null, source = null;
+onconnect = function (event) {
+  var port = event.ports[0];
+  ports.push(port);
+  port.onmessage = function (message) {
+    var at = ports.indexOf(port);
+    if (message.data === "bye" && at >= 0) ports.splice(at, 1);
+  };
+  if (last) port.postMessage(Object.assign({replay: true}, last));
+  if (!source) {
+    source = new EventSource("EVENTS_URL");
+    source.onmessage = function (message) {
+      last = JSON.parse(message.data);
+      ports.forEach(function (each) { each.postMessage(last); });
+    };
+  }
+};
+""".replace("EVENTS_URL", EVENTS_URL).encode()

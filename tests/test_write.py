@@ -1,0 +1,186 @@
+"""write.py: a new tree beside the output folder, swapped in only after a full success."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import build_site, make_site, post, run_build
+
+from matinee.errors import flatten
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Return path -> sha256 for every file, and path -> 'dir' for every folder, under `folder`."""
+    digest = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            digest[rel] = "link:" + str(path.readlink())
+        elif path.is_dir():
+            digest[rel] = "dir"
+        else:
+            digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def outside(folder: Path, *allowed: Path) -> dict[str, str]:
+    """Return tree_digest(folder) without anything under the `allowed` folders."""
+    skipped = [path.relative_to(folder).as_posix() for path in allowed]
+    return {
+        rel: value
+        for rel, value in tree_digest(folder).items()
+        if not any(rel == skip or rel.startswith(skip + "/") for skip in skipped)
+    }
+
+
+def fails(root: Path, **overrides: object) -> list[str]:
+    with pytest.raises(BaseException) as caught:  # noqa: B017 - an ExceptionGroup or MatineeError
+        build_site(root, **overrides)
+    return [str(error) for error in flatten(caught.value)]
+
+
+def good_site(tmp_path: Path) -> Path:
+    return make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A", date="2024-01-02", tags=["news"]),
+            "content/posts/b.md": post("B", date="2024-01-03", tags=["only-b"]),
+            "content/posts/2024/bundle/index.md": post("Bundle", date="2024-01-04"),
+            "content/posts/2024/bundle/still.png": b"PNG",
+            "content/about.md": "---\ntitle: About\n---\nUs.\n",
+        },
+    )
+
+
+BREAKAGES: dict[str, dict[str, str]] = {
+    "bad front matter": {"content/posts/c.md": "---\ntitle: C\ndate: 2024-13-01\n---\n"},
+    "bad layout": {
+        "layouts/post.html": '{% extends "base.html" %}{% block main %}{{ nope }}{% endblock %}'
+    },
+    "layout syntax": {"layouts/index.html": "{% for %}"},
+    "clashing output": {"content/posts/c.md": post("C", aliases=["/archive/"])},
+    "clashing permalink": {"content/posts/c.md": post("C", date="2024-01-02", slug="a")},
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_a_failed_build_leaves_the_previous_output_byte_identical(
+    tmp_path: Path, breakage: str
+) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    before = tree_digest(out)
+    siblings = sorted(path.name for path in out.parent.iterdir())
+    for rel, text in BREAKAGES[breakage].items():
+        (root / rel).write_text(text, encoding="utf-8")
+    assert fails(root)
+    assert tree_digest(out) == before
+    assert sorted(path.name for path in out.parent.iterdir()) == siblings, "no half-built tree left"
+
+
+def test_a_failed_first_build_writes_no_output_folder(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/c.md": "---\ntitle: C\n---\n"})
+    assert fails(root)
+    assert not (root / "site").exists()
+    assert sorted(path.name for path in root.iterdir() if path.name != ".matinee-cache") == [
+        "config.yaml",
+        "content",
+        "layouts",
+    ]
+
+
+def test_a_rebuild_removes_what_the_site_no_longer_has(tmp_path: Path) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    assert (out / "2024/01/b/index.html").is_file() and (out / "tags/only-b/index.html").is_file()
+    (root / "content/posts/b.md").unlink()
+    build_site(root)
+    assert not (out / "2024/01/b").exists()
+    assert not (out / "tags/only-b").exists()
+    assert (out / "2024/01/a/index.html").is_file()
+
+
+def test_a_rebuild_with_no_change_writes_the_same_bytes(tmp_path: Path) -> None:
+    root = good_site(tmp_path)
+    first = tree_digest(build_site(root))
+    assert tree_digest(build_site(root)) == first
+
+
+def test_a_changed_post_changes_its_page(tmp_path: Path) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    (root / "content/posts/a.md").write_text(post("A", date="2024-01-02", body="New words."))
+    build_site(root)
+    assert "New words." in (out / "2024/01/a/index.html").read_text(encoding="utf-8")
+
+
+def test_the_report_counts_the_files_written(tmp_path: Path) -> None:
+    out, report = run_build(good_site(tmp_path))
+    assert report.files == sum(1 for path in out.rglob("*") if path.is_file())
+    assert report.posts == 3
+
+
+def test_an_out_dir_in_a_new_nested_folder_is_created(tmp_path: Path) -> None:
+    out = build_site(good_site(tmp_path), out_dir=tmp_path / "deep/er/public")
+    assert (out / "index.html").is_file()
+
+
+def test_a_foreign_non_empty_folder_is_not_replaced(tmp_path: Path) -> None:
+    root = good_site(tmp_path)
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("years of work", encoding="utf-8")
+    before = tree_digest(foreign)
+    (message,) = fails(root, out_dir=foreign)
+    assert "documents" in message
+    assert tree_digest(foreign) == before
+
+
+# --- nothing is written outside the output folder -----------------------------------------
+
+HOSTILE: dict[str, str | bytes] = {
+    "content/posts/a.md": post(
+        "../../../../etc/passwd",
+        date="2024-01-02",
+        tags=["../../escape", "/etc/cron.d"],
+        films=["../../../films", "..\\..\\win"],
+        people=["~/.ssh/authorized_keys"],
+        aliases=["/old/path/", "//twice//slashed"],
+        slug="ok",
+    ),
+    "content/posts/2024/../b.md": post("B", date="2024-01-03"),
+    "content/../outside.md": "---\ntitle: not content\n---\n",
+}
+
+
+def test_hostile_titles_terms_and_aliases_stay_inside_the_output_folder(tmp_path: Path) -> None:
+    root = make_site(tmp_path, HOSTILE)
+    before = outside(tmp_path, root / ".matinee-cache")
+    out = build_site(root)
+    after = outside(tmp_path, out, root / ".matinee-cache")
+    assert after == before
+    assert (out / "old/path/index.html").is_file()
+    assert (out / "twice/slashed/index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("aliases", '["../../../pwned/"]'),
+        ("aliases", '["/ok/../../../pwned/"]'),
+        ("slug", '"../../pwned"'),
+        ("slug", '"..%2F..%2Fpwned"'),
+        ("layout", '"../../../pwned"'),
+    ],
+)
+def test_a_path_that_would_leave_the_output_folder_is_refused(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", **{key: value})})
+    before = outside(tmp_path, root / ".matinee-cache")
+    (message,) = fails(root)
+    assert message.startswith(f"content/posts/a.md:3: {'alias' if key == 'aliases' else key} ")
+    assert outside(tmp_path, root / ".matinee-cache") == before
+    assert not list(tmp_path.rglob("pwned*"))
