@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import code_digest
 from .model import Film, Page, Post
 
 SCHEMA = 2
 # The stored objects' shape is part of the salt: a cache written by other model classes is foreign.
 _SHAPE = [(cls.__name__, [(f.name, str(f.type)) for f in fields(cls)]) for cls in (Post, Film, Page)]
-_SALT = f"matinee {__version__} schema {SCHEMA} {_SHAPE}".encode()
+_SALT = f"matinee {code_digest()} schema {SCHEMA} {_SHAPE}".encode()
 _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _BATCH = 64
 _CHUNK = 500

@@ -43,6 +43,7 @@ class Config:
     permalink: str = "/{year}/{month}/{slug}/"
     taxonomies: tuple[str, ...] = ("tags", "films", "people")
     image: str | None = None
+    related: tuple[tuple[str, int], ...] = (("films", 4), ("people", 2), ("tags", 1))  # taxonomy weights
     drafts: bool = False
     deploy: Deploy = field(default_factory=Deploy)
 
@@ -78,7 +79,7 @@ class Config:
 _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image")
 _NUMBER_KEYS = ("per_page", "feed_size")
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
-_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy"}
+_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related"}
 
 
 def load_config(source: Path, **overrides: Any) -> Config:
@@ -119,6 +120,8 @@ def _read(reader: Reader) -> dict[str, Any]:
         values["taxonomies"] = _taxonomies(reader)
     if "permalink" in values:
         _check_permalink(reader, values["permalink"])
+    if "related" in reader.fields:
+        values["related"] = _related(reader)
     if "deploy" in reader.fields:
         values["deploy"] = _deploy(reader)
     return values
@@ -158,6 +161,13 @@ def _taxonomies(reader: Reader) -> tuple[str, ...]:
         if not name.isidentifier():
             raise reader.fail("taxonomies", f"taxonomy {name!r} must be a plain lowercase name")
     return names
+
+
+def _related(reader: Reader) -> tuple[tuple[str, int], ...]:
+    weights = reader.raw("related")
+    if not isinstance(weights, dict) or not all(isinstance(value, str) and value.isdigit() for value in weights.values()):
+        raise reader.fail("related", "related must map taxonomies to whole-number weights, like {films: 4, people: 2, tags: 1}")
+    return tuple((name, int(str(value))) for name, value in weights.items())
 
 
 def _deploy(reader: Reader) -> Deploy:

@@ -12,10 +12,10 @@ from .config import Config
 from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
-from .links import relative_targets
-from .markup import summarize
+from .links import link_lines, relative_targets
+from .markup import plain_text, summarize
 from .memo import fingerprint
-from .model import Asset, Film, Page, Post
+from .model import Asset, Page, Post
 from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
 
 POSTS_DIR = "posts"
@@ -25,9 +25,10 @@ _IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 
 POST_KEYS = frozenset(
-    {"title", "date", "updated", "author", "summary", "image", "image_alt", "draft", "slug",
-     "layout", "aliases"}
+    {"title", "date", "updated", "author", "summary", "image", "image_alt", "image_credit", "caption",
+     "correction", "draft", "slug", "layout", "aliases"}
 )
+WORDS_PER_MINUTE = 220
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,34 +135,17 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         terms=terms,
         image=reader.text("image"),
         image_alt=reader.text("image_alt"),
+        image_credit=reader.text("image_credit"),
+        caption=reader.text("caption"),
+        correction=reader.text("correction"),
+        reading_minutes=max(1, round(len(plain_text(body_html).split()) / WORDS_PER_MINUTE)),
         is_draft=reader.flag("draft"),
         layout=_layout(reader, "post.html"),
         aliases=_aliases(reader),
         links=relative_targets(body_html),
+        link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
         extra={key: reader.raw(key) for key in sorted(extra_keys)},
         lines={key: field.line for key, field in front.fields.items()},
-    )
-
-
-def parse_film(source: Source, front: FrontMatter, body_html: str) -> Film:
-    """Return the Film a content/films/<slug>.md file describes."""
-    reader = Reader(source.rel, front.fields)
-    slug = PurePosixPath(source.rel).stem
-    if not is_slug(slug) or slugify(slug) != slug:
-        raise MatineeError(source.rel, None, f"film file name must be a slug like {slugify(slug) or 'the-film'}.md")
-    known = {"title", "year", "release_date", "director", "cast", "poster"}
-    return Film(
-        source=source.rel,
-        slug=slug,
-        title=reader.text("title", required=True) or slug,
-        body_html=body_html,
-        fingerprint=source.fingerprint,
-        year=reader.number("year"),
-        release_date=reader.day("release_date"),
-        director=reader.texts("director"),
-        cast=reader.texts("cast"),
-        poster=reader.text("poster"),
-        extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
     )
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from .memo import Planned, digest
 from .model import Post, Site
-from .site import paginate
+from .site import NEWS_WINDOW, paginate
 from .urls import encode, output_path
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 FEED_TAXONOMIES = ("tags", "films")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
@@ -28,6 +31,8 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, len(term.posts), term.posts[0].fingerprint if term.posts else None) for taxonomy in site.taxonomies for term in taxonomy.terms]
     yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
+    news = news_posts(site)
+    yield Planned("news-sitemap.xml", digest(base, [(post.url, post.title, post.date) for post in news]), lambda: news_sitemap(site, news))
     yield Planned("robots.txt", digest(base, "robots"), lambda: robots(site))
 
 
@@ -62,7 +67,7 @@ def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Seque
         author = ET.SubElement(entry, "author")
         _text(author, "name", post.author or config.author or config.title)
         for name in post.tags:
-            ET.SubElement(entry, "category", term=name)
+            ET.SubElement(entry, "category", term=_xml_text(name))
         _text(entry, "summary", post.summary)
         if with_content:
             _text(entry, "content", post.body_html).set("type", "html")
@@ -72,7 +77,7 @@ def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Seque
 def sitemap(site: Site) -> bytes:
     """Return sitemap.xml: every page a search engine should see, with lastmod where known."""
     urlset = ET.Element("urlset", xmlns=SITEMAP)
-    newest = site.posts[0].date if site.posts else site.built_at
+    newest = _latest(site.posts) or site.built_at
     for pager in paginate(site.posts, site.config.per_page, "/"):
         _url(urlset, site, pager.url, newest if pager.number == 1 else None)
     for post in site.posts:
@@ -82,18 +87,47 @@ def sitemap(site: Site) -> bytes:
     for taxonomy in site.taxonomies:
         _url(urlset, site, taxonomy.url, newest)
         for term in taxonomy.terms:
-            _url(urlset, site, term.url, _modified(term.posts[0]) if term.posts else None)
+            _url(urlset, site, term.url, _latest(term.posts))
+    if any(taxonomy.name == "films" for taxonomy in site.taxonomies):
+        _url(urlset, site, "/films/upcoming/", None)
+        _url(urlset, site, "/films/by-year/", None)
     _url(urlset, site, "/archive/", newest)
     return _xml(urlset)
 
 
+def news_posts(site: Site) -> tuple[Post, ...]:
+    """Return the posts of the last two days (Google News sitemaps list only those)."""
+    return tuple(post for post in site.posts if site.built_at - NEWS_WINDOW < post.date <= site.built_at)
+
+
+def news_sitemap(site: Site, posts: Sequence[Post]) -> bytes:
+    """Return news-sitemap.xml in Google's news sitemap format."""
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP, "xmlns:news": NEWS})
+    for post in posts:
+        entry = ET.SubElement(urlset, "url")
+        _text(entry, "loc", _absolute(site, post.url))
+        news = ET.SubElement(entry, "news:news")
+        publication = ET.SubElement(news, "news:publication")
+        _text(publication, "news:name", site.config.title)
+        _text(publication, "news:language", site.config.language)
+        _text(news, "news:publication_date", post.date.isoformat())
+        _text(news, "news:title", post.title)
+    return _xml(urlset)
+
+
 def robots(site: Site) -> bytes:
-    """Return robots.txt, naming the sitemap."""
-    return f"User-agent: *\nAllow: /\n\nSitemap: {_absolute(site, '/sitemap.xml')}\n".encode()
+    """Return robots.txt, naming both sitemaps."""
+    sitemaps = "".join(f"Sitemap: {_absolute(site, url)}\n" for url in ("/sitemap.xml", "/news-sitemap.xml"))
+    return f"User-agent: *\nAllow: /\n\n{sitemaps}".encode()
 
 
 def _modified(post: Post) -> datetime:
-    return max(post.updated, post.date) if post.updated else post.date
+    return post.modified
+
+
+def _latest(posts: Sequence[Post]) -> datetime | None:
+    """The last change to any of `posts`: an older post updated later counts."""
+    return max(map(_modified, posts), default=None)
 
 
 def _absolute(site: Site, url: str) -> str:
@@ -109,8 +143,13 @@ def _url(urlset: ET.Element, site: Site, url: str, lastmod: datetime | None) -> 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = text
+    element.text = _xml_text(text)
     return element
+
+
+def _xml_text(text: str) -> str:
+    """Drop the characters XML 1.0 cannot hold (a pasted form feed would break the whole feed)."""
+    return _NOT_XML.sub("", text)
 
 
 def _xml(root: ET.Element) -> bytes:

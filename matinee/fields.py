@@ -96,12 +96,10 @@ class Reader:
         value = self._get(key, False)
         if value is None:
             return None
-        if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.fail(key, f"{key} {_show(value)} is not a date like 2024-03-01")
+        day = parse_day(value) if isinstance(value, str) else None
+        if day is None:
+            raise self.fail(key, f"{key} {_show(value)} is not a date like 2024-03-01")
+        return day
 
     def raw(self, key: str) -> Value | None:
         """Return the field untyped (for keys Matinee does not know, passed to layouts)."""
@@ -121,6 +119,16 @@ class Reader:
                 raise MatineeError(self.rel, 1, f"front matter has no {key}; add '{key}: ...'")
             return None
         return field.value
+
+
+def parse_day(value: str) -> date | None:
+    """Return `value` as a date if it is a real YYYY-MM-DD date, else None."""
+    if not _DATE_ONLY.fullmatch(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def parse_moment(value: str) -> datetime | None:

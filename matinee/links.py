@@ -10,7 +10,10 @@ from urllib.parse import unquote
 
 from .errors import MatineeError
 
-_ATTRIBUTE = re.compile(r'(href|src)="([^"]*)"')
+_ATTRIBUTE = re.compile(r'(?<![\w-])(href|src)="([^"]*)"')  # not data-src=
+# Only attributes of real tags are links: in `<code>&lt;a href="x.md"&gt;</code>` the quotes
+# are text, and a code sample must not be rewritten or reported.
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _EXTERNAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//|/|#|\?)")
 
 
@@ -24,7 +27,20 @@ def resolve_path(source_rel: str, target: str) -> str | None:
 
 def relative_targets(body_html: str) -> tuple[str, ...]:
     """Return the href/src values in `body_html` written relative to the source file."""
-    return tuple(dict.fromkeys(target for _, target in _ATTRIBUTE.findall(body_html) if not _EXTERNAL.match(target)))
+    found = (match.group(2) for tag in _TAG.findall(body_html) for match in _ATTRIBUTE.finditer(tag))
+    return tuple(dict.fromkeys(target for target in found if not _EXTERNAL.match(target)))
+
+
+def link_lines(body: str, body_line: int, targets: tuple[str, ...]) -> dict[str, int]:
+    """Return the file line each link target is first written on in the Markdown body."""
+    lines = {}
+    for target in targets:
+        index = body.find(target)
+        if index < 0:
+            index = body.find(unquote(html.unescape(target)))
+        if index >= 0:
+            lines[target] = body_line + body.count("\n", 0, index)
+    return lines
 
 
 def resolve_links(
@@ -52,4 +68,4 @@ def resolve_links(
             errors.append(MatineeError(source_rel, line_of(target), f"links to {target!r}, but {path} does not exist"))
         return match.group(0)
 
-    return _ATTRIBUTE.sub(replace, body_html)
+    return _TAG.sub(lambda tag: _ATTRIBUTE.sub(replace, tag.group(0)), body_html)

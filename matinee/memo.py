@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from . import __version__
+from . import code_digest
 from .model import Site
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ def fingerprint(raw: bytes) -> str:
 def base_key(site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool) -> str:
     """Return the part of every key shared by all outputs of this build."""
     parts = sorted(set(site_parts) & set(SITE_PARTS))
-    return digest(__version__, layouts_digest, repr(site.config), [(part, _site_part(site, part)) for part in parts], site.built_at.isoformat() if uses_now else None)
+    return digest(code_digest(), layouts_digest, repr(site.config), [(part, _site_part(site, part)) for part in parts], site.built_at.isoformat() if uses_now else None)
 
 
 def _site_part(site: Site, part: str) -> str:

@@ -47,12 +47,22 @@ class Post:
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # taxonomy -> names
     image: str | None = None
     image_alt: str | None = None
+    image_credit: str | None = None
+    caption: str | None = None
+    correction: str | None = None
+    reading_minutes: int = 1
     is_draft: bool = False
     layout: str = "post.html"
     aliases: tuple[str, ...] = ()
     links: tuple[str, ...] = ()  # href/src values relative to the source file
+    link_lines: Mapping[str, int] = field(default_factory=dict)  # link -> file line
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def modified(self) -> datetime:
+        """When the post last changed: `updated`, else its date."""
+        return max(self.updated, self.date) if self.updated else self.date
 
     @property
     def year(self) -> int:
@@ -76,6 +86,14 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """A film's release date, in one region ('' when the film has a single date)."""
+
+    region: str
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
 class Film:
     """Metadata about one film, from content/films/<slug>.md."""
 
@@ -84,12 +102,33 @@ class Film:
     title: str
     body_html: str
     fingerprint: str
+    original_title: str | None = None
     year: int | None = None
-    release_date: date | None = None
+    releases: tuple[Release, ...] = ()  # earliest first
     director: tuple[str, ...] = ()
     cast: tuple[str, ...] = ()
+    runtime: int | None = None  # minutes
+    genres: tuple[str, ...] = ()
     poster: str | None = None
+    trailer: str | None = None
+    imdb: str | None = None
+    wikidata: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def release_date(self) -> date | None:
+        """The film's first release date anywhere."""
+        return self.releases[0].day if self.releases else None
+
+    @property
+    def same_as(self) -> tuple[str, ...]:
+        """The film's pages on IMDb and Wikidata, for structured data."""
+        urls = []
+        if self.imdb:
+            urls.append(f"https://www.imdb.com/title/{self.imdb}/")
+        if self.wikidata:
+            urls.append(f"https://www.wikidata.org/wiki/{self.wikidata}")
+        return tuple(urls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +203,10 @@ class Site:
     archive: tuple[Month, ...]
     assets: tuple[Asset, ...]
     built_at: datetime
-    valid_until: datetime | None = None  # when a future-dated post comes due
+    films: Mapping[str, Film] = field(default_factory=dict)  # slug -> every film metadata file
+    related: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)  # post source -> related
+    credits: Mapping[str, tuple[tuple[Film, str], ...]] = field(default_factory=dict)  # person slug -> films
+    valid_until: datetime | None = None  # when the output changes with the clock alone
 
     def taxonomy(self, name: str) -> Taxonomy:
         """Return the taxonomy called `name`."""

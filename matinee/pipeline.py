@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from .cache import BuildCache, MapFunction, cache_key
 from .config import Config
-from .content import Source, Sources, find_sources, load_source, parse_film, parse_page, parse_post, read_front_matter
+from .content import Source, Sources, find_sources, load_source, parse_page, parse_post, read_front_matter
+from .films import parse_film
 from .errors import MatineeError
 from .frontmatter import FrontMatter
 from .model import Asset, Film, Page, Post
@@ -116,7 +117,7 @@ def _parse_fresh(todo: list[Source], config: Config, cache: BuildCache, workers:
     html = dict(zip(fronts, cache.convert_all(bodies, workers.map_for(len(bodies))), strict=True))
     parsers: dict[str, Callable[[Source, FrontMatter, str], Post | Film | Page]] = {
         "post": partial(parse_post, config=config),
-        "film": parse_film,
+        "film": lambda source, front, html: parse_film(source.rel, source.fingerprint, front, html),
         "page": parse_page,
     }
     fresh = [_catch(errors, parsers[source.kind], source, fronts[source.rel], html[source.rel]) for source in todo if source.rel in fronts]

@@ -7,7 +7,8 @@ import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,18 @@ import jinja2
 from jinja2 import nodes
 from markupsafe import Markup
 
-from . import feeds
+from . import feeds, films, seo
+from .calendar import releases_calendar
 from .errors import MatineeError
 from .memo import SITE_PARTS, Planned, base_key, digest
-from .model import Output, Post, Site
+from .model import Output, Post, Site, Taxonomy
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
 TEMPLATE_EXTENSIONS = ("html", "xml", "j2")
+UPCOMING_URL = "/films/upcoming/"
+BY_YEAR_URL = "/films/by-year/"
+CALENDAR_URL = "/films/releases.ics"
 CARD_LAYOUT = "partials/card.html"
 
 
@@ -58,7 +63,7 @@ def render_site(site: Site, env: jinja2.Environment, usage: Usage, previous: Map
     env.globals.update(_globals(site, env))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
     errors: dict[str, MatineeError] = {}
-    for planned in (*plan_pages(site, env, base), *feeds.plan_feeds(site, base)):
+    for planned in chain(plan_pages(site, env, base), feeds.plan_feeds(site, base)):
         if previous.get(planned.path) == planned.key:
             yield Output(planned.path, planned.key, None)
             continue
@@ -97,31 +102,61 @@ def layout_usage(env: jinja2.Environment) -> Usage:
 
 
 def plan_pages(site: Site, env: jinja2.Environment, base: str) -> Iterator[Planned]:
-    """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, archive, 404."""
+    """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404."""
     config = site.config
     posts = site.posts
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
-        key = digest(base, post.fingerprint, _neighbour(newer), _neighbour(older))
-        yield _page(env, key, post.url, post.layout, post.source, page=post, newer=newer, older=older)
+        related = site.related.get(post.source, ())
+        key = digest(base, post.fingerprint, _neighbour(newer), _neighbour(older), [_neighbour(other) for other in related])
+        context = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
+        yield _page(env, key, post.url, post.layout, post.source, context)
         for alias in post.aliases:
             yield _alias(alias, post, site)
     for page in site.pages:
-        yield _page(env, digest(base, page.fingerprint), page.url, page.layout, page.source, page=page)
+        meta = partial(seo.plain_meta, site, page.title, page.summary, page.url)
+        yield _page(env, digest(base, page.fingerprint), page.url, page.layout, page.source, {"page": page, "meta": meta})
     for pager in paginate(posts, config.per_page, "/"):
-        yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, page=None, pager=pager)
+        title = config.title if pager.number == 1 else f"{config.title}, page {pager.number}"
+        context = {"page": None, "pager": pager, "meta": partial(seo.plain_meta, site, title, config.description, pager.url)}
+        yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
-        index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
-        yield _page(env, index_key, taxonomy.url, "terms.html", None, page=taxonomy, taxonomy=taxonomy)
-        for term in taxonomy.terms:
-            film = term.film.fingerprint if term.film else None
-            for pager in paginate(term.posts, config.per_page, term.url):
-                key = digest(base, term.url, term.name, film, _pager_key(pager))
-                yield _page(env, key, pager.url, "term.html", None, page=term, term=term, taxonomy=taxonomy, pager=pager)
+        yield from _plan_taxonomy(site, env, base, taxonomy)
     archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
-    yield _page(env, archive_key, "/archive/", "archive.html", None, page=None, archive=site.archive)
-    yield _page(env, digest(base, "404"), "/404.html", "404.html", None, page=None)
+    meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
+    yield _page(env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
+    meta = partial(seo.plain_meta, site, "Not found", "", "/404.html")
+    yield _page(env, digest(base, "404"), "/404.html", "404.html", None, {"page": None, "meta": meta})
+
+
+def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy) -> Iterator[Planned]:
+    """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
+    config = site.config
+    index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
+    meta = partial(seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url)
+    yield _page(env, index_key, taxonomy.url, "terms.html", None, {"page": taxonomy, "taxonomy": taxonomy, "meta": meta})
+    for term in taxonomy.terms:
+        credits = site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
+        term_key = (term.url, term.name, len(term.posts), term.film and term.film.fingerprint, [(credit.fingerprint, role) for credit, role in credits])
+        meta = partial(seo.term_meta, site, term, taxonomy.title)
+        for pager in paginate(term.posts, config.per_page, term.url):
+            key = digest(base, term_key, _pager_key(pager))
+            context = {"page": term, "term": term, "taxonomy": taxonomy, "pager": pager, "credits": credits, "meta": meta}
+            yield _page(env, key, pager.url, "term.html", None, context)
+    if taxonomy.name != "films":
+        return
+    today = site.built_at.date()
+    coming = films.upcoming(taxonomy, today)
+    coming_key = digest(base, today, [(term.url, term.name, release, term.film and term.film.fingerprint, term.posts[:1] and term.posts[0].fingerprint) for term, release in coming])
+    meta = partial(seo.plain_meta, site, "Upcoming films", f"Films opening soon, with the latest from {config.title}.", UPCOMING_URL)
+    yield _page(env, coming_key, UPCOMING_URL, "upcoming.html", None, {"page": None, "upcoming": coming, "today": today, "taxonomy": taxonomy, "meta": meta})
+    years = films.by_year(taxonomy)
+    years_key = digest(base, [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years])
+    meta = partial(seo.plain_meta, site, "Films by year", f"Films on {config.title}, by year of release.", BY_YEAR_URL)
+    yield _page(env, years_key, BY_YEAR_URL, "film-years.html", None, {"page": None, "years": years, "taxonomy": taxonomy, "meta": meta})
+    calendar_key = digest(base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint)
+    yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
 
 
 def _neighbour(post: Post | None) -> tuple[str, str] | None:
@@ -138,11 +173,11 @@ def _alias(alias: str, post: Post, site: Site) -> Planned:
     return Planned(output_path(alias), digest(target, canonical), lambda: _redirect(target, canonical))
 
 
-def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, **context: Any) -> Planned:
+def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, context: dict[str, Any]) -> Planned:
     def make() -> bytes:
         template = _template(env, layout, source, context.get("page"))
         try:
-            return template.render(url=url, **context).encode("utf-8")
+            return template.render(url=url, **(context | {"meta": context["meta"]()})).encode("utf-8")
         except RecursionError:
             raise MatineeError(f"layouts/{layout}", None, "layouts include or extend each other without end") from None
         except Exception as error:  # a layout can raise anything its expressions raise

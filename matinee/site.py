@@ -6,17 +6,20 @@ import posixpath
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time, timedelta, timezone
 from itertools import groupby
 
 from .config import Config
 from .errors import MatineeError, raise_all
 from .links import resolve_links, resolve_path
+from .films import credits, next_change
 from .memo import digest
+from .related import related_posts
 from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
 from .urls import slugify, term_url
 
 TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
+NEWS_WINDOW = timedelta(days=2)  # Google News sitemaps list the posts of the last two days
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,30 @@ def assemble(
         Taxonomy(name, TAXONOMY_TITLES.get(name, name.title()), f"/{name}/", group_by_term(visible, name, film_by_slug))
         for name in config.taxonomies
     )
-    due = [post.date for post in posts if not post.is_draft and post.date > now and not config.drafts]
-    return Site(config, tuple(visible), tuple(pages), taxonomies, archive(visible), tuple(assets), now, min(due, default=None))
+    return Site(
+        config=config,
+        posts=tuple(visible),
+        pages=tuple(pages),
+        taxonomies=taxonomies,
+        archive=archive(visible),
+        assets=tuple(assets),
+        built_at=now,
+        films={film.slug: film for film in films},
+        related=related_posts(visible, taxonomies, dict(config.related)),
+        credits=credits(films),
+        valid_until=_valid_until(config, posts, films, now),
+    )
+
+
+def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], now: datetime) -> datetime | None:
+    """Return when the output changes with the clock alone: a post comes due, a news item
+    leaves the news sitemap, a release date passes (the upcoming list changes)."""
+    moments = [post.date for post in posts if post.date > now and not post.is_draft and not config.drafts]
+    moments += [post.date + NEWS_WINDOW for post in posts if post.date <= now < post.date + NEWS_WINDOW]
+    release = next_change(films, now)
+    if release:
+        moments.append(datetime.combine(release, time(), timezone.utc))
+    return min(moments, default=None)
 
 
 def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) -> tuple[Term, ...]:
@@ -141,7 +166,7 @@ def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[P
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
     if not post.links and not post.image:
         return post
-    body = resolve_links(post.body_html, post.source, urls, config.link, errors, lambda target: None)
+    body = resolve_links(post.body_html, post.source, urls, config.link, errors, post.link_lines.get)
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import code_digest
 from .config import CONFIG_FILE, Config
 from .write import manifest_path, read_manifest
 
@@ -31,7 +31,7 @@ class Stamp:
 
 def input_state(config: Config) -> str:
     """Return a digest of every input file's path, size and mtime, plus the build settings."""
-    hasher = hashlib.blake2b(repr((__version__, config)).encode("utf-8"), digest_size=20)
+    hasher = hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=20)
     for top in (config.content_dir, config.layouts_dir):
         for folder, dirs, files in os.walk(top):
             dirs.sort()

@@ -107,8 +107,7 @@ def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path
     _remove(staging)
     files = {path: _restat(out_dir / path, entry) for path, entry in files.items()}
     _save_manifest(manifest_path, out_dir, files)
-    changed = sum(1 for path, entry in files.items() if previous.files.get(path) != entry or not incremental)
-    return Written(files=len(files), changed=changed, deleted=len(deleted))
+    return Written(files=len(files), changed=writer.written, deleted=len(deleted))
 
 
 class _Writer:
@@ -121,6 +120,7 @@ class _Writer:
     def __init__(self, staging: Path) -> None:
         self._staging = staging
         self._made: set[Path] = {staging}
+        self.written = 0
 
     def write(self, rel: str, content: bytes | Path) -> None:
         """Write one file at `rel` inside the staging tree."""
@@ -132,6 +132,7 @@ class _Writer:
             shutil.copyfile(content, target)
         else:
             target.write_bytes(content)
+        self.written += 1
 
     def __enter__(self) -> _Writer:
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -265,6 +266,36 @@ def test_a_link_to_a_missing_markdown_file_is_an_error(tmp_path: Path) -> None:
     assert "b.md" in messages[0]
 
 
+def test_a_link_to_a_missing_markdown_file_names_its_line(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", body="Intro.\n\nSee [b](b.md).")})
+    assert errors_of(root) == [
+        "content/posts/a.md:7: links to 'b.md', but content/posts/b.md does not exist"
+    ]
+
+
+def test_links_inside_code_samples_are_left_as_written(tmp_path: Path) -> None:
+    body = (
+        'Write `<a href="other.md">` or `<img src="still.png">`.\n\n'
+        '    <a href="elsewhere.md">indented</a>\n\n[real](b.md)'
+    )
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A", date="2024-01-02", body=body),
+            "content/posts/b.md": post("B", date="2024-01-03"),
+            "content/posts/still.png": b"PNG",
+        },
+    )
+    main = main_of(page(build_site(root), "/2024/01/a/"))
+    codes = [text(code) for code in main.iter("code")]
+    assert codes == [
+        '<a href="other.md">',
+        '<img src="still.png">',
+        '<a href="elsewhere.md">indented</a>',
+    ]
+    assert {a.get("href") for a in main.iter("a") if text(a) == "real"} == {"/2024/01/b/"}
+
+
 def test_base_url_override_reaches_feeds_and_canonical_links(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", date="2024-01-02")})
     out = build_site(root, base_url="https://films.example/news/")
@@ -278,6 +309,35 @@ def test_base_url_override_reaches_feeds_and_canonical_links(tmp_path: Path) -> 
 
 
 # --- posts, slugs and permalinks ----------------------------------------------------------
+
+
+MARKDOWN = """\
+## Box office {: #money .big }
+
+| Film | Gross |
+|------|-------|
+| Dune | $711m |
+
+It "opened" big -- bigger than expected...[^1]
+
+```python
+print("no -- smart 'quotes'")
+```
+
+[^1]: Studio estimates.
+"""
+
+
+def test_a_post_gets_every_markdown_extension(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", date="2024-01-02", body=MARKDOWN)})
+    main = main_of(page(build_site(root), "/2024/01/a/"))
+    heading = main.find(".//h2[@id='money']")
+    assert heading is not None and heading.get("class") == "big"
+    assert [text(cell) for cell in main.iter("td")] == ["Dune", "$711m"]
+    assert main.find(".//div[@class='footnote']") is not None
+    assert "It “opened” big – bigger than expected…" in text(main)
+    (code,) = main.iter("code")
+    assert "".join(code.itertext()) == "print(\"no -- smart 'quotes'\")\n"
 
 
 def test_a_slug_comes_from_front_matter_first(tmp_path: Path) -> None:
@@ -837,7 +897,10 @@ def test_every_front_matter_value_is_escaped_where_a_layout_prints_it(tmp_path: 
     out = build_site(root)
     for path in out.rglob("*.html"):
         tree = parse_html(path)
-        assert list(tree.iter("script")) == [], f"{path} runs a script from front matter"
+        for script in tree.iter("script"):
+            # Structured data (JSON-LD) may carry the values, but only as intact JSON.
+            assert script.get("type") == "application/ld+json", f"{path} runs a script"
+            json.loads(script.text or "")
         assert list(tree.iter("b")) == []
         assert all(element.get("onerror") is None for element in tree.iter())
     post_page = main_of(page(out, "/2024/01/a/"))

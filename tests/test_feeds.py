@@ -228,3 +228,35 @@ def test_xml_outputs_declare_utf8(tmp_path: Path, name: str) -> None:
     out = build_site(make_site(tmp_path, {"content/posts/a.md": post("Amélie", films=["Amélie"])}))
     declaration = (out / name).read_bytes().split(b"\n", 1)[0].lower()
     assert declaration.startswith(b"<?xml") and b"utf-8" in declaration
+
+
+def test_feeds_stay_well_formed_with_control_characters_pasted_in(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post(
+                "Tab\x0bbed", tags=["x\x0cy"], body="A form\x0cfeed and \x1b[0m escape."
+            )
+        },
+    )
+    out = build_site(root)
+    for name in ("feed.xml", "tags/x-y/feed.xml", "sitemap.xml"):
+        ET.fromstring((out / name).read_bytes())
+    assert entry_titles(feed(out)) == ["Tabbed"]
+
+
+def test_sitemap_lastmod_of_a_listing_counts_an_older_post_updated_later(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "config.yaml": f'title: T\nbase_url: "{BLOG}"\n',
+            "content/posts/new.md": post("New", date="2024-06-01", tags=["news"]),
+            "content/posts/old.md": post(
+                "Old", date="2023-01-01", updated="2025-01-01", tags=["news"]
+            ),
+        },
+    )
+    entries = sitemap_of(build_site(root))
+    latest = datetime(2025, 1, 1, tzinfo=UTC)
+    for url in ("", "tags/", "tags/news/", "archive/"):
+        assert datetime.fromisoformat(entries[f"{BLOG}{url}"] or "") == latest, url

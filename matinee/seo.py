@@ -1,0 +1,167 @@
+"""What search engines and social previews read: page meta and schema.org JSON-LD. Pure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from .config import Config
+from .model import Film, Post, Site, Term
+from .urls import encode, slugify, term_url
+
+SCHEMA = "https://schema.org"
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """The head of one page: title, description, share image, and its structured data."""
+
+    title: str
+    description: str
+    image: str | None  # absolute URL
+    kind: str  # Open Graph type: "article" or "website"
+    structured_data: Markup
+
+
+def absolute(config: Config, url: str | None) -> str | None:
+    """Return a site URL or an absolute URL as an absolute URL (None stays None)."""
+    if not url:
+        return None
+    return url if "://" in url else encode(config.absolute(url))
+
+
+def post_meta(site: Site, post: Post) -> PageMeta:
+    """Return the head of a post page, with NewsArticle and BreadcrumbList data."""
+    config = site.config
+    image = absolute(config, post.image) or absolute(config, config.image)
+    article: dict[str, Any] = {
+        "@context": SCHEMA,
+        "@type": "NewsArticle",
+        "headline": post.title,
+        "description": post.summary,
+        "datePublished": post.date.isoformat(),
+        "dateModified": post.modified.isoformat(),
+        "mainEntityOfPage": absolute(config, post.url),
+        "url": absolute(config, post.url),
+        "author": {"@type": "Person", "name": post.author} if post.author else _publisher(config),
+        "publisher": _publisher(config),
+        "keywords": list(post.tags),
+    }
+    if image:
+        photo: dict[str, Any] = {"@type": "ImageObject", "url": image}
+        if post.caption:
+            photo["caption"] = post.caption
+        if post.image_credit:
+            photo["creditText"] = post.image_credit
+        article["image"] = photo
+    if post.films:
+        article["about"] = [_movie_stub(config, site, name) for name in post.films]
+    if post.people:
+        article["mentions"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in post.people]
+    trail = [("Home", "/"), (post.title, post.url)]
+    return PageMeta(post.title, post.summary, image, "article", script([article, breadcrumbs(config, trail)]))
+
+
+def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
+    """Return the head of a tag, film or person page, with Movie or Person data where apt."""
+    config = site.config
+    trail = [("Home", "/"), (taxonomy_title, f"/{term.taxonomy}/"), (term.name, term.url)]
+    data: list[dict[str, Any]] = [breadcrumbs(config, trail)]
+    description = f"{len(term.posts)} {'story' if len(term.posts) == 1 else 'stories'} about {term.name} on {config.title}."
+    image = absolute(config, config.image)
+    if term.film:
+        data.insert(0, movie(config, term.film, term.url))
+        image = absolute(config, term.film.poster) or image
+        description = _film_description(term.film) or description
+    elif term.taxonomy == "people":
+        person: dict[str, Any] = {"@context": SCHEMA, "@type": "Person", "name": term.name, "url": absolute(config, term.url)}
+        films = site.credits.get(term.slug, ())
+        if films:
+            person["performerIn" if any(role == "Cast" for _, role in films) else "subjectOf"] = [
+                {"@type": "Movie", "name": film.title, "url": absolute(config, term_url("films", film.slug))} for film, _ in films
+            ]
+        data.insert(0, person)
+    return PageMeta(term.name, description, image, "website", script(data))
+
+
+def plain_meta(site: Site, title: str, description: str, url: str) -> PageMeta:
+    """Return the head of any other page (home, indexes, archive)."""
+    config = site.config
+    trail = [("Home", "/")] + ([(title, url)] if url != "/" else [])
+    return PageMeta(title, description or config.description, absolute(config, config.image), "website", script([breadcrumbs(config, trail)]))
+
+
+def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
+    """Return schema.org Movie data for a film page."""
+    data: dict[str, Any] = {"@context": SCHEMA, "@type": "Movie", "name": film.title, "url": absolute(config, url)}
+    if film.original_title:
+        data["alternateName"] = film.original_title
+    if film.release_date:
+        data["datePublished"] = film.release_date.isoformat()
+    elif film.year:
+        data["dateCreated"] = str(film.year)
+    if film.director:
+        data["director"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in film.director]
+    if film.cast:
+        data["actor"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in film.cast]
+    if film.genres:
+        data["genre"] = list(film.genres)
+    if film.runtime:
+        data["duration"] = f"PT{film.runtime // 60}H{film.runtime % 60}M"
+    if film.poster:
+        data["image"] = absolute(config, film.poster)
+    if film.trailer:
+        data["trailer"] = {"@type": "VideoObject", "name": f"{film.title} trailer", "embedUrl": film.trailer}
+    if film.same_as:
+        data["sameAs"] = list(film.same_as)
+    return data
+
+
+def breadcrumbs(config: Config, trail: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Return a schema.org BreadcrumbList for the trail of (name, site URL)."""
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": index, "name": name, "item": absolute(config, url)}
+            for index, (name, url) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def script(data: list[dict[str, Any]]) -> Markup:
+    """Return JSON-LD script tags; '<', '>' and '&' are escaped so text cannot end the script."""
+    tags = []
+    for item in data:
+        text = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        tags.append(f'<script type="application/ld+json">{text}</script>')
+    return Markup("\n".join(tags))
+
+
+def _publisher(config: Config) -> dict[str, Any]:
+    publisher: dict[str, Any] = {"@type": "Organization", "name": config.title, "url": config.base_url}
+    if config.image:
+        publisher["logo"] = {"@type": "ImageObject", "url": absolute(config, config.image)}
+    return publisher
+
+
+def _movie_stub(config: Config, site: Site, name: str) -> dict[str, Any]:
+    slug = slugify(name)
+    film = site.films.get(slug)
+    stub: dict[str, Any] = {"@type": "Movie", "name": film.title if film else name, "url": absolute(config, term_url("films", slug))}
+    if film and film.release_date:
+        stub["datePublished"] = film.release_date.isoformat()
+    if film and film.same_as:
+        stub["sameAs"] = list(film.same_as)
+    return stub
+
+
+def _film_description(film: Film) -> str:
+    facts = [str(film.year) if film.year else "", f"directed by {', '.join(film.director)}" if film.director else ""]
+    text = ", ".join(fact for fact in facts if fact)
+    return f"{film.title} ({text})" if text else ""
