@@ -26,7 +26,7 @@ _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 
 POST_KEYS = frozenset(
     {"title", "date", "updated", "author", "summary", "image", "image_alt", "image_credit", "caption",
-     "correction", "draft", "slug", "layout", "aliases"}
+     "correction", "spoilers", "draft", "slug", "layout", "aliases"}
 )
 WORDS_PER_MINUTE = 220
 
@@ -139,6 +139,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         caption=reader.text("caption"),
         correction=reader.text("correction"),
         reading_minutes=max(1, round(len(plain_text(body_html).split()) / WORDS_PER_MINUTE)),
+        has_spoilers=reader.flag("spoilers"),
         is_draft=reader.flag("draft"),
         layout=_layout(reader, "post.html"),
         aliases=_aliases(reader),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import html
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
+from .markup import without_spoilers
 from .memo import Planned, digest
 from .model import Post, Site
 from .site import NEWS_WINDOW, paginate
@@ -16,6 +18,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 FEED_TAXONOMIES = ("tags", "films")
+SPOILER_NOTE = '<p><em>A spoiler is hidden here; <a href="{url}">read it on the site</a>.</em></p>'
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -70,7 +73,8 @@ def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Seque
             ET.SubElement(entry, "category", term=_xml_text(name))
         _text(entry, "summary", post.summary)
         if with_content:
-            _text(entry, "content", post.body_html).set("type", "html")
+            content = without_spoilers(post.body_html, SPOILER_NOTE.format(url=html.escape(_absolute(site, post.url))))
+            _text(entry, "content", content).set("type", "html")
     return _xml(feed)
 
 

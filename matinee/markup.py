@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from .embeds import embed_paragraphs
+
 EXTENSIONS = ("extra", "toc", "sane_lists")
 EXTENSION_CONFIGS = {"toc": {"permalink": False}}
 MORE = "<!-- more -->"
@@ -30,6 +32,7 @@ _BLOCK_TAG = re.compile(
     r"|ol|p|pre|section|table|td|th|tr|ul)\b[^>]*>",
     re.IGNORECASE,
 )
+_SPOILER = re.compile(r'<details class="spoiler"[^>]*>.*?</details>', re.DOTALL)
 _SPACES = re.compile(r"\s+")
 
 
@@ -39,13 +42,15 @@ class MarkdownConverter:
     def __init__(self) -> None:
         import markdown  # loaded only when some Markdown is not in the cache
 
+        from .spoilers import SpoilerExtension
+
         self._markdown = markdown.Markdown(
-            extensions=list(EXTENSIONS), extension_configs=EXTENSION_CONFIGS, output_format="html"
+            extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs=EXTENSION_CONFIGS, output_format="html"
         )
 
     def convert(self, text: str) -> str:
         """Return the HTML for one Markdown document."""
-        return smarten(self._markdown.reset().convert(text))
+        return smarten(embed_paragraphs(self._markdown.reset().convert(text)))
 
 
 def smarten(markup: str) -> str:
@@ -88,6 +93,11 @@ def _smarten_text(text: str, previous: str) -> str:
         else:
             chars[index] = "‘" if opening else "’"
     return "".join(chars)
+
+
+def without_spoilers(body_html: str, replacement: str = "") -> str:
+    """Return the HTML with every spoiler block removed (or replaced by `replacement`)."""
+    return _SPOILER.sub(replacement, body_html) if "<details" in body_html else body_html
 
 
 def summarize(body_html: str) -> str:

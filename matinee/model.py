@@ -51,6 +51,7 @@ class Post:
     caption: str | None = None
     correction: str | None = None
     reading_minutes: int = 1
+    has_spoilers: bool = False
     is_draft: bool = False
     layout: str = "post.html"
     aliases: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from . import feeds, films, seo
 from .calendar import releases_calendar
+from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, Planned, base_key, digest
 from .model import Output, Post, Site, Taxonomy
@@ -230,6 +231,7 @@ def _globals(site: Site, env: jinja2.Environment) -> dict[str, Any]:
         "link": lru_cache(maxsize=None)(lambda url: encode(config.link(url))),  # one build's URLs
         "absolute": lru_cache(maxsize=None)(lambda url: encode(config.absolute(url))),
         "term_url": lambda taxonomy, name: term_url(taxonomy, slugify(name)),
+        "embed": embed_or_link,
         "now": site.built_at,
     }
 
