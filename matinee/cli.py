@@ -44,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         return _report(error)
 
 
+class UsageError(Exception):
+    """A command line that cannot work as given (exit 2), e.g. an --out that holds the source."""
+
+
 def _report(error: BaseException) -> int:
+    if isinstance(error, UsageError):
+        print(f"matinee: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         problems = flatten(error)
     except BaseException as unexpected:  # not a MatineeError: a bug, or the OS refusing something
@@ -57,7 +64,8 @@ def _report(error: BaseException) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     count = len(problems)
-    print(f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.", file=sys.stderr)
+    if isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
+        print(f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -94,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
     serve.add_argument("--poll", action="store_true", help="poll for changes (network drives, some containers)")
     serve.set_defaults(run=_run_serve)
+    _add_check_and_deploy(commands)
     return parser
 
 
@@ -118,9 +127,9 @@ def site_config(args: argparse.Namespace) -> Config:
     config = load_config(source, out_dir=out_dir, drafts=args.drafts or None, base_url=args.base_url)
     for folder in (source, config.content_dir, config.layouts_dir):
         if out_dir == folder or folder.is_relative_to(out_dir):
-            raise MatineeError(str(args.out), None, f"--out would replace {folder}; choose a folder of its own, like {source / 'site'}")
+            raise UsageError(f"--out {args.out} would replace {folder}; choose a folder of its own, like {source / 'site'}")
     if out_dir.is_relative_to(config.content_dir) or out_dir.is_relative_to(config.layouts_dir):
-        raise MatineeError(str(args.out), None, "--out must not be inside content/ or layouts/")
+        raise UsageError(f"--out {args.out} must not be inside content/ or layouts/")
     return config
 
 
@@ -193,6 +202,129 @@ def _run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     return EXIT_OK
+
+
+def _add_check_and_deploy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="build, then check links, HTML, feeds, alt text and names",
+        description="Build the site (unless --no-build) and check the result: broken links and "
+        "#anchors, missing images, invalid HTML5, malformed Atom feeds, duplicate ids, empty "
+        "titles and descriptions, alt text, share images, summary length, films without a file, "
+        "names that look like typos. Exit 1 on errors; warnings alone exit 0.",
+    )
+    _site_options(check)
+    check.add_argument("--no-build", action="store_true", help="check the site already built")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    check.set_defaults(run=_run_check)
+
+    deploy = commands.add_parser(
+        "deploy",
+        help="build, then publish the site to the target in config.yaml",
+        description="Build the site (unless --no-build) and publish it with the deploy: settings "
+        "of config.yaml: rsync to a folder or host:path, git to a branch, or a command.",
+    )
+    _site_options(deploy)
+    deploy.add_argument("--no-build", action="store_true", help="publish the site already built")
+    deploy.add_argument("--dry-run", action="store_true", help="list changes, send nothing")
+    deploy.set_defaults(run=_run_deploy)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import replace
+    from datetime import UTC
+
+    from .cache import BuildCache
+    from .check import check_site
+    from .findings import ERROR
+
+    if not args.no_build:
+        _run_build(args)
+    config = site_config(args)
+    cache = BuildCache(config.cache_dir)
+    try:
+        report = check_site(config, now=datetime.now(UTC), cache=cache)
+    except (MatineeError, ExceptionGroup) as error:
+        for problem in flatten(error):
+            print(problem, file=sys.stderr)
+        print("Check stopped: the site could not be read.", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        cache.close()
+    findings = list(report.findings)
+    if args.strict:
+        findings = [replace(finding, severity=ERROR) for finding in findings]
+    errors = sum(1 for finding in findings if finding.severity == ERROR)
+    warnings = len(findings) - errors
+    if args.format == "json":
+        document = {
+            "findings": [finding.as_dict() for finding in findings],
+            "errors": errors,
+            "warnings": warnings,
+            "pages": report.pages,
+            "feeds": report.feeds,
+            "strict": args.strict,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding)
+    if not args.quiet:
+        print(
+            f"Checked {report.pages} pages and {report.feeds} XML files in {report.seconds:.2f} s: "
+            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}.",
+            file=sys.stderr,
+        )
+    return EXIT_ERROR if errors else EXIT_OK
+
+
+def _run_deploy(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from .cache import BuildCache
+    from .deploy import deploy
+
+    if args.drafts:
+        print("error: deploy never publishes drafts; drop --drafts", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.no_build:
+        _run_build(args)
+    config = site_config(args)
+    cache = BuildCache(config.cache_dir)
+    try:
+        done = deploy(config, now=datetime.now(UTC), cache=cache, dry_run=args.dry_run)
+    except (MatineeError, ExceptionGroup) as error:
+        for problem in flatten(error):
+            print(problem, file=sys.stderr)
+        print("Deploy failed.", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        cache.close()
+    if args.dry_run:
+        for line in done.changes:
+            print(line)
+    if not args.quiet:
+        if done.output:
+            print(done.output, file=sys.stderr)
+        count = _plural(len(done.changes), "change")
+        if args.dry_run:
+            summary = f"Dry run: {count} would go to {done.destination}; nothing was sent."
+        elif done.target == "command":
+            summary = f"Ran {done.destination}"
+        elif not done.changes:
+            summary = f"Nothing changed since the last deploy; nothing sent to {done.destination}."
+        else:
+            summary = f"Published {count} to {done.destination} with {done.target}."
+        print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def _run_new(args: argparse.Namespace) -> int:

@@ -194,7 +194,7 @@ def _term_names(reader: Reader, taxonomy: str) -> tuple[str, ...]:
     for index, name in enumerate(names):
         if not slugify(name):
             raise reader.fail(taxonomy, f"{taxonomy}[{index}] {name!r} has no letters or digits to make a URL from")
-    return tuple(dict.fromkeys(names))
+    return tuple({slugify(name): name for name in reversed(names)}[slug] for slug in dict.fromkeys(map(slugify, names)))
 
 
 def _layout(reader: Reader, default: str) -> str:

@@ -48,6 +48,7 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
         imdb=_identifier(reader, "imdb", _IMDB, "tt0062622"),
         wikidata=_identifier(reader, "wikidata", _WIKIDATA, "Q103474"),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - FILM_KEYS)},
+        lines={key: field.line for key, field in front.fields.items()},
     )
 
 

@@ -30,6 +30,24 @@ class Asset:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """One resized copy of an image: its site URL, its width in pixels and its format."""
+
+    url: str
+    width: int
+    format: str  # "webp", "jpeg", "png" or "gif", as in the MIME type image/<format>
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """A local image's size and its variants (narrowest first, the original file among them)."""
+
+    width: int
+    height: int
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """One article, parsed and converted, with its final URL."""
 
@@ -115,6 +133,7 @@ class Film:
     imdb: str | None = None
     wikidata: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
 
     @property
     def release_date(self) -> date | None:

@@ -18,8 +18,10 @@ from .content import Source, Sources, find_sources, load_source, parse_page, par
 from .films import parse_film
 from .errors import MatineeError
 from .frontmatter import FrontMatter
+from .images import prepare_images
 from .model import Asset, Film, Page, Post
 from .render import layout_usage, make_env, render_site
+from .search import index_search
 from .site import assemble
 from .stamp import input_state, save_stamp, stamp_path
 from .write import manifest_path, read_manifest, write_tree
@@ -43,9 +45,10 @@ class Report:
     seconds: float
 
 
-def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
+def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = False) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
+    `search` also makes the search index (`matinee build` does; `serve` rebuilds do not).
     The stamp saved at the end lets `matinee build` skip a run whose inputs did not change
     (see stamp.py); it is checked before this module and its libraries are imported.
     """
@@ -53,11 +56,14 @@ def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
     inputs = input_state(config)                                                       # 0 note inputs
     parsed = parse_all(find_sources(config), config, cache)                            # 1 load, 2 parse
     site = assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
+    images = prepare_images(site, config.cache_dir)                                    # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
     env = make_env(config.layouts_dir)
     usage = layout_usage(env)
-    outputs = render_site(site, env, usage, previous.keys())                           # 4 render
-    written = write_tree(outputs, site.assets, config.out_dir, manifest_path(config), previous)  # 5 write
+    outputs = render_site(site, env, usage, previous.keys(), images.infos)             # 4 render
+    written = write_tree(outputs, site.assets + images.assets, config.out_dir, manifest_path(config), previous)  # 5 write
+    if search:
+        index_search(config.out_dir)                                                   # 5b search index
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
     report = Report(
         files=written.files,
@@ -69,6 +75,7 @@ def build(config: Config, *, now: datetime, cache: BuildCache) -> Report:
         seconds=time.perf_counter() - started,
     )
     valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
+    inputs = inputs if search else f"{inputs} without a search index"  # a later `build` must make one
     save_stamp(stamp_path(config), inputs, report, valid_until)                        # 6 remember
     return report
 

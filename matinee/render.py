@@ -21,7 +21,8 @@ from .calendar import releases_calendar
 from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, Planned, base_key, digest
-from .model import Output, Post, Site, Taxonomy
+from .model import ImageInfo, Output, Post, Site, Taxonomy
+from .picture import PROSE_SIZES, Lookup, image_sources, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
@@ -30,6 +31,8 @@ UPCOMING_URL = "/films/upcoming/"
 BY_YEAR_URL = "/films/by-year/"
 CALENDAR_URL = "/films/releases.ics"
 CARD_LAYOUT = "partials/card.html"
+SEARCH_URL = "/search/"
+SEARCH_LAYOUT = "search.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +59,19 @@ def make_env(layouts_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, env: jinja2.Environment, usage: Usage, previous: Mapping[str, str]) -> Iterator[Output]:
+def render_site(
+    site: Site, env: jinja2.Environment, usage: Usage, previous: Mapping[str, str], images: Mapping[str, ImageInfo] | None = None
+) -> Iterator[Output]:
     """Yield every output; one whose key is in `previous` unchanged is yielded without bytes.
 
+    `images` (site URL -> sizes and variants) makes the images layouts show responsive.
     Layout errors are gathered and raised together once every output was tried.
     """
-    env.globals.update(_globals(site, env))
+    lookup = lookup_for(images or {}, site.config.base_path)
+    env.globals.update(_globals(site, env, lookup))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
     errors: dict[str, MatineeError] = {}
-    for planned in chain(plan_pages(site, env, base), feeds.plan_feeds(site, base)):
+    for planned in chain(plan_pages(site, env, base, lookup), feeds.plan_feeds(site, base)):
         if previous.get(planned.path) == planned.key:
             yield Output(planned.path, planned.key, None)
             continue
@@ -102,15 +109,19 @@ def layout_usage(env: jinja2.Environment) -> Usage:
     return Usage(digest(sources), frozenset(SITE_PARTS if everything else parts), uses_now or everything)
 
 
-def plan_pages(site: Site, env: jinja2.Environment, base: str) -> Iterator[Planned]:
-    """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404."""
+def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = lambda url: None) -> Iterator[Planned]:
+    """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404, search.
+
+    `lookup` gives the images' sizes and variants, which are part of the keys of pages showing them.
+    """
     config = site.config
     posts = site.posts
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
         related = site.related.get(post.source, ())
-        key = digest(base, post.fingerprint, _neighbour(newer), _neighbour(older), [_neighbour(other) for other in related])
+        films_named = [film.fingerprint for name in post.films if (film := site.films.get(slugify(name)))]
+        key = digest(base, post.fingerprint, films_named, _neighbour(newer), _neighbour(older), [_neighbour(other) for other in related], _images_key(post, lookup))
         context = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
         yield _page(env, key, post.url, post.layout, post.source, context)
         for alias in post.aliases:
@@ -123,15 +134,18 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str) -> Iterator[Plann
         context = {"page": None, "pager": pager, "meta": partial(seo.plain_meta, site, title, config.description, pager.url)}
         yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
-        yield from _plan_taxonomy(site, env, base, taxonomy)
+        yield from _plan_taxonomy(site, env, base, taxonomy, lookup)
     archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
     meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
     yield _page(env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
     meta = partial(seo.plain_meta, site, "Not found", "", "/404.html")
     yield _page(env, digest(base, "404"), "/404.html", "404.html", None, {"page": None, "meta": meta})
+    if SEARCH_LAYOUT in env.list_templates():  # sites whose layouts predate search build without it
+        meta = partial(seo.plain_meta, site, "Search", f"Search every story on {config.title}.", SEARCH_URL)
+        yield _page(env, digest(base, "search"), SEARCH_URL, SEARCH_LAYOUT, None, {"page": None, "meta": meta})
 
 
-def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy) -> Iterator[Planned]:
+def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
     index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
@@ -139,7 +153,8 @@ def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Tax
     yield _page(env, index_key, taxonomy.url, "terms.html", None, {"page": taxonomy, "taxonomy": taxonomy, "meta": meta})
     for term in taxonomy.terms:
         credits = site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
-        term_key = (term.url, term.name, len(term.posts), term.film and term.film.fingerprint, [(credit.fingerprint, role) for credit, role in credits])
+        poster = term.film.poster if term.film and term.film.poster else None
+        term_key = (term.url, term.name, len(term.posts), term.film and term.film.fingerprint, [(credit.fingerprint, role) for credit, role in credits], poster and lookup(poster))
         meta = partial(seo.term_meta, site, term, taxonomy.title)
         for pager in paginate(term.posts, config.per_page, term.url):
             key = digest(base, term_key, _pager_key(pager))
@@ -158,6 +173,11 @@ def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Tax
     yield _page(env, years_key, BY_YEAR_URL, "film-years.html", None, {"page": None, "years": years, "taxonomy": taxonomy, "meta": meta})
     calendar_key = digest(base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint)
     yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
+
+
+def _images_key(post: Post, lookup: Lookup) -> list[ImageInfo | None]:
+    """The sizes and variants of the images a post page shows: new variants, new page."""
+    return [lookup(src) for src in (post.image or "", *image_sources(post.body_html)) if src]
 
 
 def _neighbour(post: Post | None) -> tuple[str, str] | None:
@@ -214,9 +234,20 @@ def _layout_error(error: Exception, env: jinja2.Environment) -> MatineeError:
     return MatineeError(place[0], place[1], message)
 
 
-def _globals(site: Site, env: jinja2.Environment) -> dict[str, Any]:
+def _globals(site: Site, env: jinja2.Environment, lookup: Lookup) -> dict[str, Any]:
     config = site.config
     cards: dict[str, Markup] = {}
+    link = lru_cache(maxsize=None)(lambda url: encode(config.link(url)))  # one build's URLs
+
+    def responsive(url: str, alt: str = "", sizes: str = PROSE_SIZES, eager: bool = False) -> Markup:
+        """Return an image (a site URL or a web address) as responsive markup, for layouts."""
+        src = link(url) if url.startswith("/") and not url.startswith("//") else url
+        attributes = f' alt="{html.escape(alt)}"'
+        return Markup(picture(lookup(url), html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
+
+    def pictures(body_html: str, eager_first: bool = False) -> Markup:
+        """Return a post body with its images responsive; the first eager if `eager_first`."""
+        return Markup(rewrite_images(body_html, lookup, link=link, eager_first=eager_first))
 
     def card(post: Post) -> Markup:
         """Render partials/card.html for `post` once per build: a post is listed on many pages."""
@@ -228,7 +259,9 @@ def _globals(site: Site, env: jinja2.Environment) -> dict[str, Any]:
         "card": card,
         "site": site,
         "config": config,
-        "link": lru_cache(maxsize=None)(lambda url: encode(config.link(url))),  # one build's URLs
+        "link": link,
+        "picture": responsive,
+        "pictures": pictures,
         "absolute": lru_cache(maxsize=None)(lambda url: encode(config.absolute(url))),
         "term_url": lambda taxonomy, name: term_url(taxonomy, slugify(name)),
         "embed": embed_or_link,

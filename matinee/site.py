@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
-from itertools import groupby
 
 from .config import Config
 from .errors import MatineeError, raise_all
@@ -52,10 +51,11 @@ def assemble(
     shown = {id(post) for post in visible}
     hidden_bundles = {_bundle_dir(post) for post in posts if id(post) not in shown} - {None}
     assets = _place_assets(assets, visible, hidden_bundles)
-    errors = _duplicate_urls(visible, pages)
+    errors = _duplicate_urls(config, visible, pages, films)
     urls = _source_urls(visible, films, pages, assets)
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
+    films = [_resolve_poster(film, urls) for film in films]
     raise_all(errors, "the site has broken links or clashing URLs")
     film_by_slug = {film.slug: film for film in films}
     taxonomies = tuple(
@@ -100,6 +100,11 @@ def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) 
     if taxonomy == "films":
         for slug in films:
             by_slug.setdefault(slug, [])
+    if taxonomy == "people":  # everyone credited in film metadata gets a page listing their films
+        for film in films.values():
+            for name in (*film.director, *film.cast):
+                by_slug.setdefault(slugify(name), [])
+                spellings.setdefault(slugify(name), Counter())[name] += 0
     terms = []
     for slug, tagged in by_slug.items():
         film = films.get(slug) if taxonomy == "films" else None
@@ -110,10 +115,10 @@ def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) 
 
 def archive(posts: Sequence[Post]) -> tuple[Month, ...]:
     """Return the posts grouped by month, newest month first."""
-    return tuple(
-        Month(year, month, tuple(group))
-        for (year, month), group in groupby(posts, key=lambda post: (post.date.year, post.date.month))
-    )
+    months: dict[tuple[int, int], list[Post]] = {}
+    for post in posts:  # the month the writer dated it in, even when time zones reorder posts
+        months.setdefault((post.date.year, post.date.month), []).append(post)
+    return tuple(Month(year, month, tuple(group)) for (year, month), group in sorted(months.items(), reverse=True))
 
 
 def paginate(posts: Sequence[Post], per_page: int, first_url: str) -> tuple[Pager, ...]:
@@ -175,6 +180,14 @@ def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list
     return replace(post, body_html=body, image=image, fingerprint=digest(post.fingerprint, body, image))
 
 
+def _resolve_poster(film: Film, urls: dict[str, str]) -> Film:
+    """A poster written beside the film file (`poster: dune.jpg`) becomes the copied file's URL."""
+    path = resolve_path(film.source, film.poster) if film.poster else None
+    if path is None or path not in urls:
+        return film
+    return replace(film, poster=urls[path], fingerprint=digest(film.fingerprint, urls[path]))
+
+
 def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
     if not page.links:
         return page
@@ -182,12 +195,27 @@ def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list
     return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 
 
-def _duplicate_urls(posts: Sequence[Post], pages: Sequence[Page]) -> list[MatineeError]:
-    owners: dict[str, str] = {}
+def _duplicate_urls(config: Config, posts: Sequence[Post], pages: Sequence[Page], films: Sequence[Film]) -> list[MatineeError]:
+    """Report posts, pages and aliases whose URL another post, page or generated page has."""
+    owners: dict[str, str] = dict.fromkeys(_generated_urls(config, posts, films), "a page Matinee makes")
     errors = []
     for item in [*posts, *pages]:
-        for url in (item.url, *getattr(item, "aliases", ())):
+        lines = getattr(item, "lines", {})
+        for url, key in [(item.url, "slug"), *((alias, "aliases") for alias in getattr(item, "aliases", ()))]:
             if url in owners and owners[url] != item.source:
-                errors.append(MatineeError(item.source, None, f"has the URL {url}, which {owners[url]} also has; set a different slug"))
+                line = lines.get(key) or lines.get("title")
+                errors.append(MatineeError(item.source, line, f"has the URL {url}, which {owners[url]} also has; set a different slug or alias"))
             owners.setdefault(url, item.source)
     return errors
+
+
+def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]) -> set[str]:
+    """Return the URLs of pages made from the whole site (indexes, archive, home pages...)."""
+    urls = {"/", "/archive/", "/404.html", "/films/upcoming/", "/films/by-year/"}
+    urls |= {f"/page/{number}/" for number in range(2, len(posts) // config.per_page + 2)}
+    for taxonomy in config.taxonomies:
+        urls.add(f"/{taxonomy}/")
+        for post in posts:
+            urls.update(term_url(taxonomy, slugify(name)) for name in post.terms.get(taxonomy, ()))
+    urls.update(term_url("films", film.slug) for film in films)
+    return urls

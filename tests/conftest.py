@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import textwrap
@@ -28,6 +29,15 @@ def post(title: str, **fields: object) -> str:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         lines.append(f"{key}: {text}")
     return "\n".join([*lines, "---", body, ""])
+
+
+def image(width: int = 8, height: int = 6, kind: str = "PNG") -> bytes:
+    """Return the bytes of a real image file (posts that show an image need a readable one)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 150, 60)).save(buffer, kind)
+    return buffer.getvalue()
 
 
 def make_site(tmp_path: Path, files: dict[str, str | bytes], *, layouts: bool = True) -> Path:

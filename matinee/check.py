@@ -1,0 +1,216 @@
+"""`matinee check`: read the built site and the model, and report problems at their file and line.
+
+Every built page is read with html.parser (links, ids, metadata) and html5lib (validity), in
+worker processes for big sites; links are then checked against the list of built files and
+every page's ids. A problem on a post's page is traced back to the post when it sits inside
+the post's body; one the layouts repeat on many pages becomes one finding with a count.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from .cache import BuildCache
+from .check_feeds import scan_xml
+from .check_html import PageScan, scan_page
+from .check_links import TOP_FRAGMENTS, Base, Link, find_file
+from .check_names import name_typos
+from .check_posts import check_posts, unfiled_films
+from .check_trace import Tracer
+from .config import Config
+from .content import find_sources
+from .errors import MatineeError
+from .findings import ERROR, WARNING, Finding, Problem
+from .model import Post, Site
+from .pipeline import parse_all
+from .site import assemble
+
+PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
+_VERBS = {
+    "link": "links to",
+    "image": "shows the image",
+    "asset": "loads",
+    "share": "has the share image",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything `check` found, sorted by file and line, and what it read."""
+
+    findings: tuple[Finding, ...]
+    pages: int
+    feeds: int
+    seconds: float
+
+    @property
+    def errors(self) -> int:
+        """How many findings are errors."""
+        return sum(1 for finding in self.findings if finding.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        """How many findings are warnings."""
+        return sum(1 for finding in self.findings if finding.severity == WARNING)
+
+
+def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
+    """Return the Site model, made by the same steps as pipeline.build up to `assemble`."""
+    parsed = parse_all(find_sources(config), config, cache)
+    return assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)
+
+
+def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckReport:
+    """Check the site built in config.out_dir against the model of config.source."""
+    started = time.perf_counter()
+    if not (config.out_dir / "index.html").is_file():
+        raise MatineeError(
+            str(config.out_dir), None, "holds no built site; build it first (drop --no-build)"
+        )
+    site = load_site(config, now=now, cache=cache)
+    files = built_files(config.out_dir)
+    base = Base.from_url(config.base_url)
+    tracer = Tracer(config, site)
+    links = _LinkChecker(files, base)
+    pages = sorted(rel for rel in files if rel.endswith(".html"))
+    shareless: list[Post] = []
+    for scan in _scan_pages(config.out_dir, pages, base):
+        links.add_page(scan.rel, scan.ids, scan.links)
+        tracer.add(scan.rel, scan.problems)
+        post = tracer.post_at(scan.rel)
+        if post is not None and not scan.has_share_image:
+            shareless.append(post)
+    feeds = sorted(rel for rel in files if rel.endswith(".xml"))
+    for rel in feeds:
+        feed = scan_xml(rel, _read_bytes(config.out_dir / rel), base)
+        links.add_page(rel, frozenset(), feed.links)
+        tracer.add(rel, feed.problems)
+    for rel, problems in links.problems().items():
+        tracer.add(rel, problems)
+    findings = [
+        *tracer.findings(),
+        *check_posts(site),
+        *unfiled_films(site),
+        *(
+            finding
+            for taxonomy in ("films", "people")
+            if taxonomy in config.taxonomies
+            for finding in name_typos(site, taxonomy)
+        ),
+        *(
+            Finding(
+                post.source,
+                None,
+                "has no share image for social previews; add image: and image_alt:",
+                WARNING,
+            )
+            for post in shareless
+        ),
+    ]
+    ordered = tuple(sorted(set(findings), key=Finding.sort_key))
+    return CheckReport(ordered, len(pages), len(feeds), time.perf_counter() - started)
+
+
+def built_files(out_dir: Path) -> set[str]:
+    """Return every file of the built site, as paths relative to it."""
+    found: set[str] = set()
+    for folder, _, names in os.walk(out_dir):
+        inner = Path(folder).relative_to(out_dir).as_posix()
+        prefix = "" if inner == "." else inner + "/"
+        found.update(prefix + name for name in names)
+    return found
+
+
+class _LinkChecker:
+    """Checks every page's links against the built files, and #anchors against their page's ids."""
+
+    def __init__(self, files: set[str], base: Base) -> None:
+        self._files = files
+        self._base = base
+        self._found: dict[str, str | None] = {}
+        self._ids: dict[str, frozenset[str]] = {}
+        self._anchors: list[tuple[str, Link, str]] = []
+        self._problems: dict[str, list[Problem]] = {}
+
+    def add_page(self, rel: str, ids: frozenset[str], links: Sequence[Link]) -> None:
+        """Check the links of one page; keep its ids for the anchors of others."""
+        if ids:
+            self._ids[rel] = ids
+        for link in links:
+            verb = _VERBS[link.kind]
+            if link.path is None:
+                self._note(
+                    rel,
+                    link,
+                    f"{verb} {link.raw}, which is outside the site's base path {self._base.path}",
+                )
+                continue
+            if link.path not in self._found:
+                self._found[link.path] = find_file(link.path, self._files)
+            target = self._found[link.path]
+            if target is None:
+                self._note(rel, link, f"{verb} {link.raw}, which is not in the built site")
+            elif link.fragment not in TOP_FRAGMENTS and target.endswith(".html"):
+                self._anchors.append((rel, link, target))
+
+    def problems(self) -> dict[str, list[Problem]]:
+        """Return the broken links and anchors of every page, by page."""
+        for rel, link, target in self._anchors:
+            if link.fragment not in self._ids.get(target, frozenset()):
+                where = "this page" if target == rel else target
+                self._note(
+                    rel, link, f"links to {link.raw}, but {where} has no id {link.fragment!r}"
+                )
+        self._anchors.clear()
+        return self._problems
+
+    def _note(self, rel: str, link: Link, message: str) -> None:
+        needles = (link.raw, link.raw.split("#", 1)[0]) if "#" in link.raw else (link.raw,)
+        self._problems.setdefault(rel, []).append(Problem(link.kind, link.line, message, needles))
+
+
+def _scan_pages(out_dir: Path, pages: Sequence[str], base: Base) -> Iterator[PageScan]:
+    scan = partial(scan_file, out_dir, base)
+    workers = os.cpu_count() or 1
+    if len(pages) < PARALLEL_FROM or workers < 2:
+        yield from map(scan, pages)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(scan, pages, chunksize=32)
+
+
+def scan_file(out_dir: Path, base: Base, rel: str) -> PageScan:
+    """Read and scan one built page (module-level, so worker processes can run it)."""
+    try:
+        text = (out_dir / rel).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return PageScan(
+            rel,
+            frozenset(),
+            (),
+            (Problem("encoding", None, f"is not UTF-8: {error.reason}"),),
+            True,
+        )
+    except OSError as error:
+        return PageScan(
+            rel,
+            frozenset(),
+            (),
+            (Problem("read", None, f"cannot be read: {error.strerror}"),),
+            True,
+        )
+    return scan_page(rel, text, base)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise MatineeError(str(path), None, f"cannot be read: {error.strerror}") from None

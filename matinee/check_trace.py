@@ -1,0 +1,156 @@
+"""Trace problems found on built pages back to the post, page or film file that caused them (I/O).
+
+A problem inside the part of a page that a source's body makes is the source's, at the line
+where the source has the offending href or id. Anything else the layouts made, so the same
+problem on many pages becomes one finding that says on how many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .findings import Finding, Problem
+from .model import Film, Page, Post, Site
+from .urls import output_path
+
+
+@dataclass(slots=True)
+class _Group:
+    rel: str
+    problem: Problem
+    count: int = 1
+
+
+class Tracer:
+    """Collects the problems of built pages and turns them into findings at their source."""
+
+    def __init__(self, config: Config, site: Site) -> None:
+        self._config = config
+        self._items: dict[str, Post | Page | Film] = {
+            output_path(post.url): post for post in site.posts
+        }
+        self._items |= {output_path(page.url): page for page in site.pages}
+        self._items |= {
+            output_path(term.url): term.film
+            for taxonomy in site.taxonomies
+            for term in taxonomy.terms
+            if term.film
+        }
+        self._traced: list[Finding] = []
+        self._groups: dict[tuple[str, str], _Group] = {}
+        self._spans: dict[str, tuple[int, int] | None] = {}
+        self._sources: dict[str, list[str]] = {}
+
+    def post_at(self, rel: str) -> Post | None:
+        """Return the post whose page is the built file `rel`, if any."""
+        item = self._items.get(rel)
+        return item if isinstance(item, Post) else None
+
+    def add(self, rel: str, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        """Note the problems of one built file."""
+        for problem in problems:
+            if finding := self._trace(rel, problem):
+                self._traced.append(finding)
+            elif problem.kind != "empty-alt":  # alt="" in a layout marks a decorative image
+                key = (problem.kind, problem.message)
+                if key in self._groups:
+                    self._groups[key].count += 1
+                else:
+                    self._groups[key] = _Group(rel, problem)
+
+    def findings(self) -> list[Finding]:
+        """Return the traced findings, and one finding per problem the layouts repeat."""
+        grouped = []
+        for group in self._groups.values():
+            more = group.count - 1
+            suffix = f" (and on {more} more page{'s' if more != 1 else ''})" if more else ""
+            grouped.append(
+                Finding(
+                    self.display(group.rel),
+                    group.problem.line,
+                    group.problem.message + suffix,
+                    group.problem.severity,
+                )
+            )
+        return [*self._traced, *grouped]
+
+    def display(self, rel: str) -> str:
+        """Return a built file's path as the user knows it: site/x/index.html."""
+        out_dir = self._config.out_dir
+        if out_dir.is_relative_to(self._config.source):
+            return (out_dir.relative_to(self._config.source) / rel).as_posix()
+        return str(out_dir / rel)
+
+    def _trace(self, rel: str, problem: Problem) -> Finding | None:
+        item = self._items.get(rel)
+        if item is None:
+            return None
+        if problem.kind == "description":
+            return self._no_summary(item)
+        if (
+            isinstance(item, Post)
+            and item.image
+            and problem.kind in ("image", "share")
+            and _is_image(item.image, problem.needles)
+        ):
+            return Finding(item.source, item.lines.get("image"), problem.message, problem.severity)
+        span = self._body_span(rel, item)
+        if span is None or problem.line is None or not span[0] <= problem.line <= span[1]:
+            return None
+        line = self._source_line(item, problem.needles)
+        message = (
+            problem.message
+            if line is not None
+            else f"{problem.message} (at {self.display(rel)}:{problem.line})"
+        )
+        return Finding(item.source, line, message, problem.severity)
+
+    def _no_summary(self, item: Post | Page | Film) -> Finding | None:
+        if isinstance(item, Film) or item.summary.strip():
+            return None
+        line = (
+            item.lines.get("summary", item.body_line) if isinstance(item, Post) else item.body_line
+        )
+        return Finding(
+            item.source,
+            line,
+            "has no summary for the meta description; add summary: or an opening paragraph",
+        )
+
+    def _body_span(self, rel: str, item: Post | Page | Film) -> tuple[int, int] | None:
+        """Return the lines of the built page that the item's body fills, if it is there."""
+        if rel not in self._spans:
+            self._spans[rel] = None
+            if item.body_html.strip():
+                text = _read_text(self._config.out_dir / rel)
+                start = text.find(item.body_html)
+                if start >= 0:
+                    first = text.count("\n", 0, start) + 1
+                    self._spans[rel] = (first, first + item.body_html.count("\n"))
+        return self._spans[rel]
+
+    def _source_line(self, item: Post | Page | Film, needles: tuple[str, ...]) -> int | None:
+        if item.source not in self._sources:
+            self._sources[item.source] = _read_text(self._config.source / item.source).splitlines()
+        lines = self._sources[item.source]
+        start = item.body_line - 1 if isinstance(item, (Post, Page)) else 0
+        for needle in needles:
+            for number in range(start, len(lines)):
+                if needle and needle in lines[number]:
+                    return number + 1
+        return None
+
+
+def _is_image(image: str, needles: tuple[str, ...]) -> bool:
+    """Return True if a link is the post's own (hero and share) image."""
+    tail = image.lstrip("/")
+    return bool(tail) and any(needle.endswith(tail) for needle in needles)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""  # the finding then keeps the built page's place

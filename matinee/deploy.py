@@ -1,0 +1,218 @@
+"""`matinee deploy`: publish the built site to the target in config.yaml (I/O).
+
+- rsync: `rsync --archive --delete` into a local folder or host:path. Files are compared by
+  checksum and times are not copied, so a fresh build (new mtimes everywhere) still sends only
+  the files whose bytes changed, and unchanged files keep their time (and ETag) on the server.
+- git: commit the built site to a branch (GitHub Pages style, with .nojekyll) from a temporary
+  clone under .matinee-cache/, and push it; nothing changed means nothing pushed.
+- command: run a host's own CLI, with {out} replaced by the built folder (no shell).
+Every tool's failure becomes one MatineeError named after the tool, with the tool's own message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .cache import BuildCache
+from .config import CONFIG_FILE, Config
+from .content import find_sources
+from .errors import MatineeError
+from .pipeline import parse_all
+from .urls import output_path
+
+_REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
+_UNSAFE_REMOTE_PATHS = frozenset({"", "/", "~", "~/", ".", "./"})
+_TOOL_ENVIRONMENT = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+)  # set by hooks; would aim git elsewhere
+
+
+@dataclass(frozen=True, slots=True)
+class Deployed:
+    """What a deploy did (or, for a dry run, would do)."""
+
+    target: str
+    destination: str
+    changes: tuple[str, ...]  # one line per changed file, in the tool's words
+    dry_run: bool
+    output: str = ""  # what a deploy command printed
+
+
+def deploy(config: Config, *, now: datetime, cache: BuildCache, dry_run: bool) -> Deployed:
+    """Publish config.out_dir to the target in config.yaml, after checking it may be published."""
+    target = config.deploy.target
+    if target is None:
+        raise MatineeError(
+            CONFIG_FILE,
+            None,
+            "has no deploy: settings; add deploy: with target: rsync, git or command",
+        )
+    refuse_unpublishable(config, now=now, cache=cache)
+    if target == "rsync":
+        return deploy_rsync(config, dry_run=dry_run)
+    if target == "git":
+        from .deploy_git import deploy_git
+
+        return deploy_git(config, now=now, dry_run=dry_run)
+    return deploy_command(config, dry_run=dry_run)
+
+
+def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) -> None:
+    """Raise unless config.out_dir holds a finished build without drafts or future posts."""
+    if config.drafts:
+        raise MatineeError(
+            "--drafts", None, "a site built with drafts is never deployed; drop --drafts"
+        )
+    if not (config.out_dir / "index.html").is_file():
+        raise MatineeError(
+            str(config.out_dir), None, "holds no built site; build it first (drop --no-build)"
+        )
+    parsed = parse_all(find_sources(config), config, cache)
+    visible = {post.url for post in parsed.posts if not post.is_draft and post.date <= now}
+    for post in parsed.posts:
+        if post.url not in visible and (config.out_dir / output_path(post.url)).exists():
+            state = "a draft" if post.is_draft else "dated in the future"
+            raise MatineeError(
+                post.source,
+                post.lines.get("draft" if post.is_draft else "date"),
+                f"is {state} but its page is in {config.out_dir.name}/ (built with --drafts?); "
+                "run `python build.py build` first, or deploy without --no-build",
+            )
+
+
+def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
+    """Mirror the built folder to the destination; delete only inside it."""
+    destination = rsync_destination(config)
+    command = ["rsync", "--archive", "--no-times", "--checksum", "--delete", "--itemize-changes"]
+    if dry_run:
+        command.append("--dry-run")
+    result = run_tool(
+        [*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}"
+    )
+    changes = tuple(line for line in result.stdout.splitlines() if line.strip())
+    return Deployed("rsync", destination, changes, dry_run)
+
+
+def rsync_destination(config: Config) -> str:
+    """Return the destination to give rsync, refusing any whose --delete could reach too far."""
+    given = (config.deploy.destination or "").strip()
+    if not given:
+        raise MatineeError(
+            CONFIG_FILE,
+            None,
+            "deploy target rsync needs destination: a folder, or host:/path/ over ssh",
+        )
+    if given.startswith("-"):
+        raise MatineeError(
+            CONFIG_FILE, None, f"deploy destination {given!r} must not start with '-'"
+        )
+    if match := _REMOTE.match(given):
+        path = given[match.end() :]
+        if path.rstrip("/") in _UNSAFE_REMOTE_PATHS or path in _UNSAFE_REMOTE_PATHS:
+            raise MatineeError(
+                CONFIG_FILE,
+                None,
+                f"deploy destination {given!r} is a whole home or root folder; "
+                "name the site's own folder, like host:/var/www/blog/",
+            )
+        return given
+    folder = (config.source / Path(given).expanduser()).resolve()
+    guarded = [
+        config.source,
+        config.content_dir,
+        config.layouts_dir,
+        config.cache_dir,
+        config.out_dir,
+        Path.home(),
+    ]
+    if folder == Path(folder.anchor) or any(
+        folder == place or place.is_relative_to(folder) for place in guarded
+    ):
+        raise MatineeError(
+            CONFIG_FILE,
+            None,
+            f"deploy destination {given!r} ({folder}) holds the site's own files "
+            "or a home or root folder, which rsync --delete would empty; "
+            "choose a folder of its own",
+        )
+    if folder.is_relative_to(config.out_dir) or any(
+        folder.is_relative_to(place) for place in guarded[1:4]
+    ):
+        raise MatineeError(
+            CONFIG_FILE,
+            None,
+            f"deploy destination {given!r} is inside the site's own folders; "
+            "choose a folder of its own",
+        )
+    return f"{folder}/"
+
+
+def deploy_command(config: Config, *, dry_run: bool) -> Deployed:
+    """Run the deploy command with {out} replaced by the built folder, without a shell."""
+    template = (config.deploy.command or "").strip()
+    try:
+        words = shlex.split(template)
+    except ValueError as error:
+        raise MatineeError(
+            CONFIG_FILE, None, f"deploy command {template!r} cannot be split into words: {error}"
+        ) from None
+    if not words:
+        raise MatineeError(
+            CONFIG_FILE, None, 'deploy target command needs command:, like "some-host deploy {out}"'
+        )
+    argv = [word.replace("{out}", str(config.out_dir)) for word in words]
+    shown = shlex.join(argv)
+    if dry_run:
+        return Deployed("command", shown, (f"would run: {shown}",), True)
+    result = run_tool(argv, argv[0], "deploy the site", cwd=config.source)
+    return Deployed("command", shown, (), False, (result.stdout + result.stderr).strip())
+
+
+def run_tool(
+    argv: list[str], tool: str, doing: str, *, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; turn its absence or failure into one sentence with the tool's own message."""
+    try:
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            cwd=cwd,
+            env=tool_environment(),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise MatineeError(
+            tool, None, f"is not installed or not on PATH, so it cannot {doing}; install it first"
+        ) from None
+    except OSError as error:
+        raise MatineeError(
+            tool, None, f"could not be started to {doing}: {error.strerror}"
+        ) from None
+    if result.returncode != 0:
+        said = tool_message(result.stderr) or tool_message(result.stdout) or "it printed nothing"
+        raise MatineeError(tool, None, f"failed to {doing} (exit {result.returncode}): {said}")
+    return result
+
+
+def tool_environment() -> dict[str, str]:
+    """Return this process's environment without variables that would point git elsewhere."""
+    return {key: value for key, value in os.environ.items() if key not in _TOOL_ENVIRONMENT}
+
+
+def tool_message(text: str, limit: int = 600) -> str:
+    """Return a tool's output as one line: its lines joined, hints dropped, cut at `limit`."""
+    lines = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")
+    ]
+    joined = "; ".join(lines)
+    return joined if len(joined) <= limit else joined[: limit - 1] + "…"

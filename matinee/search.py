@@ -1,0 +1,71 @@
+"""Full-text search without a server: a Pagefind index of the built posts, made on `build`. (I/O)
+
+Pagefind (its PyPI package ships the binary) reads the built pages. Where a page marks an
+element `data-pagefind-body` (the post article in layouts/post.html) only that element is
+indexed, and pages with no such element are left out. Anything marked `data-pagefind-ignore`
+(spoilers, the reading time) is skipped. It writes a static, chunked index plus its search
+UI into <out>/pagefind/; a browser fetches only the chunks a query needs.
+
+The index is written beside the output folder and then swapped in, so a failed run leaves the
+last index in place. `serve` does not call this: indexing is a publishing step.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import MatineeError
+
+INDEX_DIR = "pagefind"  # <out>/pagefind/, where layouts/search.html loads the UI from
+TIMEOUT = 600  # seconds; Pagefind indexes thousands of pages a second
+INSTALL_HINT = "pip install 'pagefind[bin]'"
+
+log = logging.getLogger(__name__)
+
+
+def index_search(out_dir: Path) -> bool:
+    """Index the built site into out_dir/pagefind; return False when Pagefind is not installed."""
+    executable = pagefind_executable()
+    if executable is None:
+        log.warning("warning: no search index made: Pagefind is not installed (%s)", INSTALL_HINT)
+        return False
+    staging = out_dir.with_name(f".{out_dir.name}.pagefind-new")
+    shutil.rmtree(staging, ignore_errors=True)
+    command = [str(executable), "--site", str(out_dir), "--output-path", str(staging), "--silent"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise MatineeError(str(out_dir), None, f"search index not made: {error}") from None
+    if done.returncode != 0 or not staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+        said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        reason = said[-1] if said else f"exit code {done.returncode}"
+        raise MatineeError(str(out_dir), None, f"search index not made: Pagefind said: {reason}")
+    _swap_in(staging, out_dir / INDEX_DIR)
+    return True
+
+
+def pagefind_executable() -> Path | None:
+    """Return the Pagefind binary the `pagefind` package finds, or None when there is none."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        return get_executable()
+    except OSError:  # pagefind_bin is installed but its binary is not there
+        return None
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace `target` with `staging`; the old index goes aside first and is then deleted."""
+    old = target.parent.with_name(f".{target.parent.name}.pagefind-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
