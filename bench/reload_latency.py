@@ -88,7 +88,7 @@ class Serve:
 
     def built(self) -> tuple[int, int, float]:
         """Wait for the next good build; return its file and post counts and its seconds."""
-        found = self.wait_line(r"^(?:Built|Up to date:) (\d+) files\D*?(\d+) posts.*?([\d.]+) s")
+        found = self.wait_line(r"^(?:Built|Up to date:) (\d+) files.*?(\d+) posts.*?([\d.]+) s")
         return int(found.group(1)), int(found.group(2)), float(found.group(3))
 
     def stop(self) -> None:
