@@ -4,13 +4,14 @@
     python bench/reload_latency.py --posts 0         # sample site only
     python bench/reload_latency.py --edits 11 --posts 1000 --seed 1
 
-Each site is copied to a temporary folder and served by `python build.py serve --port 0` in
-its own process, as a writer would run it. For each edit the script saves a post with a new
-sentence, notes the wall-clock time, and reads back the time at which the reloaded page had
-the sentence on screen (the first animation frame after its DOM was ready), taken inside
-the browser with Date.now(): the same clock, so no polling delay counts. The CSS row
-changes only the stylesheet and times the restyle (no reload). Prints medians, with the
-build times `serve` reported for the same edits.
+Each site is copied to a temporary folder (the corpus gets small placeholder stills for the
+images its posts show) and served by `python build.py serve --port 0` in its own process, as
+a writer would run it. For each edit the script saves a post with a new sentence, notes the
+wall-clock time, and reads back the time at which the reloaded page had the sentence on
+screen (the first animation frame after its DOM was ready), taken inside the browser with
+Date.now(): the same clock, so no polling delay counts. The CSS rows change only the
+stylesheet and time the restyle (no reload). Prints medians, with the build times `serve`
+reported for the same edits.
 """
 
 from __future__ import annotations
@@ -65,8 +66,10 @@ class Serve:
     """`python build.py serve` on a free port, its stderr read line by line."""
 
     def __init__(self, root: Path) -> None:
-        command = [sys.executable, str(REPO / "build.py"), "serve", "--source", str(root), "--port", "0"]
-        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        command = [sys.executable, str(REPO / "build.py"), "serve", f"--source={root}", "--port=0"]
+        self.process = subprocess.Popen(
+            command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self.wait_line(r"at (http://\S+/)").group(1)
@@ -83,7 +86,7 @@ class Serve:
             line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
             if found := re.search(pattern, line):
                 return found
-            if line.startswith(("content/", "layouts/", "config.yaml", "Build failed", "internal error")):
+            if line.startswith(("content/", "layouts/", "config.yaml", "Build failed", "internal")):
                 raise RuntimeError(f"serve reported: {line.strip()}")
 
     def built(self) -> tuple[int, int, float]:
@@ -99,14 +102,15 @@ class Serve:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=7, help="edits per site (default 7)")
-    parser.add_argument("--posts", type=int, default=1000, help="posts in the generated corpus; 0 skips it")
+    parser.add_argument("--posts", type=int, default=1000, help="corpus size; 0 skips the corpus")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="matinee-latency-") as scratch, sync_playwright() as playwright:
+    scratch_dir = tempfile.TemporaryDirectory(prefix="matinee-latency-")
+    with scratch_dir as scratch, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         sample = copy_site(REPO, Path(scratch) / "sample")
         rows += measure(browser, sample, "sample site", args.edits)
@@ -126,11 +130,27 @@ def copy_site(source: Path, root: Path) -> Path:
 
 
 def make_corpus(root: Path, posts: int, seed: int) -> Path:
-    command = [sys.executable, str(GEN_CORPUS), "--seed", str(seed), "--posts", str(posts), "--out", str(root)]
+    options = [f"--seed={seed}", f"--posts={posts}", f"--out={root}"]
+    command = [sys.executable, str(GEN_CORPUS), *options]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     shutil.copytree(REPO / "layouts", root / "layouts")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    add_stills(root)
     return root
+
+
+def add_stills(root: Path) -> None:
+    """Write the film stills the corpus's posts show; the generator only names them."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return  # a Matinee that does not check images needs none
+    stills = root / "content/images/stills"
+    stills.mkdir(parents=True, exist_ok=True)
+    still = Image.new("RGB", (16, 9), (90, 90, 90))
+    for source in (root / "content").rglob("*.md"):
+        for number in re.findall(r"/images/stills/(\d+)\.jpg", source.read_text(encoding="utf-8")):
+            still.save(stills / f"{number}.jpg", "JPEG")
 
 
 def measure(browser: Any, root: Path, name: str, edits: int) -> list[Row]:
@@ -160,7 +180,8 @@ def measure(browser: Any, root: Path, name: str, edits: int) -> list[Row]:
             colour = f"rgb(1, 2, {number + 3})"
             page.evaluate(
                 """colour => { window.matineeStyledAt = null; (function check() {
-                     if (getComputedStyle(document.body).outlineColor === colour) window.matineeStyledAt = Date.now();
+                     if (getComputedStyle(document.body).outlineColor === colour)
+                       window.matineeStyledAt = Date.now();
                      else requestAnimationFrame(check); })(); }""",
                 colour,
             )
@@ -178,7 +199,8 @@ def measure(browser: Any, root: Path, name: str, edits: int) -> list[Row]:
 def pick_post(root: Path) -> tuple[Path, str]:
     """Return a post file that has a built page, and that page's URL path."""
     for source in sorted((root / "content/posts").rglob("*.md")):
-        slug = source.parent.name if source.stem == "index" else re.sub(r"^\d{4}-\d{2}-\d{2}-", "", source.stem)
+        stem = source.parent.name if source.stem == "index" else source.stem
+        slug = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
         if "\nslug:" in source.read_text(encoding="utf-8"):
             continue
         for page in (root / "site").glob(f"*/*/{slug}/index.html"):
@@ -198,14 +220,16 @@ def save(path: Path, text: str) -> float:
 
 def print_table(rows: list[Row], edits: int) -> None:
     print(f"\nEdit-to-reload latency, headless Chromium, median of {edits} edits (min-max)\n")
-    header = f"{'site':<30} {'posts':>6} {'files':>6} {'saved -> shown':>16} {'range':>15} {'build':>8}"
+    header = f"{'site':<28} {'posts':>6} {'files':>6} {'saved -> shown':>15} {'range':>14}"
+    header += f" {'build':>7}"
     print(header)
     print("-" * len(header))
     for row in rows:
         median = statistics.median(row.latencies) * 1000
         spread = f"{min(row.latencies) * 1000:.0f}-{max(row.latencies) * 1000:.0f} ms"
         build = statistics.median(row.builds) * 1000
-        print(f"{row.site:<30} {row.posts:>6} {row.files:>6} {median:>13.0f} ms {spread:>15} {build:>5.0f} ms")
+        cells = f"{row.posts:>6} {row.files:>6} {median:>12.0f} ms {spread:>14} {build:>4.0f} ms"
+        print(f"{row.site:<28} {cells}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from .cache import BuildCache
+from .check_cache import ScanCache
 from .check_feeds import scan_xml
 from .check_html import PageScan, scan_page
 from .check_links import TOP_FRAGMENTS, Base, Link, find_file
@@ -33,6 +34,7 @@ from .pipeline import parse_all
 from .site import assemble
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
+NO_SHARE_IMAGE = "has no share image for social previews; add image: and image_alt:"
 _VERBS = {
     "link": "links to",
     "image": "shows the image",
@@ -80,13 +82,7 @@ def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckRepo
     tracer = Tracer(config, site)
     links = _LinkChecker(files, base)
     pages = sorted(rel for rel in files if rel.endswith(".html"))
-    shareless: list[Post] = []
-    for scan in _scan_pages(config.out_dir, pages, base):
-        links.add_page(scan.rel, scan.ids, scan.links)
-        tracer.add(scan.rel, scan.problems)
-        post = tracer.post_at(scan.rel)
-        if post is not None and not scan.has_share_image:
-            shareless.append(post)
+    shareless = _read_pages(config, pages, base, links, tracer)
     feeds = sorted(rel for rel in files if rel.endswith(".xml"))
     for rel in feeds:
         feed = scan_xml(rel, _read_bytes(config.out_dir / rel), base)
@@ -94,28 +90,34 @@ def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckRepo
         tracer.add(rel, feed.problems)
     for rel, problems in links.problems().items():
         tracer.add(rel, problems)
+    typos = [name_typos(site, name) for name in ("films", "people") if name in config.taxonomies]
     findings = [
         *tracer.findings(),
         *check_posts(site),
         *unfiled_films(site),
-        *(
-            finding
-            for taxonomy in ("films", "people")
-            if taxonomy in config.taxonomies
-            for finding in name_typos(site, taxonomy)
-        ),
-        *(
-            Finding(
-                post.source,
-                None,
-                "has no share image for social previews; add image: and image_alt:",
-                WARNING,
-            )
-            for post in shareless
-        ),
+        *(finding for found in typos for finding in found),
+        *(Finding(post.source, None, NO_SHARE_IMAGE, WARNING) for post in shareless),
     ]
     ordered = tuple(sorted(set(findings), key=Finding.sort_key))
     return CheckReport(ordered, len(pages), len(feeds), time.perf_counter() - started)
+
+
+def _read_pages(
+    config: Config, pages: list[str], base: Base, links: _LinkChecker, tracer: Tracer
+) -> list[Post]:
+    """Scan every page, handing links and problems on; return the posts with no share image."""
+    shareless = []
+    scan_cache = ScanCache(config.cache_dir, config.base_url)
+    try:
+        for scan in _scan_pages(config.out_dir, pages, base, scan_cache):
+            links.add_page(scan.rel, scan.ids, scan.links)
+            tracer.add(scan.rel, scan.problems)
+            post = tracer.post_at(scan.rel)
+            if post is not None and not scan.has_share_image:
+                shareless.append(post)
+    finally:
+        scan_cache.close()
+    return shareless
 
 
 def built_files(out_dir: Path) -> set[str]:
@@ -176,7 +178,25 @@ class _LinkChecker:
         self._problems.setdefault(rel, []).append(Problem(link.kind, link.line, message, needles))
 
 
-def _scan_pages(out_dir: Path, pages: Sequence[str], base: Base) -> Iterator[PageScan]:
+def _scan_pages(
+    out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCache
+) -> Iterator[PageScan]:
+    """Yield every page's scan: from the cache if the page is unchanged, else read afresh."""
+    keys = {rel: cache.key(out_dir, rel) for rel in pages}
+    known = cache.scans([key for key in keys.values() if key])
+    yield from (known[keys[rel]] for rel in pages if keys[rel] in known)
+    fresh: list[tuple[str, PageScan]] = []
+    for scan in _scan_fresh(out_dir, [rel for rel in pages if keys[rel] not in known], base):
+        yield scan
+        fresh.append((keys[scan.rel], scan))
+        if len(fresh) >= 1000:
+            cache.store(fresh)
+            fresh.clear()
+    cache.store(fresh)
+    cache.prune(set(keys.values()))
+
+
+def _scan_fresh(out_dir: Path, pages: Sequence[str], base: Base) -> Iterator[PageScan]:
     scan = partial(scan_file, out_dir, base)
     workers = os.cpu_count() or 1
     if len(pages) < PARALLEL_FROM or workers < 2:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 INDEX = "index.html"
@@ -44,13 +45,27 @@ class Link:
 
 def resolve(kind: str, line: int, raw: str, page_url: str, base: Base) -> Link | None:
     """Return where `raw` points inside the site, or None for external and non-web links."""
+    if raw.startswith(("/", "http:", "https:")) and not raw.startswith("//"):
+        place = _resolve_absolute(raw, base)  # the same on every page: layouts repeat these
+        return Link(kind, line, raw, *place) if place else None
+    place = _place(raw, page_url, base)
+    return Link(kind, line, raw, *place) if place else None
+
+
+@lru_cache(maxsize=8192)
+def _resolve_absolute(raw: str, base: Base) -> tuple[str | None, str] | None:
+    return _place(raw, base.page_url(""), base)
+
+
+def _place(raw: str, page_url: str, base: Base) -> tuple[str | None, str] | None:
+    """Return (path inside the site or None if outside the base path, fragment), or None."""
     value = raw.strip()
     if not value or value.startswith(("mailto:", "tel:", "javascript:", "data:")):
         return None
     try:
         parts = urlsplit(urljoin(page_url, value))
     except ValueError:  # such as an unbalanced [ in a host
-        return Link(kind, line, raw, None, "")
+        return (None, "")
     if parts.scheme not in ("http", "https") or parts.netloc != base.host:
         return None
     fragment = unquote(parts.fragment)
@@ -58,8 +73,8 @@ def resolve(kind: str, line: int, raw: str, page_url: str, base: Base) -> Link |
     if not path.startswith(base.path) and path + "/" != base.path:
         # An absolute URL to the same host outside the base path is another site there;
         # a root-relative one (/about/) is a link that forgot the base path.
-        return None if urlsplit(value).netloc else Link(kind, line, raw, None, fragment)
-    return Link(kind, line, raw, unquote(path[len(base.path) :]), fragment)
+        return None if urlsplit(value).netloc else (None, fragment)
+    return (unquote(path[len(base.path) :]), fragment)
 
 
 def find_file(path: str, files: Container[str]) -> str | None:

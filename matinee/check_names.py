@@ -2,6 +2,8 @@
 
 Two spellings with one slug ("Amelie", "Amélie") already share a page but read differently;
 two near-identical slugs ("Oppenheimer", "Oppenhiemer") split one film's posts over two pages.
+A pair is reported when one name is much rarer than the other, or is a film without a file
+beside one with a file: two names both in common use are two films or two people.
 Comparing every pair is quadratic (1,500 films make a million pairs), so candidates come
 from two cheap indexes and only they are compared with difflib:
 - every name minus one character: any two names one insertion, deletion, substitution
@@ -24,6 +26,7 @@ from .urls import slugify
 SIMILARITY = 0.9  # difflib ratio above which two different names look like one misspelt
 MIN_LENGTH = 5  # shorter names differ by one letter legitimately ("Heat", "Heap")
 NEIGHBOURS = 3
+RARITY = 2  # a suspect spelling is used at most half as often as the name it resembles
 _NUMBERISH = re.compile(
     r"\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})|one|two|three|four|five|six|seven|eight|nine|ten|first|second|third|fourth|fifth|part|chapter|vol|volume"
 )
@@ -55,10 +58,10 @@ def name_typos(site: Site, taxonomy: str) -> list[Finding]:
                     )
                 )
     for first, second in similar_pairs(by_slug):
-        if first in filed and second in filed:
-            continue  # two films with files of their own are two films
         count = {slug: sum(len(uses[name]) for name in by_slug[slug]) for slug in (first, second)}
         rare, usual = sorted((first, second), key=lambda slug: (slug in filed, count[slug], slug))
+        if not _is_suspect(count[rare], count[usual], rare in filed, usual in filed):
+            continue
         rare_name, usual_name = (
             max(by_slug[slug], key=lambda name: len(uses[name])) for slug in (rare, usual)
         )
@@ -69,6 +72,16 @@ def name_typos(site: Site, taxonomy: str) -> list[Finding]:
         )
         findings.append(_warn(post, taxonomy, message))
     return findings
+
+
+def _is_suspect(rare: int, usual: int, rare_filed: bool, usual_filed: bool) -> bool:
+    """A typo is a rare spelling of a common name, or a film name beside a filed film.
+
+    Two established names (Kira and Mira Brandt, 30 posts each) are two people.
+    """
+    if rare_filed:
+        return False  # both have files: two films
+    return usual_filed or rare * RARITY <= usual
 
 
 def similar_pairs(keys: Iterable[str]) -> set[tuple[str, str]]:

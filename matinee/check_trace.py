@@ -7,6 +7,7 @@ problem on many pages becomes one finding that says on how many.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Tracer:
         self._traced: list[Finding] = []
         self._groups: dict[tuple[str, str], _Group] = {}
         self._spans: dict[str, tuple[int, int] | None] = {}
+        self._pages: dict[str, list[str]] = {}
         self._sources: dict[str, list[str]] = {}
 
     def post_at(self, rel: str) -> Post | None:
@@ -97,9 +99,17 @@ class Tracer:
         ):
             return Finding(item.source, item.lines.get("image"), problem.message, problem.severity)
         span = self._body_span(rel, item)
-        if span is None or problem.line is None or not span[0] <= problem.line <= span[1]:
+        if span is not None:
+            inside = problem.line is not None and span[0] <= problem.line <= span[1]
+        else:  # the body could not be found in the page: is the href or id one of its own?
+            inside = any(f'"{html.escape(needle)}"' in item.body_html for needle in problem.needles)
+        if not inside:
             return None
         line = self._source_line(item, problem.needles)
+        page = self._pages.get(rel, [])
+        if line is None and problem.line is not None and 0 < problem.line <= len(page):
+            written = page[problem.line - 1].strip()  # raw HTML in Markdown stays as it is
+            line = self._source_line(item, (written,)) if len(written) >= 8 else None
         message = (
             problem.message
             if line is not None
@@ -120,15 +130,31 @@ class Tracer:
         )
 
     def _body_span(self, rel: str, item: Post | Page | Film) -> tuple[int, int] | None:
-        """Return the lines of the built page that the item's body fills, if it is there."""
+        """Return the lines of the built page that the item's body fills, if they can be found.
+
+        Layouts indent the body and may rewrite parts of it (images get sizes), so the span is
+        anchored on the first and the last body line that the page has as it is.
+        """
         if rel not in self._spans:
             self._spans[rel] = None
-            if item.body_html.strip():
-                text = _read_text(self._config.out_dir / rel)
-                start = text.find(item.body_html)
-                if start >= 0:
-                    first = text.count("\n", 0, start) + 1
-                    self._spans[rel] = (first, first + item.body_html.count("\n"))
+            body = [line.strip() for line in item.body_html.splitlines()]
+            if any(body):
+                page = self._pages[rel] = _read_text(self._config.out_dir / rel).splitlines()
+                first = {
+                    line.strip(): number for number, line in reversed(list(enumerate(page, 1)))
+                }
+                last = {line.strip(): number for number, line in enumerate(page, 1)}
+                starts = (
+                    first[line] - index for index, line in enumerate(body) if _distinct(line, first)
+                )
+                ends = (
+                    last[line] + len(body) - 1 - index
+                    for index, line in reversed(list(enumerate(body)))
+                    if _distinct(line, last)
+                )
+                start, end = next(starts, None), next(ends, None)
+                if start is not None and end is not None and start <= end:
+                    self._spans[rel] = (start, end)
         return self._spans[rel]
 
     def _source_line(self, item: Post | Page | Film, needles: tuple[str, ...]) -> int | None:
@@ -141,6 +167,11 @@ class Tracer:
                 if needle and needle in lines[number]:
                     return number + 1
         return None
+
+
+def _distinct(line: str, page: dict[str, int]) -> bool:
+    """A body line long enough not to match some other line of the layout by chance."""
+    return len(line) >= 12 and line in page
 
 
 def _is_image(image: str, needles: tuple[str, ...]) -> bool:

@@ -97,10 +97,10 @@ def _parser() -> argparse.ArgumentParser:
         "under content/ or layouts/ or config.yaml changes. base_url becomes the server's address.",
     )
     _site_options(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8000, help="the port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="default 8000; 0 picks a free port")
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
-    serve.add_argument("--poll", action="store_true", help="poll for changes (network drives, some containers)")
+    serve.add_argument("--poll", action="store_true", help="poll for changes (network drives, VMs)")
     serve.set_defaults(run=_run_serve)
     _add_check_and_deploy(commands)
     return parser
@@ -173,12 +173,13 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     config = site_config(args)
     try:
-        preview = Preview(args.host, args.port, config)
+        preview = Preview(args.host, args.port, config, poll=args.poll)
     except MatineeError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     if not is_loopback(args.host):
-        print(f"warning: {args.host} can be reached from other machines; the preview has no password", file=sys.stderr)
+        warning = f"warning: other machines can reach {args.host}; the preview has no password"
+        print(warning, file=sys.stderr)
     print(f"Serving {config.out_dir} at {preview.url} (Ctrl-C to stop)", file=sys.stderr)
     settings = {**vars(args), "base_url": args.base_url or preview.url}
 
@@ -193,12 +194,16 @@ def _run_serve(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         count = len(problems)
-        print(f"Build failed with {count} error{'s' if count != 1 else ''}; still serving the last good build.", file=sys.stderr)
+        errors = f"{count} error{'s' if count != 1 else ''}"
+        print(f"Build failed with {errors}; still serving the last good build.", file=sys.stderr)
 
     if args.open:
         threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
     try:
-        preview.run(load, poll=args.poll, on_build=on_build, on_errors=on_errors)
+        preview.run(load, on_build=on_build, on_errors=on_errors)
+    except MatineeError as error:  # the sources cannot be watched
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     return EXIT_OK

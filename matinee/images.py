@@ -101,7 +101,9 @@ def prepare_images(site: Site, cache_dir: Path) -> Images:
         for key, result in made.items()
         if not isinstance(result, str)
     }
-    errors = [_missing(use) for use in uses if use.url not in by_url]
+    # A file named relative to the post must exist. A site path ("/images/x.jpg") that no file
+    # in content/ makes may be served from elsewhere on the host; `check` looks at those.
+    errors = [_missing(use) for use in uses if use.url is None]
     for use in uses:
         if use.url in shown and keys[use.url] not in index:
             reason = made.get(keys[use.url], "the file is gone")
@@ -312,7 +314,7 @@ def _save_index(
 
 
 def _missing(use: Use) -> MatineeError:
-    expected = resolve_path(use.source, use.written) if use.url is None else f"content{use.url}"
+    expected = resolve_path(use.source, use.written)
     return MatineeError(
         use.source, use.line, f"image {use.written!r} does not exist; put the file at {expected}"
     )

@@ -50,7 +50,7 @@ def css_changes(
     """Return the URLs of the changed files if all are stylesheets (() if none), else None.
 
     `before` and `after` map output paths ('assets/style.css') to anything that changes
-    when the file does (its inode, size and mtime).
+    when the file does (its inode number).
     """
     paths = before.keys() | after.keys()
     changed = sorted(path for path in paths if before.get(path) != after.get(path))
@@ -104,11 +104,13 @@ _PAGE_JS = """(function (state) {
         "overflow:auto;margin:0;padding:1em 1.5em;background:#1d1d1f;color:#f5f5f7;" +
         "border-bottom:4px solid #e5484d;text-align:left;" +
         "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace}" +
-        "h2{margin:0 0 .5em;font-size:1.1em;color:#ff8589}pre{margin:0;white-space:pre-wrap}" +
+        "h2{margin:0;font-size:1.1em;color:#ff8589}p{margin:.25em 0 .75em;opacity:.8}" +
+        "pre{margin:0;white-space:pre-wrap}" +
         "button{float:right;font:inherit;background:none;color:inherit;border:0;cursor:pointer}" +
         "</style>" +
         "<div role='alert'><button aria-label='Hide'>\\u00d7</button>" +
-        "<h2>The rebuild failed; this is the last good build.</h2><pre></pre></div>";
+        "<h2>The site did not build</h2><p>Below is the last good build. Save a fix and " +
+        "this page updates by itself.</p><pre></pre></div>";
       host.shadowRoot.querySelector("button").onclick = function () { host.remove(); };
       document.documentElement.appendChild(host);
     }
@@ -126,12 +128,12 @@ _PAGE_JS = """(function (state) {
   }
   show(state.errors);
   addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
-  if (window.SharedWorker) {
+  try {
     var worker = new SharedWorker("WORKER_URL", {name: "matinee-live"});
     worker.port.onmessage = function (event) { receive(event.data); };
     worker.port.start();
     addEventListener("pagehide", function () { worker.port.postMessage("bye"); });
-  } else {
+  } catch (missing) {
     new EventSource("EVENTS_URL").onmessage = function (event) { receive(JSON.parse(event.data)); };
   }
 })""".replace("WORKER_URL", WORKER_URL).replace("EVENTS_URL", EVENTS_URL)

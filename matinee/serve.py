@@ -16,7 +16,6 @@ import re
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,13 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver, ObservedWatch
-from watchdog.observers.polling import PollingObserver
-
 from .cache import BuildCache
-from .config import CONFIG_FILE, Config
+from .config import Config
 from .errors import MatineeError
 from .livereload import (
     EVENTS_URL,
@@ -45,13 +39,10 @@ from .livereload import (
     inject,
 )
 from .pipeline import Report, build
+from .watch import Watcher
 
-QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
-LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
 HEARTBEAT_SECONDS = 15.0  # an idle event stream sends a comment this often, to notice closed tabs
-WATCHED_FOLDERS = ("content", "layouts")
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
-_SKIPPED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # the names content.find_sources skips
 _TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -84,37 +75,37 @@ OnErrors = Callable[[tuple[str, ...]], None]
 class Preview:
     """One `serve` run: the HTTP server, the watcher and the rebuild loop."""
 
-    def __init__(self, host: str, port: int, config: Config) -> None:
-        """Bind host:port now (port 0 picks a free one); raise MatineeError if that fails."""
+    def __init__(self, host: str, port: int, config: Config, *, poll: bool = False) -> None:
+        """Bind host:port now (port 0 picks a free one); raise MatineeError if that fails.
+
+        `poll` watches by looking at the files twice a second, for where OS events don't
+        arrive (network drives, some containers and VMs).
+        """
         self.config = config
         self.live = LiveState()
-        self._changes = _Changes(config.source)
+        self._watcher = Watcher(config.source, poll=poll)
         try:
             self._http = _Server(host, port, config.out_dir, self.live)
         except OSError as error:
             raise MatineeError(f"{host}:{port}", None, _bind_problem(error)) from None
         self.url = f"http://{_url_host(host)}:{self._http.server_address[1]}/"
 
-    def run(
-        self, load: Callable[[], Config], *, poll: bool, on_build: OnBuild, on_errors: OnErrors
-    ) -> None:
+    def run(self, load: Callable[[], Config], *, on_build: OnBuild, on_errors: OnErrors) -> None:
         """Build, serve and rebuild after each burst of changes until stop() or Ctrl-C.
 
         `load` reads config.yaml afresh for each build. The port is released on return.
         """
         serving = threading.Thread(target=self._http.serve_forever, args=(0.1,), daemon=True)
         serving.start()
-        watcher = _Watcher(self.config.source, self._changes, poll)
         cache = BuildCache(self.config.cache_dir)
         try:
-            watcher.start()  # before the first build, so that no save made during it is missed
+            self._watcher.start()  # before the first build, so that no save during it is missed
             tree = self._rebuild(load, cache, _stamp_tree(self.config.out_dir), on_build, on_errors)
-            while self._changes.wait_until_quiet():
-                watcher.refresh()
+            while self._watcher.wait_until_quiet():
                 tree = self._rebuild(load, cache, tree, on_build, on_errors)
         finally:
             self.stop()
-            watcher.stop()
+            self._watcher.join()
             self._http.shutdown()
             self._http.server_close()
             serving.join()
@@ -122,7 +113,7 @@ class Preview:
 
     def stop(self) -> None:
         """Make run() return soon; safe from any thread."""
-        self._changes.close()
+        self._watcher.stop()
         self.live.close()
 
     def _rebuild(
@@ -212,112 +203,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-# --- the watcher ---------------------------------------------------------------------------
-
-
-class _Changes(FileSystemEventHandler):
-    """Notes source changes (on the observer's thread) for the rebuild loop to wait on."""
-
-    def __init__(self, source: Path) -> None:
-        self._source = source
-        self._noted = threading.Condition()
-        self._first: float | None = None
-        self._last = 0.0
-        self._closed = False
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        """Note the time of any change to a source file; ignore reads and other files."""
-        if event.event_type in ("opened", "closed_no_write"):
-            return  # every build reads every source; reading is not changing
-        if event.is_directory and event.event_type == "modified":
-            return  # a folder's entries changed; the entry's own event says which one
-        paths = [os.fsdecode(path) for path in (event.src_path, event.dest_path) if path]
-        if not any(self._is_source(path) for path in paths):
-            return
-        with self._noted:
-            self._last = time.monotonic()
-            if self._first is None:
-                self._first = self._last
-            self._noted.notify_all()
-
-    def wait_until_quiet(self) -> bool:
-        """Block until a burst of changes has gone quiet; return False once closed."""
-        with self._noted:
-            while not self._closed:
-                if self._first is None:
-                    self._noted.wait()
-                    continue
-                due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
-                if time.monotonic() >= due:
-                    self._first = None
-                    return True
-                self._noted.wait(due - time.monotonic())
-            return False
-
-    def close(self) -> None:
-        """Make wait_until_quiet() return False."""
-        with self._noted:
-            self._closed = True
-            self._noted.notify_all()
-
-    def _is_source(self, path: str) -> bool:
-        try:
-            parts = Path(path).relative_to(self._source).parts
-        except ValueError:
-            return False
-        if parts == (CONFIG_FILE,):
-            return True
-        if not parts or parts[0] not in WATCHED_FOLDERS:
-            return False
-        return not any(_SKIPPED.search(part) for part in parts[1:])
-
-
-class _Watcher:
-    """A watchdog observer over content/, layouts/ and config.yaml, and nothing else."""
-
-    def __init__(self, source: Path, changes: _Changes, poll: bool) -> None:
-        self._source = source
-        self._changes = changes
-        self._observer: BaseObserver = PollingObserver(timeout=0.5) if poll else Observer()
-        self._watches: dict[str, tuple[ObservedWatch, int]] = {}
-
-    def start(self) -> None:
-        """Start watching; raise MatineeError if the system refuses (try --poll then)."""
-        try:
-            # config.yaml: its folder without recursion, keeping only events that name the file.
-            # site/ and .matinee-cache/ sit in that folder; watching it recursively would rebuild
-            # forever. A watch on the file itself would die when an editor saves by renaming.
-            self._observer.schedule(self._changes, str(self._source), recursive=False)
-            self.refresh()
-            self._observer.start()
-        except OSError as error:
-            problem = f"cannot be watched: {error.strerror or error}; try --poll"
-            raise MatineeError(str(self._source), None, problem) from None
-
-    def refresh(self) -> None:
-        """Watch content/ and layouts/ afresh if either was created, deleted or replaced."""
-        for name in WATCHED_FOLDERS:
-            folder = self._source / name
-            inode = folder.stat().st_ino if folder.is_dir() else 0
-            watch, watched = self._watches.pop(name, (None, 0))
-            if inode == watched and watch is not None:
-                self._watches[name] = (watch, inode)
-                continue
-            if watch is not None:
-                self._observer.unschedule(watch)
-            if inode:
-                watch = self._observer.schedule(self._changes, str(folder), recursive=True)
-                self._watches[name] = (watch, inode)
-
-    def stop(self) -> None:
-        """Stop the observer's threads."""
-        if self._observer.is_alive():
-            self._observer.stop()
-            self._observer.join()
-
-
 def _stamp_tree(out_dir: Path) -> dict[str, object]:
-    """Return each output file's inode, size and mtime; the writer gives a changed file new ones."""
+    """Return each output file's inode number, read from its folder without a stat() per file.
+
+    The writer never rewrites a file in place (it renames a finished file over it, which is
+    also what lets requests read whole files), so a changed file always has a new inode.
+    """
     stamps: dict[str, object] = {}
 
     def visit(folder: str, prefix: str) -> None:
@@ -328,12 +219,8 @@ def _stamp_tree(out_dir: Path) -> dict[str, object]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 visit(entry.path, f"{prefix}{entry.name}/")
-                continue
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            stamps[prefix + entry.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            else:
+                stamps[prefix + entry.name] = entry.inode()
 
     visit(str(out_dir), "")
     return stamps

@@ -79,7 +79,7 @@ class Running:
 def running(root: Path, *, poll: bool = False) -> Iterator[Running]:
     """Serve `root` on a free port in a thread until the block ends; wait for the first build."""
     out_dir = root / "site"
-    preview = Preview("127.0.0.1", 0, load_config(root, out_dir=out_dir))
+    preview = Preview("127.0.0.1", 0, load_config(root, out_dir=out_dir), poll=poll)
     server = Running(preview, root)
 
     def load() -> object:
@@ -88,7 +88,7 @@ def running(root: Path, *, poll: bool = False) -> Iterator[Running]:
     thread = threading.Thread(
         target=preview.run,
         args=(load,),
-        kwargs={"poll": poll, "on_build": server.reports.append, "on_errors": server.errors.append},
+        kwargs={"on_build": server.reports.append, "on_errors": server.errors.append},
         daemon=True,
     )
     thread.start()

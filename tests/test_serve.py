@@ -520,7 +520,7 @@ def test_host_other_than_loopback_gets_a_warning(tmp_path: Path) -> None:
         assert serve.interrupt() == 0
     finally:
         serve.close()
-    assert "warning: 0.0.0.0 can be reached from other machines" in serve.stderr
+    assert "warning: other machines can reach 0.0.0.0" in serve.stderr
 
 
 def test_terminal_shows_build_errors_as_lines_never_a_traceback(tmp_path: Path) -> None:

@@ -1,0 +1,150 @@
+"""Watch a site's sources (content/, layouts/, config.yaml) and say when a burst of changes ends.
+
+A save is rarely one event: editors write a temporary file and rename it, and a `git checkout`
+touches hundreds of files. The watcher only notes when the last change came; the caller waits
+for QUIET_SECONDS without one, then builds once. (I/O)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+from watchdog.observers.polling import PollingObserver
+
+from .config import CONFIG_FILE
+from .errors import MatineeError
+
+QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
+LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
+WATCHED_FOLDERS = ("content", "layouts")
+_SKIPPED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # the names content.find_sources skips
+
+log = logging.getLogger(__name__)
+
+
+class Watcher:
+    """A watchdog observer over content/, layouts/ and config.yaml, and nothing else."""
+
+    def __init__(self, source: Path, *, poll: bool = False) -> None:
+        self._source = source
+        self._changes = _Changes(source)
+        self._observer: BaseObserver = PollingObserver(timeout=0.5) if poll else Observer()
+        self._watches: dict[str, tuple[ObservedWatch, int]] = {}
+
+    def start(self) -> None:
+        """Start watching; raise MatineeError if the system refuses (try --poll then)."""
+        try:
+            # config.yaml: its folder without recursion, keeping only events that name the file.
+            # site/ and .matinee-cache/ sit in that folder; watching it recursively would rebuild
+            # forever. A watch on the file itself would die when an editor saves by renaming.
+            self._observer.schedule(self._changes, str(self._source), recursive=False)
+            self._watch_folders()
+            self._observer.start()
+        except OSError as error:
+            problem = f"cannot be watched: {error.strerror or error}; try --poll"
+            raise MatineeError(str(self._source), None, problem) from None
+
+    def wait_until_quiet(self) -> bool:
+        """Block until a burst of changes has gone quiet; return False once stopped."""
+        if not self._changes.wait_until_quiet():
+            return False
+        try:
+            self._watch_folders()
+        except OSError as error:  # keep serving; the next burst tries again
+            log.warning(
+                "%s: cannot be watched: %s; try --poll", self._source, error.strerror or error
+            )
+        return True
+
+    def stop(self) -> None:
+        """Make wait_until_quiet() return False; safe from any thread."""
+        self._changes.close()
+
+    def join(self) -> None:
+        """Stop the observer's threads."""
+        if self._observer.is_alive():
+            self._observer.stop()
+            self._observer.join()
+
+    def _watch_folders(self) -> None:
+        """Watch content/ and layouts/ afresh if either was created, deleted or replaced."""
+        for name in WATCHED_FOLDERS:
+            folder = self._source / name
+            try:
+                inode = folder.stat().st_ino if folder.is_dir() else 0
+            except OSError:  # it went while we looked
+                inode = 0
+            watch, watched = self._watches.pop(name, (None, 0))
+            if inode == watched and watch is not None:
+                self._watches[name] = (watch, inode)
+                continue
+            if watch is not None:
+                self._observer.unschedule(watch)
+            if inode:
+                watch = self._observer.schedule(self._changes, str(folder), recursive=True)
+                self._watches[name] = (watch, inode)
+
+
+class _Changes(FileSystemEventHandler):
+    """Notes source changes (on the observer's thread) for the build loop to wait on."""
+
+    def __init__(self, source: Path) -> None:
+        self._source = source
+        self._noted = threading.Condition()
+        self._first: float | None = None
+        self._last = 0.0
+        self._closed = False
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Note the time of any change to a source file; ignore reads and other files."""
+        if event.event_type in ("opened", "closed_no_write"):
+            return  # every build reads every source; reading is not changing
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's entries changed; the entry's own event says which one
+        paths = [os.fsdecode(path) for path in (event.src_path, event.dest_path) if path]
+        if not any(self._is_source(path) for path in paths):
+            return
+        with self._noted:
+            self._last = time.monotonic()
+            if self._first is None:
+                self._first = self._last
+            self._noted.notify_all()
+
+    def wait_until_quiet(self) -> bool:
+        """Block until a burst of changes has gone quiet; return False once closed."""
+        with self._noted:
+            while not self._closed:
+                if self._first is None:
+                    self._noted.wait()
+                    continue
+                due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
+                if time.monotonic() >= due:
+                    self._first = None
+                    return True
+                self._noted.wait(due - time.monotonic())
+            return False
+
+    def close(self) -> None:
+        """Make wait_until_quiet() return False."""
+        with self._noted:
+            self._closed = True
+            self._noted.notify_all()
+
+    def _is_source(self, path: str) -> bool:
+        try:
+            parts = Path(path).relative_to(self._source).parts
+        except ValueError:
+            return False
+        if parts == (CONFIG_FILE,):
+            return True
+        if not parts or parts[0] not in WATCHED_FOLDERS:
+            return False
+        return not any(_SKIPPED.search(part) for part in parts[1:])

@@ -1,0 +1,333 @@
+"""Responsive images: variants on disk, <picture> markup, the cache, and path:line errors."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import html5lib
+import pytest
+from conftest import REPO, build_site, image, make_site, post
+from PIL import Image
+
+from matinee.errors import flatten
+from matinee.model import ImageInfo, Variant
+from matinee.picture import image_sources, lookup_for, rewrite_images
+
+HERO = "content/posts/2024/dune/index.md"
+PROSE_SIZES = "(min-width: 44.5rem) 42rem, calc(100vw - 2.5rem)"
+MISSING = "does not exist; put the file at"
+
+
+def parse(path: Path) -> ET.Element:
+    return html5lib.parse(path.read_bytes(), treebuilder="etree", namespaceHTMLElements=False)
+
+
+def article(out: Path, url: str) -> ET.Element:
+    found = parse(out / url.strip("/") / "index.html").find(".//article")
+    assert found is not None
+    return found
+
+
+def srcset(element: ET.Element) -> dict[str, int]:
+    """Return srcset as URL -> stated width."""
+    entries = [entry.split() for entry in (element.get("srcset") or "").split(",")]
+    return {url: int(width.rstrip("w")) for url, width in entries}
+
+
+def hero_site(tmp_path: Path, **files: bytes | str) -> Path:
+    body = "Intro.\n\n![Sand in the wind](sand.png)\n\nMore.\n\n![Sand again](sand.png)\n"
+    return make_site(
+        tmp_path,
+        {
+            HERO: post("Dune", date="2024-03-01", image="still.jpg", image_alt="Paul", body=body),
+            "content/posts/2024/dune/still.jpg": image(2000, 1000, "JPEG"),
+            "content/posts/2024/dune/sand.png": image(600, 400, "PNG"),
+            **files,
+        },
+    )
+
+
+def variant_sizes(out: Path, folder: str) -> dict[str, tuple[int, int]]:
+    sizes = {}
+    for path in sorted((out / folder).iterdir()):
+        if path.suffix in {".jpg", ".png", ".webp"}:
+            with Image.open(path) as opened:
+                sizes[path.name] = opened.size
+    return sizes
+
+
+def test_variants_exist_at_the_stated_widths_in_webp_and_the_original_format(
+    tmp_path: Path,
+) -> None:
+    out = build_site(hero_site(tmp_path))
+    assert variant_sizes(out, "2024/03/dune") == {
+        "still.jpg": (2000, 1000),
+        "still-480w.jpg": (480, 240),
+        "still-480w.webp": (480, 240),
+        "still-960w.jpg": (960, 480),
+        "still-960w.webp": (960, 480),
+        "still-1600w.jpg": (1600, 800),
+        "still-1600w.webp": (1600, 800),
+        "still-2000w.webp": (2000, 1000),
+        "sand.png": (600, 400),  # narrower than 960: never upscaled
+        "sand-480w.png": (480, 320),
+        "sand-480w.webp": (480, 320),
+        "sand-600w.webp": (600, 400),
+    }
+    with Image.open(out / "2024/03/dune/still-960w.webp") as opened:
+        assert opened.format == "WEBP"
+
+
+def test_the_hero_is_a_picture_with_srcset_sizes_and_its_size(tmp_path: Path) -> None:
+    out = build_site(hero_site(tmp_path))
+    hero = article(out, "/2024/03/dune/").find(".//figure[@class='hero']/picture")
+    assert hero is not None
+    source, img = hero.find("source"), hero.find("img")
+    assert source is not None and img is not None
+    assert source.get("type") == "image/webp"
+    assert srcset(source) == {
+        "/2024/03/dune/still-480w.webp": 480,
+        "/2024/03/dune/still-960w.webp": 960,
+        "/2024/03/dune/still-1600w.webp": 1600,
+        "/2024/03/dune/still-2000w.webp": 2000,
+    }
+    assert srcset(img) == {
+        "/2024/03/dune/still-480w.jpg": 480,
+        "/2024/03/dune/still-960w.jpg": 960,
+        "/2024/03/dune/still-1600w.jpg": 1600,
+        "/2024/03/dune/still.jpg": 2000,
+    }
+    assert source.get("sizes") == img.get("sizes") == PROSE_SIZES
+    assert (img.get("src"), img.get("alt"), img.get("width"), img.get("height")) == (
+        "/2024/03/dune/still.jpg",
+        "Paul",
+        "2000",
+        "1000",
+    )
+    assert img.get("loading") == "eager" and img.get("fetchpriority") == "high"
+    for url in [*srcset(source), *srcset(img)]:
+        assert (out / url.lstrip("/")).is_file()
+
+
+def test_body_images_below_a_hero_load_lazily_with_their_size(tmp_path: Path) -> None:
+    out = build_site(hero_site(tmp_path))
+    prose = article(out, "/2024/03/dune/").find(".//div[@class='prose']")
+    assert prose is not None
+    images = list(prose.iter("img"))
+    assert [img.get("alt") for img in images] == ["Sand in the wind", "Sand again"]
+    for img in images:
+        assert (img.get("width"), img.get("height")) == ("600", "400")
+        assert (img.get("loading"), img.get("decoding")) == ("lazy", "async")
+        assert srcset(img) == {"/2024/03/dune/sand-480w.png": 480, "/2024/03/dune/sand.png": 600}
+    (webp,) = {source.get("srcset") for source in prose.iter("source")}
+    assert webp == "/2024/03/dune/sand-480w.webp 480w, /2024/03/dune/sand-600w.webp 600w"
+
+
+def test_without_a_hero_the_first_body_image_loads_at_once(tmp_path: Path) -> None:
+    body = "![One](a.png)\n\n![Two](a.png)\n"
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/x/index.md": post("X", body=body),
+            "content/posts/x/a.png": image(900, 300),
+        },
+    )
+    images = list(article(build_site(root), "/2024/01/x/").iter("img"))
+    assert [img.get("loading") for img in images] == ["eager", "lazy"]
+
+
+def test_variants_honour_a_base_path(tmp_path: Path) -> None:
+    root = hero_site(tmp_path)
+    out = build_site(root, base_url="https://example.org/blog/")
+    img = article(out, "/2024/03/dune/").find(".//figure/picture/img")
+    assert img is not None and img.get("src") == "/blog/2024/03/dune/still.jpg"
+    assert all(url.startswith("/blog/2024/03/dune/still") for url in srcset(img))
+
+
+def test_a_second_build_processes_no_image(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = hero_site(tmp_path)
+    caplog.set_level(logging.INFO, logger="matinee.images")
+    build_site(root)
+    assert "Made responsive variants of 2 images" in caplog.messages
+    cached = {
+        path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")
+    }
+    caplog.clear()
+    out = build_site(root)
+    assert not [message for message in caplog.messages if message.startswith("Made")]
+    assert {
+        path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")
+    } == cached
+    assert (out / "2024/03/dune/still-960w.webp").is_file()
+
+
+def test_a_replaced_image_is_resized_again_and_its_page_shows_the_new_size(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = hero_site(tmp_path)
+    build_site(root)
+    (root / "content/posts/2024/dune/still.jpg").write_bytes(image(1200, 900, "JPEG"))
+    caplog.set_level(logging.INFO, logger="matinee.images")
+    out = build_site(root)
+    assert "Made responsive variants of 1 image" in caplog.messages
+    img = article(out, "/2024/03/dune/").find(".//figure/picture/img")
+    assert img is not None and (img.get("width"), img.get("height")) == ("1200", "900")
+    assert not (out / "2024/03/dune/still-1600w.jpg").exists()
+    with Image.open(out / "2024/03/dune/still-960w.jpg") as opened:
+        assert opened.size == (960, 720)
+
+
+def test_many_images_are_resized_in_worker_processes(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {}
+    for number in range(24):  # PARALLEL_FROM is 20
+        files[f"content/posts/p{number}/index.md"] = post(f"P{number}", image="still.png")
+        files[f"content/posts/p{number}/still.png"] = image(500 + number, 250)
+    out = build_site(make_site(tmp_path, files))
+    for number in range(24):
+        with Image.open(out / f"2024/01/p{number}/still-480w.webp") as opened:
+            assert opened.size == (480, round(250 * 480 / (500 + number)))
+        img = article(out, f"/2024/01/p{number}/").find(".//figure/picture/img")
+        assert img is not None and img.get("width") == str(500 + number)
+
+
+def test_a_film_poster_is_responsive_on_the_film_page(tmp_path: Path) -> None:
+    film = "---\ntitle: Dune\nposter: dune.jpg\n---\nAbout Dune.\n"
+    root = make_site(
+        tmp_path,
+        {"content/films/dune.md": film, "content/films/dune.jpg": image(1000, 1500, "JPEG")},
+    )
+    out = build_site(root)
+    img = parse(out / "films/dune/index.html").find(".//figure[@class='poster']/picture/img")
+    assert img is not None
+    assert (img.get("src"), img.get("width"), img.get("height")) == (
+        "/films/dune.jpg",
+        "1000",
+        "1500",
+    )
+    assert srcset(img) == {
+        "/films/dune-480w.jpg": 480,
+        "/films/dune-960w.jpg": 960,
+        "/films/dune.jpg": 1000,
+    }
+
+
+def errors_of(root: Path) -> list[str]:
+    with pytest.raises(BaseException) as caught:
+        build_site(root)
+    return [str(error) for error in flatten(caught.value)]
+
+
+def test_a_missing_hero_image_names_its_front_matter_line(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", image="nope.jpg")})
+    assert errors_of(root) == [
+        f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg"
+    ]
+
+
+def test_a_missing_body_image_names_its_line(tmp_path: Path) -> None:
+    body = "Intro.\n\nMore.\n\n![Gone](gone.png)\n"
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", body=body)})
+    assert errors_of(root) == [
+        f"content/posts/a.md:9: image 'gone.png' {MISSING} content/posts/gone.png"
+    ]
+
+
+def test_a_site_path_no_file_makes_is_left_for_the_host_and_loads_lazily(tmp_path: Path) -> None:
+    body = "Intro.\n\n![Still](/images/stills/00042.jpg)\n"
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", body=body)})
+    (img,) = article(build_site(root), "/2024/01/a/").iter("img")
+    assert (img.get("src"), img.get("loading"), img.get("width")) == (
+        "/images/stills/00042.jpg",
+        "eager",
+        None,
+    )
+
+
+def test_an_unreadable_image_is_an_error_at_each_line_showing_it(tmp_path: Path) -> None:
+    body = "![Broken](broken.jpg)\n"
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A", image="broken.jpg", body=body),
+            "content/posts/broken.jpg": b"not a JPEG at all",
+        },
+    )
+    message = (
+        "image content/posts/broken.jpg cannot be read: it is not a JPEG file, or it is damaged"
+    )
+    assert errors_of(root) == [
+        f"content/posts/a.md:3: {message}",
+        f"content/posts/a.md:6: {message}",
+    ]
+    assert not (root / "site").exists()
+
+
+def test_the_cli_reports_a_missing_image_as_path_line_and_exits_1(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", image="nope.jpg")})
+    done = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "build", "--source", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg"
+    )
+    assert "Traceback" not in done.stderr
+
+
+# --- the pure transform ---------------------------------------------------------------------
+
+INFO = ImageInfo(
+    800,
+    400,
+    (
+        Variant("/a/still-480w.webp", 480, "webp"),
+        Variant("/a/still-480w.jpg", 480, "jpeg"),
+        Variant("/a/still-800w.webp", 800, "webp"),
+        Variant("/a/still.jpg", 800, "jpeg"),
+    ),
+)
+
+
+def rewrite(body: str, eager_first: bool = False) -> str:
+    lookup = lookup_for({"/a/still.jpg": INFO}, "/")
+    return rewrite_images(body, lookup, link=lambda url: url, eager_first=eager_first)
+
+
+def test_rewrite_keeps_the_writers_attributes_and_escaping() -> None:
+    html = rewrite(
+        '<p><img alt="Tom &amp; Jerry" src="/a/still.jpg" title="A &quot;still&quot;"></p>'
+    )
+    assert html == (
+        '<p><picture><source type="image/webp" '
+        f'srcset="/a/still-480w.webp 480w, /a/still-800w.webp 800w" sizes="{PROSE_SIZES}">'
+        '<img src="/a/still.jpg" srcset="/a/still-480w.jpg 480w, /a/still.jpg 800w" '
+        f'sizes="{PROSE_SIZES}" width="800" height="400" alt="Tom &amp; Jerry" '
+        'title="A &quot;still&quot;" loading="lazy" decoding="async"></picture></p>'
+    )
+
+
+def test_rewrite_leaves_hand_sized_images_and_code_samples_alone() -> None:
+    body = '<img src="/a/still.jpg" width="300"><code>&lt;img src="/a/still.jpg"&gt;</code>'
+    assert rewrite(body) == body
+
+
+def test_unknown_images_still_load_lazily_and_the_first_can_be_eager() -> None:
+    html = rewrite('<img src="https://cdn.example/x.jpg" alt=""><img src="/b.svg" alt="">', True)
+    assert html == (
+        '<img src="https://cdn.example/x.jpg" alt="" loading="eager" fetchpriority="high">'
+        '<img src="/b.svg" alt="" loading="lazy" decoding="async">'
+    )
+
+
+def test_image_sources_lists_each_src_once_in_order() -> None:
+    body = '<img src="b.png"><p><img alt="x" src="a&amp;b.png"/></p><img src="b.png">'
+    assert image_sources(body) == ("b.png", "a&b.png")

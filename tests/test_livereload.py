@@ -1,0 +1,50 @@
+"""livereload.py: the script added to served pages, its messages, and the CSS-only rule."""
+
+from __future__ import annotations
+
+import json
+
+from matinee.livereload import Snapshot, css_changes, event_message, inject
+
+SNAPSHOT = Snapshot("abc", builds=3, epoch=2, css=("/assets/style.css",), errors=())
+
+
+def test_script_goes_before_the_last_closing_body_tag() -> None:
+    page = b"<html><body><p>x</p><!-- </body> --></BODY >\n</html>\n"
+    injected = inject(page, SNAPSHOT)
+    assert injected.startswith(b"<html><body><p>x</p><!-- </body> --><script>")
+    assert injected.endswith(b"</script></BODY >\n</html>\n")
+
+
+def test_page_without_body_tag_gets_the_script_at_the_end() -> None:
+    assert inject(b"<p>bare</p>", SNAPSHOT).startswith(b"<p>bare</p><script>")
+
+
+def test_errors_in_the_script_cannot_close_it() -> None:
+    errors = ("content/posts/x.md:3: date '</script><script>alert(1)</script>' is bad & \u2028",)
+    injected = inject(b"<body></body>", Snapshot("abc", 4, 2, None, errors))
+    assert injected.count(b"</script>") == 1
+    state = injected.split(b"})(", 1)[1].rsplit(b");</script>", 1)[0]
+    assert json.loads(state)["errors"] == list(errors)
+
+
+def test_event_message_carries_the_snapshot() -> None:
+    message = event_message(SNAPSHOT)
+    assert message.startswith(b"data: ") and message.endswith(b"\n\n")
+    assert json.loads(message[len(b"data: ") :]) == {
+        "server": "abc",
+        "epoch": 2,
+        "errors": [],
+        "css": ["/assets/style.css"],
+    }
+
+
+def test_css_changes_lists_stylesheets_only_when_nothing_else_changed() -> None:
+    before = {"index.html": 1, "assets/style.css": 1, "assets/print.css": 1}
+    assert css_changes(before, {**before, "assets/style.css": 2}) == ("/assets/style.css",)
+    assert css_changes(before, {**before, "assets/new.css": 1}) == ("/assets/new.css",)
+    assert css_changes(before, before) == ()
+    assert css_changes(before, {**before, "index.html": 2, "assets/style.css": 2}) is None
+    assert (
+        css_changes(before, {"assets/style.css": 1, "assets/print.css": 1}) is None
+    )  # a page went
