@@ -70,7 +70,8 @@ def _fold(line: str) -> str:
     encoded = line.encode("utf-8")
     if len(encoded) <= 75:
         return line
-    pieces, current, size = [], "", 0
+    pieces: list[str] = []
+    current, size = "", 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > (75 if not pieces else 74):

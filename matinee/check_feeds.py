@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -33,7 +34,8 @@ def scan_xml(rel: str, raw: bytes, base: Base) -> FeedScan:
         root = ET.fromstring(raw)
     except ET.ParseError as error:
         line = error.position[0] if error.position else None
-        return FeedScan((Problem("xml", line, f"is not well-formed XML: {error.msg}"),), ())
+        detail = re.sub(r": line \d+, column \d+$", "", error.msg)
+        return FeedScan((Problem("xml", line, f"is not well-formed XML: {detail}"),), ())
     if root.tag != f"{{{ATOM}}}feed":
         if is_feed_name(rel):
             return FeedScan(

@@ -58,7 +58,7 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     site = assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
     images = prepare_images(site, config.cache_dir)                                    # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
-    env = make_env(config.layouts_dir)
+    env = make_env(config.layouts_dir, config.cache_dir)
     usage = layout_usage(env)
     outputs = render_site(site, env, usage, previous.keys(), images.infos)             # 4 render
     written = write_tree(outputs, site.assets + images.assets, config.out_dir, manifest_path(config), previous)  # 5 write
@@ -153,7 +153,7 @@ class _Workers:
             return map
         if self._pool is None:
             self._pool = ProcessPoolExecutor(workers)
-        return self._pool.map  # type: ignore[return-value]
+        return self._pool.map
 
     def __enter__(self) -> _Workers:
         return self

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import math
+import time
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ CALENDAR_URL = "/films/releases.ics"
 CARD_LAYOUT = "partials/card.html"
 SEARCH_URL = "/search/"
 SEARCH_LAYOUT = "search.html"
+MAX_RANGE = 100_000  # numbers one range() in a layout may count (Jinja's sandbox allows as many)
+RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +48,22 @@ class Usage:
     uses_now: bool
 
 
-def make_env(layouts_dir: Path) -> jinja2.Environment:
-    """Return the Jinja environment for a site's layouts: autoescaped, strict about typos."""
-    env = jinja2.Environment(
+def make_env(layouts_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """Return the Jinja environment for a site's layouts: autoescaped, strict about typos.
+
+    With `cache_dir`, compiled layouts are kept there between runs (Jinja checks each
+    layout's source still matches), which saves most of a small rebuild's time.
+    """
+    bytecode = None
+    if cache_dir is not None:
+        try:
+            (cache_dir / "layouts").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "layouts"))
+        except OSError:
+            bytecode = None  # the cache only saves time
+    env = _LayoutEnvironment(
         loader=jinja2.FileSystemLoader(layouts_dir),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -56,7 +72,41 @@ def make_env(layouts_dir: Path) -> jinja2.Environment:
     )
     env.filters["date"] = _format_date
     env.filters["slugify"] = slugify
+    env.globals["range"] = env.bounded_range
     return env
+
+
+class _LayoutEnvironment(jinja2.Environment):
+    """A Jinja environment whose layouts cannot loop for ever: range() is bounded, and a page
+    still rendering after RENDER_SECONDS stops at the layout line it reached."""
+
+    deadline = math.inf  # set by start_page(); one environment renders one page at a time
+
+    def start_page(self) -> None:
+        """Start the clock for one page."""
+        self.deadline = time.monotonic() + RENDER_SECONDS
+
+    def check_time(self) -> None:
+        """Stop a page that has rendered for too long (a loop without end in its layout)."""
+        if time.monotonic() > self.deadline:
+            raise jinja2.TemplateRuntimeError(
+                f"the page took over {RENDER_SECONDS:g} s to render; a loop here runs too long"
+            )
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Look up `obj.attribute` for a layout; nearly every loop does, so check the clock."""
+        self.check_time()
+        return super().getattr(obj, attribute)
+
+    def bounded_range(self, *args: int) -> range:
+        """Return range(*args) for a layout, refusing one longer than MAX_RANGE."""
+        numbers = range(*args)
+        if (numbers.stop - numbers.start) // numbers.step > MAX_RANGE:
+            raise jinja2.TemplateRuntimeError(
+                f"range() of more than {MAX_RANGE:,} numbers is too long for a layout"
+            )
+        self.check_time()
+        return numbers
 
 
 def render_site(
@@ -90,7 +140,12 @@ def layout_usage(env: jinja2.Environment) -> Usage:
     sources = []
     errors = []
     for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS):
-        source = env.loader.get_source(env, name)[0] if env.loader else ""
+        try:
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+        except UnicodeDecodeError as error:
+            line = error.object[: error.start].count(b"\n") + 1
+            errors.append(MatineeError(f"layouts/{name}", line, "is not UTF-8 text; save it as UTF-8"))
+            continue
         sources.append((name, source))
         try:
             tree = env.parse(source, name, f"layouts/{name}")
@@ -122,7 +177,7 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         related = site.related.get(post.source, ())
         films_named = [film.fingerprint for name in post.films if (film := site.films.get(slugify(name)))]
         key = digest(base, post.fingerprint, films_named, _neighbour(newer), _neighbour(older), [_neighbour(other) for other in related], _images_key(post, lookup))
-        context = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
+        context: dict[str, Any] = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
         yield _page(env, key, post.url, post.layout, post.source, context)
         for alias in post.aliases:
             yield _alias(alias, post, site)
@@ -197,10 +252,15 @@ def _alias(alias: str, post: Post, site: Site) -> Planned:
 def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, context: dict[str, Any]) -> Planned:
     def make() -> bytes:
         template = _template(env, layout, source, context.get("page"))
+        if isinstance(env, _LayoutEnvironment):
+            env.start_page()
         try:
             return template.render(url=url, **(context | {"meta": context["meta"]()})).encode("utf-8")
-        except RecursionError:
-            raise MatineeError(f"layouts/{layout}", None, "layouts include or extend each other without end") from None
+        except RecursionError as error:
+            place = _layout_error(error, env)
+            where = place.path if place.path != "layouts" else f"layouts/{layout}"
+            message = "layouts include, extend or call each other without end"
+            raise MatineeError(where, place.line, message) from None
         except Exception as error:  # a layout can raise anything its expressions raise
             raise _layout_error(error, env) from None
 

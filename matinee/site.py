@@ -15,7 +15,7 @@ from .films import credits, next_change
 from .memo import digest
 from .related import related_posts
 from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
-from .urls import slugify, term_url
+from .urls import output_path, slugify, term_url
 
 TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
 NEWS_WINDOW = timedelta(days=2)  # Google News sitemaps list the posts of the last two days
@@ -51,7 +51,7 @@ def assemble(
     shown = {id(post) for post in visible}
     hidden_bundles = {_bundle_dir(post) for post in posts if id(post) not in shown} - {None}
     assets = _place_assets(assets, visible, hidden_bundles)
-    errors = _duplicate_urls(config, visible, pages, films)
+    errors = _duplicate_urls(config, visible, pages, films, assets)
     urls = _source_urls(visible, films, pages, assets)
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
@@ -107,9 +107,9 @@ def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) 
                 spellings.setdefault(slugify(name), Counter())[name] += 0
     terms = []
     for slug, tagged in by_slug.items():
-        film = films.get(slug) if taxonomy == "films" else None
-        name = film.title if film else spellings[slug].most_common(1)[0][0]
-        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), film))
+        metadata = films.get(slug) if taxonomy == "films" else None
+        name = metadata.title if metadata else spellings[slug].most_common(1)[0][0]
+        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata))
     return tuple(sorted(terms, key=lambda term: (term.name.casefold(), term.slug)))
 
 
@@ -195,27 +195,45 @@ def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list
     return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 
 
-def _duplicate_urls(config: Config, posts: Sequence[Post], pages: Sequence[Page], films: Sequence[Film]) -> list[MatineeError]:
-    """Report posts, pages and aliases whose URL another post, page or generated page has."""
-    owners: dict[str, str] = dict.fromkeys(_generated_urls(config, posts, films), "a page Matinee makes")
+def _duplicate_urls(
+    config: Config, posts: Sequence[Post], pages: Sequence[Page], films: Sequence[Film], assets: Sequence[Asset] = ()
+) -> list[MatineeError]:
+    """Report posts, pages, aliases and copied files whose output file another one has.
+
+    Outputs are compared as files, so the alias /x/index.html clashes with the page /x/.
+    """
+    generated = map(output_path, _generated_urls(config, posts, films))
+    owners: dict[str, str] = dict.fromkeys(generated, "a page Matinee makes")
     errors = []
-    for item in [*posts, *pages]:
+    for asset in assets:
+        if asset.rel_out in owners:
+            owner = owners[asset.rel_out]
+            message = f"would be copied to /{asset.rel_out}, which {owner} also has; rename it"
+            errors.append(MatineeError(asset.source, None, message))
+        owners.setdefault(asset.rel_out, asset.source)
+    items: list[Post | Page] = [*posts, *pages]
+    for item in items:
         lines = getattr(item, "lines", {})
         for url, key in [(item.url, "slug"), *((alias, "aliases") for alias in getattr(item, "aliases", ()))]:
-            if url in owners and owners[url] != item.source:
+            path = output_path(url)
+            if path in owners and (owners[path] != item.source or key == "aliases"):
                 line = lines.get(key) or lines.get("title")
-                errors.append(MatineeError(item.source, line, f"has the URL {url}, which {owners[url]} also has; set a different slug or alias"))
-            owners.setdefault(url, item.source)
+                owner = "its own page" if owners[path] == item.source else owners[path]
+                message = f"has the URL {url}, which {owner} also has; set a different slug or alias"
+                errors.append(MatineeError(item.source, line, message))
+            owners.setdefault(path, item.source)
     return errors
 
 
 def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]) -> set[str]:
     """Return the URLs of pages made from the whole site (indexes, archive, home pages...)."""
-    urls = {"/", "/archive/", "/404.html", "/films/upcoming/", "/films/by-year/"}
+    urls = {"/", "/archive/", "/404.html", "/films/upcoming/", "/films/by-year/", "/search/"}
+    urls |= {"/feed.xml", "/sitemap.xml", "/news-sitemap.xml", "/robots.txt", "/films/releases.ics"}
     urls |= {f"/page/{number}/" for number in range(2, len(posts) // config.per_page + 2)}
     for taxonomy in config.taxonomies:
         urls.add(f"/{taxonomy}/")
         for post in posts:
-            urls.update(term_url(taxonomy, slugify(name)) for name in post.terms.get(taxonomy, ()))
+            terms = [term_url(taxonomy, slugify(name)) for name in post.terms.get(taxonomy, ())]
+            urls.update(terms + [f"{url}feed.xml" for url in terms])  # feeds.py makes some terms a feed
     urls.update(term_url("films", film.slug) for film in films)
     return urls

@@ -1,0 +1,429 @@
+"""check: scratch sites with one kind of problem each -> the exact finding, at its file and line."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import NOW, REPO, build_site, make_site, post
+
+from matinee.cache import BuildCache
+from matinee.check import check_site
+from matinee.check_names import similar_pairs
+from matinee.config import load_config
+from matinee.urls import slugify
+
+CONFIG = (
+    'title: "Test Reel"\nbase_url: "https://example.org/"\nauthor: "Desk"\n'
+    'description: "Film news"\nimage: "/assets/icon.svg"\n'
+)
+
+
+def site(tmp_path: Path, files: dict[str, str], *, config: str = CONFIG) -> Path:
+    """A scratch site whose config has a description and a share image, so it starts clean."""
+    root = make_site(tmp_path, files)
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    return root
+
+
+def findings(root: Path, *, build: bool = True, **overrides: object) -> list[str]:
+    """Build `root` (unless told not to), check it in-process, return the findings as text."""
+    if build:
+        build_site(root, **overrides)
+    overrides.setdefault("out_dir", root / "site")
+    config = load_config(root, **overrides)
+    cache = BuildCache(config.cache_dir)
+    try:
+        return [str(finding) for finding in check_site(config, now=NOW, cache=cache).findings]
+    finally:
+        cache.close()
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py *args`; no run may show a traceback."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    return result
+
+
+def clean_post(title: str, **fields: object) -> str:
+    fields.setdefault("summary", f"A short summary of {title}.")
+    return post(title, **fields)
+
+
+# --- a clean site ---------------------------------------------------------------------------
+
+
+def test_clean_site_has_no_findings(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", tags=["news"])})
+    assert findings(root) == []
+
+
+# --- links, anchors, images, assets ---------------------------------------------------------
+
+
+def test_broken_link_in_a_post_points_at_its_line(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == [
+        "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"
+    ]
+
+
+def test_anchor_missing_on_the_target_page_is_reported(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nSee [the cast](/2024/01/b/#cast) and [top](#top).\n"
+    root = site(
+        tmp_path,
+        {
+            "content/posts/a.md": clean_post("Alpha", body=body),
+            "content/posts/b.md": clean_post("Beta"),
+        },
+    )
+    assert findings(root) == [
+        "content/posts/a.md:8: links to /2024/01/b/#cast, but 2024/01/b/index.html has no id 'cast'"
+    ]
+
+
+def test_anchor_to_an_existing_id_is_fine(tmp_path: Path) -> None:
+    body = 'Opening paragraph.\n\n<h2 id="cast">Cast</h2>\n\nJump to [the cast](#cast).\n'
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == []
+
+
+def test_missing_image_in_a_post_is_reported(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\n![A still from Dune](/stills/dune.jpg)\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == [
+        "content/posts/a.md:8: shows the image /stills/dune.jpg, which is not in the built site"
+    ]
+
+
+def test_missing_asset_in_a_layout_is_one_finding_for_every_page(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    base = root / "layouts/base.html"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("/assets/style.css", "/assets/gone.css"),
+        encoding="utf-8",
+    )
+    [finding] = findings(root)
+    assert finding.startswith("site/")
+    assert ": loads /assets/gone.css, which is not in the built site (and on " in finding
+
+
+def test_link_that_forgets_the_base_path_is_reported(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nAbout [us](/about/).\n"
+    root = site(
+        tmp_path,
+        {
+            "content/posts/a.md": clean_post("Alpha", body=body),
+            "content/about.md": "---\ntitle: About\nsummary: Who we are.\n---\nWe write.\n",
+        },
+    )
+    assert findings(root, base_url="https://example.org/blog/") == [
+        "content/posts/a.md:8: links to /about/, which is outside the site's base path /blog/"
+    ]
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def test_invalid_html5_in_a_post_points_at_the_raw_html(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\n<p>Broken <em>nesting</p></em>\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    [finding] = findings(root)
+    assert finding.startswith("content/posts/a.md:8: is not valid HTML5: ")
+
+
+def test_duplicate_id_in_a_post_is_reported(tmp_path: Path) -> None:
+    body = 'Opening paragraph.\n\n<div id="main">Clashes with the layout.</div>\n'
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == [
+        "content/posts/a.md:8: uses the id 'main' 2 times; ids must be unique on a page"
+    ]
+
+
+def test_image_without_alt_attribute_is_an_error(tmp_path: Path) -> None:
+    body = 'Opening paragraph.\n\n<img src="/assets/icon.svg">\n'
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == [
+        "content/posts/a.md:8: image /assets/icon.svg has no alt attribute; "
+        'describe it, or use alt="" if it is decoration'
+    ]
+
+
+def test_markdown_image_with_empty_alt_is_an_error(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\n![](/assets/icon.svg)\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == [
+        "content/posts/a.md:8: image /assets/icon.svg has no alt text; describe what it shows"
+    ]
+
+
+def test_hero_image_without_image_alt_points_at_the_image_line(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", image="/assets/icon.svg")})
+    assert findings(root) == [
+        "content/posts/a.md:3: image /assets/icon.svg has no image_alt; describe what it shows"
+    ]
+
+
+def test_post_without_summary_text_has_an_empty_description(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": post("Alpha", body="## Only a heading\n")})
+    assert findings(root) == [
+        "content/posts/a.md:5: has no summary for the meta description; add "
+        "summary: or an opening paragraph"
+    ]
+
+
+def test_empty_title_and_description_made_by_a_layout(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    out = build_site(root)
+    page = out / "archive/index.html"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace(text[text.index("<title>") : text.index("</title>")], "<title>  ")
+    text = re.sub(r'(<meta name="description" content=")[^"]*"', r'\1"', text)
+    page.write_text(text, encoding="utf-8")
+    problems = findings(root, build=False)
+    assert any(
+        line.startswith("site/archive/index.html:") and line.endswith(": has an empty <title>")
+        for line in problems
+    )
+    assert any(
+        line.startswith("site/archive/index.html:")
+        and line.endswith(": has an empty meta description")
+        for line in problems
+    )
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def test_feed_that_is_not_well_formed_xml(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    out = build_site(root)
+    (out / "feed.xml").write_text(
+        "<feed xmlns='http://www.w3.org/2005/Atom'><title>x</feed>", encoding="utf-8"
+    )
+    assert findings(root, build=False) == [
+        "site/feed.xml:1: is not well-formed XML: mismatched tag"
+    ]
+
+
+def test_feed_that_is_not_atom(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    out = build_site(root)
+    (out / "feed.xml").write_text('<rss version="2.0"><channel/></rss>', encoding="utf-8")
+    assert (
+        "site/feed.xml: is not an Atom feed: its root element is rss, not feed "
+        "in the Atom namespace" in findings(root, build=False)
+    )
+
+
+def test_atom_feed_missing_required_elements(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    out = build_site(root)
+    (out / "feed.xml").write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><updated>yesterday</updated>'
+        "<entry><title>E</title></entry></feed>",
+        encoding="utf-8",
+    )
+    problems = findings(root, build=False)
+    assert "site/feed.xml: the feed has no <id>" in problems
+    assert (
+        "site/feed.xml: the feed has <updated>yesterday</updated>, not an RFC 3339 time with a zone"
+        in problems
+    )
+    assert "site/feed.xml: entry 1 has no <id>" in problems
+    assert "site/feed.xml: entry 1 has no author, and the feed has none either" in problems
+
+
+def test_built_feeds_are_valid_atom(tmp_path: Path) -> None:
+    files = {
+        "content/posts/a.md": clean_post("Alpha", tags=["news"], films=["Dune"]),
+        "content/films/dune.md": "---\ntitle: Dune\nyear: 2021\n---\n",
+    }
+    assert findings(site(tmp_path, files)) == []
+
+
+# --- what a news desk wants -----------------------------------------------------------------
+
+
+def test_post_without_share_image_is_a_warning(tmp_path: Path) -> None:
+    config = CONFIG.replace('image: "/assets/icon.svg"\n', "")
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")}, config=config)
+    assert findings(root) == [
+        "content/posts/a.md: warning: has no share image for social previews; "
+        "add image: and image_alt:"
+    ]
+
+
+def test_long_summary_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": post("Alpha", summary="word " * 50)})
+    assert findings(root) == [
+        "content/posts/a.md:3: warning: the summary is 249 characters; social "
+        "previews show about 200, so add a shorter summary:"
+    ]
+
+
+def test_film_without_a_file_is_a_warning_at_its_first_post(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        {
+            "content/posts/a.md": clean_post("Alpha", date="2024-01-01", films=["Anora"]),
+            "content/posts/b.md": clean_post("Beta", date="2024-02-01", films=["Anora"]),
+        },
+    )
+    assert findings(root) == [
+        "content/posts/a.md:4: warning: film 'Anora' (2 posts) has no "
+        "content/films/anora.md; add one with its year and director"
+    ]
+
+
+def test_name_that_looks_like_a_typo_of_another(tmp_path: Path) -> None:
+    files = {
+        f"content/posts/{n}.md": clean_post(f"Post {n}", people=["Cillian Murphy"]) for n in "abc"
+    }
+    files["content/posts/d.md"] = clean_post("Post d", people=["Cillian Muprhy"])
+    root = site(tmp_path, files)
+    assert findings(root) == [
+        "content/posts/d.md:3: warning: person 'Cillian Muprhy' (1 post) looks "
+        "like a typo of 'Cillian Murphy' (3 posts)"
+    ]
+
+
+def test_two_spellings_of_one_name(tmp_path: Path) -> None:
+    root = site(
+        tmp_path,
+        {
+            "content/posts/a.md": clean_post("Alpha", films=["Amélie"]),
+            "content/posts/b.md": clean_post("Beta", films=["Amélie"]),
+            "content/posts/c.md": clean_post("Gamma", films=["Amelie"]),
+            "content/films/amelie.md": "---\ntitle: Amélie\nyear: 2001\n---\n",
+        },
+    )
+    assert findings(root) == [
+        "content/posts/c.md:3: warning: film 'Amelie' is written 'Amélie' in 2 "
+        "posts; use one spelling"
+    ]
+
+
+def test_sequels_and_filed_films_are_not_typos(tmp_path: Path) -> None:
+    files = {
+        "content/posts/a.md": clean_post("Alpha", films=["Dune: Part Two", "Heat"]),
+        "content/posts/b.md": clean_post("Beta", films=["Dune: Part Two", "Heap"]),
+        "content/posts/c.md": clean_post("Gamma", films=["Dune: Part Three"]),
+    }
+    for name in ("Dune: Part Two", "Dune: Part Three", "Heat", "Heap"):
+        files[f"content/films/{slugify(name)}.md"] = f"---\ntitle: {json.dumps(name)}\n---\n"
+    assert findings(site(tmp_path, files)) == []
+
+
+def test_typo_search_stays_fast_on_a_big_site() -> None:
+    rng = random.Random(7)
+    words = [
+        "night",
+        "river",
+        "storm",
+        "city",
+        "dune",
+        "heart",
+        "glass",
+        "winter",
+        "signal",
+        "harbor",
+    ]
+    names = {
+        "-".join(rng.choice(words) for _ in range(rng.randint(2, 4))) + f"-{index}"
+        for index in range(2000)
+    }
+    names |= {
+        "oppenheimer",
+        "oppenhiemer",
+        "killers-of-the-flower-moon",
+        "killers-of-the-flower-mon",
+    }
+    started = time.perf_counter()
+    pairs = similar_pairs(names)
+    assert time.perf_counter() - started < 5
+    assert ("oppenheimer", "oppenhiemer") in pairs
+    assert ("killers-of-the-flower-mon", "killers-of-the-flower-moon") in pairs
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_errors_exit_1_and_print_path_line_message(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    result = run_cli("check", "--source", root)
+    assert result.returncode == 1
+    assert (
+        result.stdout
+        == "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site\n"
+    )
+    assert "1 error, 0 warnings" in result.stderr
+
+
+def test_warnings_alone_exit_0_and_strict_makes_them_errors(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": post("Alpha", summary="word " * 50)})
+    assert run_cli("check", "--source", root).returncode == 0
+    strict = run_cli("check", "--source", root, "--no-build", "--strict")
+    assert strict.returncode == 1
+    assert strict.stdout.startswith("content/posts/a.md:3: the summary is 249 characters")
+
+
+def test_json_format_lists_findings_and_counts(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
+    root = site(tmp_path, {"content/posts/a.md": post("Alpha", summary="word " * 50, body=body)})
+    result = run_cli("check", "--source", root, "--format", "json", "-q")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["errors"] == 1 and document["warnings"] == 1
+    assert document["findings"][0] == {
+        "path": "content/posts/a.md",
+        "line": 3,
+        "severity": "warning",
+        "message": (
+            "the summary is 249 characters; social previews show about 200, so add "
+            "a shorter summary:"
+        ),
+    }
+    assert document["findings"][1]["severity"] == "error"
+    assert document["pages"] > 0 and document["feeds"] > 0
+
+
+def test_no_build_without_a_built_site_is_a_clear_error(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    result = run_cli("check", "--source", root, "--no-build")
+    assert result.returncode == 1
+    assert "holds no built site; build it first (drop --no-build)" in result.stderr
+
+
+def test_a_failed_build_stops_check_with_exit_1(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": "---\ntitle: X\ndate: 2024-13-01\n---\n"})
+    result = run_cli("check", "--source", root)
+    assert result.returncode == 1
+    assert result.stderr.startswith("content/posts/a.md:3: date")
+
+
+def test_second_check_reuses_the_scans_of_unchanged_pages(tmp_path: Path) -> None:
+    root = site(tmp_path, {f"content/posts/{n}.md": clean_post(f"Post {n}") for n in "abcdef"})
+    first = findings(root)
+    assert (root / ".matinee-cache/check.sqlite").is_file()
+    body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
+    (root / "content/posts/a.md").write_text(clean_post("Post a", body=body), encoding="utf-8")
+    assert first == []
+    assert findings(root) == [
+        "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"
+    ]
