@@ -6,7 +6,7 @@
 - git: commit the built site to a branch (GitHub Pages style, with .nojekyll) from a temporary
   clone under .matinee-cache/, and push it; nothing changed means nothing pushed.
 - command: run a host's own CLI, with {out} replaced by the built folder (no shell).
-Every tool's failure becomes one MatineeError named after the tool, with the tool's own message.
+A tool's failure becomes one MatineeError, "deploy: <tool> failed to ...: <the tool's message>".
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from .pipeline import parse_all
 from .urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
+DEPLOY = "deploy"  # the "path" of errors that come from the tools deploy runs
+_ITEMIZED = re.compile(r"^(\*deleting |[<>ch.][fdLDS][^ ]* )")  # --itemize-changes lines
 _UNSAFE_REMOTE_PATHS = frozenset({"", "/", "~", "~/", ".", "./"})
 _TOOL_ENVIRONMENT = (
     "GIT_DIR",
@@ -97,7 +99,7 @@ def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
     result = run_tool(
         [*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}"
     )
-    changes = tuple(line for line in result.stdout.splitlines() if line.strip())
+    changes = tuple(line for line in result.stdout.splitlines() if _ITEMIZED.match(line))
     return Deployed("rsync", destination, changes, dry_run)
 
 
@@ -191,16 +193,14 @@ def run_tool(
             check=False,
         )
     except FileNotFoundError:
-        raise MatineeError(
-            tool, None, f"is not installed or not on PATH, so it cannot {doing}; install it first"
-        ) from None
+        message = f"{tool} is not installed or not on PATH, so it cannot {doing}; install it first"
+        raise MatineeError(DEPLOY, None, message) from None
     except OSError as error:
-        raise MatineeError(
-            tool, None, f"could not be started to {doing}: {error.strerror}"
-        ) from None
+        raise MatineeError(DEPLOY, None, f"{tool} could not {doing}: {error.strerror}") from None
     if result.returncode != 0:
         said = tool_message(result.stderr) or tool_message(result.stdout) or "it printed nothing"
-        raise MatineeError(tool, None, f"failed to {doing} (exit {result.returncode}): {said}")
+        message = f"{tool} failed to {doing} (exit {result.returncode}): {said}"
+        raise MatineeError(DEPLOY, None, message)
     return result
 
 

@@ -219,7 +219,7 @@ def _duplicate_urls(
             if path in owners and (owners[path] != item.source or key == "aliases"):
                 line = lines.get(key) or lines.get("title")
                 owner = "its own page" if owners[path] == item.source else owners[path]
-                message = f"has the URL {url}, which {owner} also has; set a different slug or alias"
+                message = f"has the URL {url}, which {owner} also has; set another slug or alias"
                 errors.append(MatineeError(item.source, line, message))
             owners.setdefault(path, item.source)
     return errors

@@ -200,11 +200,6 @@ def test_an_out_that_is_or_holds_the_source_is_refused(tmp_path: Path, where: st
     assert tree_digest(tmp_path) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.site_config raises MatineeError for a refused --out, so it exits 1 (content error) "
-    "rather than 2 (usage)",
-)
 def test_a_refused_out_is_a_usage_error(tmp_path: Path) -> None:
     root = small_site(tmp_path)
     assert run("build", "--source", root, "--out", root).returncode == 2
@@ -331,11 +326,6 @@ def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._report always ends with 'Build failed with 1 error; the output folder was left "
-    "as it was.', also after `new` refuses to overwrite",
-)
 def test_new_refusing_to_overwrite_does_not_talk_about_a_build(tmp_path: Path) -> None:
     root = make_site(tmp_path, {})
     run("new", "Oscars night", "--source", root)
