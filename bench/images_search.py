@@ -104,16 +104,25 @@ def make_corpora(posts: int, work: Path) -> tuple[Path, Path]:
 
 
 def add_images(posts_dir: Path) -> None:
-    """Give every post a distinct 1600x900 JPEG beside it, shown as its `image:`."""
-    from PIL import Image, ImageDraw
+    """Give every post a distinct 1600x900 JPEG beside it, shown as its `image:`.
 
-    noise = Image.effect_noise((1600, 900), 40).convert("RGB")
+    Soft shapes, a blur and light grain: about as hard to encode as a film still (~250 KB).
+    """
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    grain = Image.effect_noise((1600, 900), 60).convert("RGB")
     for number, path in enumerate(sorted(posts_dir.rglob("*.md"))):
-        picture = Image.new("RGB", (1600, 900), (number * 37 % 256, number * 91 % 256, 120))
+        rng = random.Random(number)
+        picture = Image.new("RGB", (1600, 900), tuple(rng.randrange(256) for _ in range(3)))
         draw = ImageDraw.Draw(picture)
-        for band in range(0, 1600, 40):  # some edges, so the encoders have real work
-            draw.rectangle((band, (band * number) % 900, band + 20, 900), fill=(band % 256, 80, number % 256))
-        Image.blend(picture, noise, 0.25).save(path.with_suffix(".jpg"), "JPEG", quality=85)
+        for _ in range(40):
+            x, y = rng.randrange(1600), rng.randrange(900)
+            box = (x, y, x + rng.randrange(40, 600), y + rng.randrange(40, 400))
+            draw.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+        picture = Image.blend(picture.filter(ImageFilter.GaussianBlur(6)), grain, 0.1)
+        picture.save(path.with_suffix(".jpg"), "JPEG", quality=85)
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("---\n", f"---\nimage: {path.stem}.jpg\nimage_alt: A still\n", 1), encoding="utf-8")
 

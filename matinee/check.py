@@ -34,6 +34,7 @@ from .pipeline import parse_all
 from .site import assemble
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
+SCAN_CHUNK = 1000  # pages whose scans are looked up or stored at a time
 NO_SHARE_IMAGE = "has no share image for social previews; add image: and image_alt:"
 _VERBS = {
     "link": "links to",
@@ -182,14 +183,19 @@ def _scan_pages(
     out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCache
 ) -> Iterator[PageScan]:
     """Yield every page's scan: from the cache if the page is unchanged, else read afresh."""
-    keys = {rel: cache.key(out_dir, rel) for rel in pages}
-    known = cache.scans([key for key in keys.values() if key])
-    yield from (known[keys[rel]] for rel in pages if keys[rel] in known)
+    keys: dict[str, str] = {}
+    todo: list[str] = []
+    for start in range(0, len(pages), SCAN_CHUNK):  # a chunk at a time: scans are big
+        chunk = {rel: cache.key(out_dir, rel) for rel in pages[start : start + SCAN_CHUNK]}
+        known = cache.scans([key for key in chunk.values() if key])
+        yield from (known[key] for key in chunk.values() if key in known)
+        todo += [rel for rel, key in chunk.items() if key not in known]
+        keys |= chunk
     fresh: list[tuple[str, PageScan]] = []
-    for scan in _scan_fresh(out_dir, [rel for rel in pages if keys[rel] not in known], base):
+    for scan in _scan_fresh(out_dir, todo, base):
         yield scan
         fresh.append((keys[scan.rel], scan))
-        if len(fresh) >= 1000:
+        if len(fresh) >= SCAN_CHUNK:
             cache.store(fresh)
             fresh.clear()
     cache.store(fresh)

@@ -291,22 +291,23 @@ def _run_deploy(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from .cache import BuildCache
-    from .deploy import deploy
+    from .deploy import check_settings, deploy
 
     if args.drafts:
         print("error: deploy never publishes drafts; drop --drafts", file=sys.stderr)
         return EXIT_USAGE
+    config = site_config(args)
+    try:
+        check_settings(config)  # before building: a typo in deploy: should not cost a build
+    except MatineeError as error:
+        return _deploy_failed(error)
     if not args.no_build:
         _run_build(args)
-    config = site_config(args)
     cache = BuildCache(config.cache_dir)
     try:
         done = deploy(config, now=datetime.now(UTC), cache=cache, dry_run=args.dry_run)
     except (MatineeError, ExceptionGroup) as error:
-        for problem in flatten(error):
-            print(problem, file=sys.stderr)
-        print("Deploy failed.", file=sys.stderr)
-        return EXIT_ERROR
+        return _deploy_failed(error)
     finally:
         cache.close()
     if args.dry_run:
@@ -326,6 +327,13 @@ def _run_deploy(args: argparse.Namespace) -> int:
             summary = f"Published {count} to {done.destination} with {done.target}."
         print(summary, file=sys.stderr)
     return EXIT_OK
+
+
+def _deploy_failed(error: BaseException) -> int:
+    for problem in flatten(error):
+        print(problem, file=sys.stderr)
+    print("Deploy failed.", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _plural(count: int, noun: str) -> str:

@@ -96,7 +96,8 @@ def load_source(file: SourceFile) -> Source:
             raw = opened.read()
     except OSError as error:
         raise MatineeError(file.rel, None, f"cannot be read: {error.strerror}") from None
-    return Source(file.kind, file.rel, raw, fingerprint(raw))
+    # The path is part of it: a renamed file gets a new URL, so every page listing it changes.
+    return Source(file.kind, file.rel, raw, fingerprint(file.rel.encode("utf-8") + b"\0" + raw))
 
 
 def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:

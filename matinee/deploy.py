@@ -50,21 +50,31 @@ class Deployed:
 
 def deploy(config: Config, *, now: datetime, cache: BuildCache, dry_run: bool) -> Deployed:
     """Publish config.out_dir to the target in config.yaml, after checking it may be published."""
-    target = config.deploy.target
-    if target is None:
-        raise MatineeError(
-            CONFIG_FILE,
-            None,
-            "has no deploy: settings; add deploy: with target: rsync, git or command",
-        )
+    check_settings(config)
     refuse_unpublishable(config, now=now, cache=cache)
-    if target == "rsync":
+    if config.deploy.target == "rsync":
         return deploy_rsync(config, dry_run=dry_run)
-    if target == "git":
+    if config.deploy.target == "git":
         from .deploy_git import deploy_git
 
         return deploy_git(config, now=now, dry_run=dry_run)
     return deploy_command(config, dry_run=dry_run)
+
+
+def check_settings(config: Config) -> None:
+    """Raise if the deploy: settings are missing, incomplete or unsafe (before any build)."""
+    target = config.deploy.target
+    if target is None:
+        message = "has no deploy: settings; add deploy: with target: rsync, git or command"
+        raise MatineeError(CONFIG_FILE, None, message)
+    if target == "rsync":
+        rsync_destination(config)
+    elif target == "git":
+        from .deploy_git import git_remote
+
+        git_remote(config)
+    else:
+        command_argv(config)
 
 
 def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) -> None:
@@ -159,23 +169,26 @@ def rsync_destination(config: Config) -> str:
 
 def deploy_command(config: Config, *, dry_run: bool) -> Deployed:
     """Run the deploy command with {out} replaced by the built folder, without a shell."""
-    template = (config.deploy.command or "").strip()
-    try:
-        words = shlex.split(template)
-    except ValueError as error:
-        raise MatineeError(
-            CONFIG_FILE, None, f"deploy command {template!r} cannot be split into words: {error}"
-        ) from None
-    if not words:
-        raise MatineeError(
-            CONFIG_FILE, None, 'deploy target command needs command:, like "some-host deploy {out}"'
-        )
-    argv = [word.replace("{out}", str(config.out_dir)) for word in words]
+    argv = command_argv(config)
     shown = shlex.join(argv)
     if dry_run:
         return Deployed("command", shown, (f"would run: {shown}",), True)
     result = run_tool(argv, argv[0], "deploy the site", cwd=config.source)
     return Deployed("command", shown, (), False, (result.stdout + result.stderr).strip())
+
+
+def command_argv(config: Config) -> list[str]:
+    """Split the deploy command into words, then put the built folder in place of {out}."""
+    template = (config.deploy.command or "").strip()
+    try:
+        words = shlex.split(template)
+    except ValueError as error:
+        message = f"deploy command {template!r} cannot be split into words: {error}"
+        raise MatineeError(CONFIG_FILE, None, message) from None
+    if not words:
+        message = 'deploy target command needs command:, like "some-host deploy {out}"'
+        raise MatineeError(CONFIG_FILE, None, message)
+    return [word.replace("{out}", str(config.out_dir)) for word in words]
 
 
 def run_tool(

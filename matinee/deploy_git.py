@@ -26,7 +26,7 @@ _IDENTITY = ("Matinee", "matinee@localhost")
 
 def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
     """Commit config.out_dir (plus .nojekyll) to the deploy branch and push; skip if unchanged."""
-    repository, branch = _repository(config), _branch(config)
+    repository, branch = git_remote(config)
     destination = f"{repository} (branch {branch})"
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deploy-git-", dir=config.cache_dir) as temporary:
@@ -102,6 +102,11 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
 
 def _git(clone: Path, doing: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     return run_tool(["git", "-C", str(clone), *arguments], "git", doing)
+
+
+def git_remote(config: Config) -> tuple[str, str]:
+    """Return the repository (local paths made absolute) and the branch to deploy to."""
+    return _repository(config), _branch(config)
 
 
 def _repository(config: Config) -> str:

@@ -91,7 +91,7 @@ def prepare_images(site: Site, cache_dir: Path) -> Images:
     shown = {use.url: by_url[use.url] for use in uses if use.url in by_url and _format(use.url)}
     folder = cache_dir / "images"
     index = _load_index(folder)
-    keys = {url: _key(asset) for url, asset in shown.items()}  # "" when the file is gone
+    keys = {url: _key(asset.path, asset.source) for url, asset in shown.items()}  # "": file gone
     todo = {
         key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)
     }
@@ -134,7 +134,7 @@ def image_uses(site: Site) -> Iterator[Use]:
             if _EXTERNAL.match(src):
                 continue
             url = _site_url(src, base)
-            line = lines.get(sources.get(url or "")) or post.link_lines.get(src)
+            line = lines.get(sources[url]) if url in sources else post.link_lines.get(src)
             yield Use(src, url, post.source, line)
     for film in site.films.values():
         if film.poster and not _EXTERNAL.match(film.poster):
@@ -236,20 +236,22 @@ def _info(
     return ImageInfo(width, height, tuple(variants)), assets
 
 
-def _key(asset: Asset) -> str:
+def _key(path: Path, source: str) -> str:
     """An image's key: its path, size and mtime, and how variants are made ("": it is gone)."""
     try:
-        stat = asset.path.stat()
+        stat = path.stat()
     except OSError:
         return ""
-    return digest(asset.source, stat.st_size, stat.st_mtime_ns, SETTINGS)
+    return digest(source, stat.st_size, stat.st_mtime_ns, SETTINGS)
 
 
 def _is_made(folder: Path, key: str, index: Mapping[str, dict[str, object]]) -> bool:
     entry = index.get(key)
     if entry is None:
         return False
-    return all((folder / key / name).is_file() for name, _, _ in _measured(entry)[2])
+    # Variants are written into a new folder that is renamed into place once all are there,
+    # so the folder standing means its files do (one stat per image keeps warm builds cheap).
+    return not _measured(entry)[2] or os.path.isdir(os.path.join(folder, key))
 
 
 def _measured(entry: Mapping[str, object]) -> Measured:
@@ -294,8 +296,7 @@ def _save_index(
     stale = [
         key
         for key, entry in index.items()
-        if key not in used
-        and _key(Asset(root / str(entry["source"]), str(entry["source"]), "")) != key
+        if key not in used and _key(root / str(entry["source"]), str(entry["source"])) != key
     ]
     if not stale and not changed:
         return

@@ -31,7 +31,7 @@ def post(title: str, **fields: object) -> str:
     return "\n".join([*lines, "---", body, ""])
 
 
-def image(width: int = 8, height: int = 6, kind: str = "PNG") -> bytes:
+def image_bytes(width: int = 8, height: int = 6, kind: str = "PNG") -> bytes:
     """Return the bytes of a real image file (posts that show an image need a readable one)."""
     from PIL import Image
 

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import html5lib
 import pytest
-from conftest import NOW, build_site, image, make_site, post, run_build
+from conftest import NOW, build_site, image_bytes, make_site, post, run_build
 
 from matinee.errors import flatten
 
@@ -219,7 +219,7 @@ def scratch_blog(tmp_path: Path) -> Path:
                 body="![Sand](still.png)\n\nSee [the other review](../2024-02-01-poor-things.md) "
                 "and [about us](../../../about.md).\n",
             ),
-            "content/posts/2024/dune/still.png": image(),
+            "content/posts/2024/dune/still.png": image_bytes(),
             "content/posts/2024/2024-02-01-poor-things.md": post(
                 "Poor Things", date="2024-02-01", tags=["science fiction"], films=["Poor Things"]
             ),
@@ -444,7 +444,7 @@ def test_theme_assets_under_layouts_are_copied_but_layouts_are_not(tmp_path: Pat
 
 def test_images_beside_a_post_land_beside_its_page(tmp_path: Path) -> None:
     out = build_site(scratch_blog(tmp_path))
-    assert (out / "2024/03/dune/still.png").read_bytes() == image()
+    assert (out / "2024/03/dune/still.png").read_bytes() == image_bytes()
     images = [image.get("src") for image in main_of(page(out, "/2024/03/dune/")).iter("img")]
     assert images and all(src == "/blog/2024/03/dune/still.png" for src in images)
 
@@ -456,12 +456,12 @@ def test_an_image_beside_a_plain_post_file_is_linked_where_it_is_copied(tmp_path
             "content/posts/2024/dune.md": post(
                 "Dune", date="2024-03-01", body="![Sand](img/sand.jpg)"
             ),
-            "content/posts/2024/img/sand.jpg": image(kind="JPEG"),
+            "content/posts/2024/img/sand.jpg": image_bytes(kind="JPEG"),
         },
     )
     out = build_site(root)
     (src,) = [image.get("src") for image in main_of(page(out, "/2024/03/dune/")).iter("img")]
-    assert src is not None and (out / src.lstrip("/")).read_bytes() == image(kind="JPEG")
+    assert src is not None and (out / src.lstrip("/")).read_bytes() == image_bytes(kind="JPEG")
 
 
 # --- home, pagination, archive ------------------------------------------------------------
@@ -751,7 +751,7 @@ def film_site(tmp_path: Path) -> Path:
         tmp_path,
         {
             "content/films/dune-part-two.md": FILM,
-            "content/films/poster.jpg": image(kind="JPEG"),
+            "content/films/poster.jpg": image_bytes(kind="JPEG"),
             "content/posts/a.md": post(
                 "Dune review",
                 date="2024-03-01",
@@ -788,8 +788,10 @@ def test_the_film_poster_is_shown_on_the_film_page(tmp_path: Path) -> None:
 
 
 def test_a_film_with_metadata_but_no_posts_still_gets_a_page(tmp_path: Path) -> None:
-    files = {"content/films/dune-part-two.md": FILM, "content/films/poster.jpg": image(kind="JPEG")}
-    assert "Dune: Part Two" in text(main_of(page(build_site(make_site(tmp_path, files)), "/films/dune-part-two/")))
+    poster = image_bytes(kind="JPEG")
+    files = {"content/films/dune-part-two.md": FILM, "content/films/poster.jpg": poster}
+    root = make_site(tmp_path, files)
+    assert "Dune: Part Two" in text(main_of(page(build_site(root), "/films/dune-part-two/")))
 
 
 def test_cast_links_on_a_film_page_resolve(tmp_path: Path) -> None:
@@ -799,7 +801,7 @@ def test_cast_links_on_a_film_page_resolve(tmp_path: Path) -> None:
             "content/films/dune-part-two.md": FILM.replace(
                 '"Zendaya"', '"Zendaya", "Javier Bardem"'
             ),
-            "content/films/poster.jpg": image(kind="JPEG"),
+            "content/films/poster.jpg": image_bytes(kind="JPEG"),
             "content/posts/a.md": post("Dune review", date="2024-03-01", films=["Dune: Part Two"]),
         },
     )

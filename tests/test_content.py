@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import html5lib
 import pytest
-from conftest import build_site, image, make_site, post
+from conftest import build_site, image_bytes, make_site, post
 
 from matinee.errors import flatten
 
@@ -197,8 +197,8 @@ def test_a_summary_is_the_text_before_the_more_marker(tmp_path: Path) -> None:
 
 def test_a_summary_is_else_the_first_paragraph(tmp_path: Path) -> None:
     body = "![A still](still.png)\n\nThe **first** paragraph.\n\nThe second."
-    files = {"content/posts/a.md": post("A", date="2024-01-02", body=body), "content/posts/still.png": image()}
-    root = make_site(tmp_path, files)
+    files = {"content/posts/a.md": post("A", date="2024-01-02", body=body)}
+    root = make_site(tmp_path, files | {"content/posts/still.png": image_bytes()})
     assert meta_description(build_site(root) / "2024/01/a/index.html") == "The first paragraph."
 
 
@@ -209,7 +209,7 @@ def test_a_post_image_and_its_alt_text(tmp_path: Path) -> None:
             "content/posts/2024/dune/index.md": post(
                 "Dune", date="2024-03-01", image="poster.jpg", image_alt='"Paul on a sandworm"'
             ),
-            "content/posts/2024/dune/poster.jpg": image(kind="JPEG"),
+            "content/posts/2024/dune/poster.jpg": image_bytes(kind="JPEG"),
             "content/posts/remote.md": post(
                 "Remote",
                 date="2024-03-02",

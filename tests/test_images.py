@@ -10,7 +10,7 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import REPO, build_site, image, make_site, post
+from conftest import REPO, build_site, image_bytes, make_site, post
 from PIL import Image
 
 from matinee.errors import flatten
@@ -44,8 +44,8 @@ def hero_site(tmp_path: Path, **files: bytes | str) -> Path:
         tmp_path,
         {
             HERO: post("Dune", date="2024-03-01", image="still.jpg", image_alt="Paul", body=body),
-            "content/posts/2024/dune/still.jpg": image(2000, 1000, "JPEG"),
-            "content/posts/2024/dune/sand.png": image(600, 400, "PNG"),
+            "content/posts/2024/dune/still.jpg": image_bytes(2000, 1000, "JPEG"),
+            "content/posts/2024/dune/sand.png": image_bytes(600, 400, "PNG"),
             **files,
         },
     )
@@ -133,7 +133,7 @@ def test_without_a_hero_the_first_body_image_loads_at_once(tmp_path: Path) -> No
         tmp_path,
         {
             "content/posts/x/index.md": post("X", body=body),
-            "content/posts/x/a.png": image(900, 300),
+            "content/posts/x/a.png": image_bytes(900, 300),
         },
     )
     images = list(article(build_site(root), "/2024/01/x/").iter("img"))
@@ -172,7 +172,7 @@ def test_a_replaced_image_is_resized_again_and_its_page_shows_the_new_size(
 ) -> None:
     root = hero_site(tmp_path)
     build_site(root)
-    (root / "content/posts/2024/dune/still.jpg").write_bytes(image(1200, 900, "JPEG"))
+    (root / "content/posts/2024/dune/still.jpg").write_bytes(image_bytes(1200, 900, "JPEG"))
     caplog.set_level(logging.INFO, logger="matinee.images")
     out = build_site(root)
     assert "Made responsive variants of 1 image" in caplog.messages
@@ -187,7 +187,7 @@ def test_many_images_are_resized_in_worker_processes(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {}
     for number in range(24):  # PARALLEL_FROM is 20
         files[f"content/posts/p{number}/index.md"] = post(f"P{number}", image="still.png")
-        files[f"content/posts/p{number}/still.png"] = image(500 + number, 250)
+        files[f"content/posts/p{number}/still.png"] = image_bytes(500 + number, 250)
     out = build_site(make_site(tmp_path, files))
     for number in range(24):
         with Image.open(out / f"2024/01/p{number}/still-480w.webp") as opened:
@@ -200,7 +200,7 @@ def test_a_film_poster_is_responsive_on_the_film_page(tmp_path: Path) -> None:
     film = "---\ntitle: Dune\nposter: dune.jpg\n---\nAbout Dune.\n"
     root = make_site(
         tmp_path,
-        {"content/films/dune.md": film, "content/films/dune.jpg": image(1000, 1500, "JPEG")},
+        {"content/films/dune.md": film, "content/films/dune.jpg": image_bytes(1000, 1500, "JPEG")},
     )
     out = build_site(root)
     img = parse(out / "films/dune/index.html").find(".//figure[@class='poster']/picture/img")

@@ -109,7 +109,11 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], work: Path) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log = (work / "error.log").read_text(encoding="utf-8", errors="replace") if (work / "error.log").exists() else ""
+            log = (
+                (work / "error.log").read_text(encoding="utf-8", errors="replace")
+                if (work / "error.log").exists()
+                else ""
+            )
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise AssertionError(f"nginx stopped at once: {output}{log}")
         try:
@@ -134,7 +138,12 @@ def fetch(url: str) -> Fetched:
     """GET `url` (following redirects); 4xx and 5xx answers are returned, not raised."""
     try:
         with urllib.request.urlopen(url, timeout=WAIT) as response:
-            return Fetched(response.url, response.status, response.headers.get("Content-Type", ""), response.read())
+            return Fetched(
+                response.url,
+                response.status,
+                response.headers.get("Content-Type", ""),
+                response.read(),
+            )
     except urllib.error.HTTPError as error:
         return Fetched(url, error.code, error.headers.get("Content-Type", ""), error.read())
 
@@ -175,5 +184,7 @@ def crawl(start: str) -> dict[str, Fetched]:
             if urlsplit(target).netloc == host and target.startswith(scope) and target not in seen:
                 queue.append(target)
             elif urlsplit(target).netloc == host and not target.startswith(scope):
-                seen[target] = Fetched(target, 0, "", b"outside the base path, linked from " + url.encode())
+                seen[target] = Fetched(
+                    target, 0, "", b"outside the base path, linked from " + url.encode()
+                )
     return seen

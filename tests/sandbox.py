@@ -1,0 +1,116 @@
+"""Run the CLI on a scratch site and prove what it changed: for the hostile-input and fault tests.
+
+`run_cli` runs `python build.py build --source DIR` as a child process and measures it (time,
+peak memory). `outside(tmp_path)` snapshots every file and folder of a test's scratch space
+except the output folder and the cache, so a test can assert that a build wrote nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import REPO
+
+CACHE = ".matinee-cache"
+LIMIT = 120.0  # seconds any one CLI build may take before the test calls it hung
+# One line per problem: `path: message` or `path:line: message`, then the CLI's summary line.
+PROBLEM = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float  # the child's peak resident memory
+
+    @property
+    def problems(self) -> list[str]:
+        """The stderr lines that report a problem (the summary line left out)."""
+        return [line for line in self.stderr.splitlines() if not line.startswith("Build failed with")]
+
+
+def run_cli(*args: str | Path, timeout: float = LIMIT, preexec: Callable[[], None] | None = None) -> Run:
+    """Run `python build.py ARGS` and wait; fail the test if it hangs or prints a traceback."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), *map(str, args)],
+            stdout=out, stderr=err, preexec_fn=preexec, cwd=REPO,
+        )
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        run = Run(process.returncode, out.read().decode("utf-8", "replace"),
+                  err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    assert seconds < timeout, f"the build hung for {timeout:g} s; stderr:\n{run.stderr}"
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "internal error" not in run.stderr, run.stderr
+    return run
+
+
+def build_cli(root: Path, *more: str | Path, timeout: float = LIMIT) -> Run:
+    """Run `python build.py build --source ROOT`."""
+    return run_cli("build", "--source", root, *more, timeout=timeout)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Return relative path -> sha256 of every file under `folder` (links as their target)."""
+    found: dict[str, str] = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(top, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                found[rel] = "link -> " + os.readlink(path)
+            elif path.is_file():
+                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif name in dirs:
+                found[rel + "/"] = "folder"
+            else:
+                found[rel] = "special file"
+    return found
+
+
+def outside(tmp_path: Path, root: Path) -> dict[str, str]:
+    """Snapshot `tmp_path` minus the output folder root/site and the cache root/.matinee-cache."""
+    skipped = (f"{root.relative_to(tmp_path).as_posix()}/site", f"{root.relative_to(tmp_path).as_posix()}/{CACHE}")
+    return {rel: value for rel, value in tree_digest(tmp_path).items() if not rel.startswith(skipped)}
+
+
+def clean_build(root: Path) -> dict[str, str]:
+    """Return the output of a clean build of `root`'s sources (copied; no cache, no old output)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "src"
+        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns("site", CACHE, ".site.*"))
+        run = build_cli(copy)
+        assert run.code == 0, run.stderr
+        return tree_digest(copy / "site")
+
+
+def only_problem(run: Run) -> str:
+    """Return the one problem a failed build reported."""
+    assert run.code == 1, f"exit {run.code}; stderr:\n{run.stderr}"
+    assert len(run.problems) == 1, run.stderr
+    return run.problems[0]
