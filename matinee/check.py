@@ -30,8 +30,7 @@ from .content import find_sources
 from .errors import MatineeError
 from .findings import ERROR, WARNING, Finding, Problem
 from .model import Post, Site
-from .pipeline import parse_all
-from .site import assemble
+from .pipeline import load_site
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
 SCAN_CHUNK = 1000  # pages whose scans are looked up or stored at a time
@@ -62,12 +61,6 @@ class CheckReport:
     def warnings(self) -> int:
         """How many findings are warnings."""
         return sum(1 for finding in self.findings if finding.severity == WARNING)
-
-
-def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
-    """Return the Site model, made by the same steps as pipeline.build up to `assemble`."""
-    parsed = parse_all(find_sources(config), config, cache)
-    return assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)
 
 
 def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckReport:

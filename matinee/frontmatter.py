@@ -89,7 +89,7 @@ def parse_mapping(yaml_text: str, rel: str, *, first_line: int) -> dict[str, Fie
         if error.context and context:
             problem += f" ({error.context} on line {context.line + offset})"
         if problem.startswith("mapping values are not allowed"):
-            problem += "; check the indentation, and quote a value holding ': ' (Dune: Part Two)"
+            problem += "; check the indentation, and put a value holding ': ' in quotes"
         raise MatineeError(rel, line, f"{what} is not valid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise MatineeError(rel, offset, f"{what} is not valid YAML: {error}") from None

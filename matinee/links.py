@@ -17,6 +17,14 @@ _TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _EXTERNAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//|/|#|\?)")
 
 
+_ROOT_LINK = re.compile(r'\b(href|src)="/(?!/)')
+
+
+def under_base(body_html: str, base_path: str) -> str:
+    """Prefix links written from the site root ("/films/dune/") with the base path ("/blog/")."""
+    return _ROOT_LINK.sub(lambda match: f'{match.group(1)}="{base_path}', body_html)
+
+
 def resolve_path(source_rel: str, target: str) -> str | None:
     """Return the source-folder path a relative link points at, or None for other links."""
     if not target or _EXTERNAL.match(target):

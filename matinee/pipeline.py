@@ -19,7 +19,7 @@ from .films import parse_film
 from .errors import MatineeError
 from .frontmatter import FrontMatter
 from .images import prepare_images
-from .model import Asset, Film, Page, Post
+from .model import Asset, Film, Page, Post, Site
 from .render import layout_usage, make_env, render_site
 from .search import index_search
 from .site import assemble
@@ -45,6 +45,12 @@ class Report:
     seconds: float
 
 
+def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
+    """Load, parse and model the site: the first steps of every build, and of `check`."""
+    parsed = parse_all(find_sources(config), config, cache)                            # 1 load, 2 parse
+    return assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
+
+
 def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = False) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
@@ -54,8 +60,7 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     """
     started = time.perf_counter()
     inputs = input_state(config)                                                       # 0 note inputs
-    parsed = parse_all(find_sources(config), config, cache)                            # 1 load, 2 parse
-    site = assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
+    site = load_site(config, now=now, cache=cache)                                     # 1-3 load, parse, model
     images = prepare_images(site, config.cache_dir)                                    # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
     env = make_env(config.layouts_dir, config.cache_dir)

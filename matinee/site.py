@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from .config import Config
 from .errors import MatineeError, raise_all
-from .links import resolve_links, resolve_path
+from .links import resolve_links, resolve_path, under_base
 from .films import credits, next_change
 from .memo import digest
 from .related import related_posts
@@ -169,9 +169,11 @@ def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[P
 
 
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
-    if not post.links and not post.image:
+    under_path = config.base_path != "/"
+    if not post.links and not post.image and not under_path:
         return post
-    body = resolve_links(post.body_html, post.source, urls, config.link, errors, post.link_lines.get)
+    body = under_base(post.body_html, config.base_path) if under_path else post.body_html
+    body = resolve_links(body, post.source, urls, config.link, errors, post.link_lines.get)
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]
@@ -189,9 +191,11 @@ def _resolve_poster(film: Film, urls: dict[str, str]) -> Film:
 
 
 def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
-    if not page.links:
+    under_path = config.base_path != "/"
+    if not page.links and not under_path:
         return page
-    body = resolve_links(page.body_html, page.source, urls, config.link, errors, lambda target: None)
+    body = under_base(page.body_html, config.base_path) if under_path else page.body_html
+    body = resolve_links(body, page.source, urls, config.link, errors, lambda target: None)
     return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 
 
