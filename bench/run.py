@@ -109,11 +109,12 @@ def serve_edit(site: Path, post: Path) -> float:
     threading.Thread(target=read, daemon=True).start()
     try:
         _wait_for(lines, seen, r"https?://", 600)
+        _wait_for(lines, seen, r"Built \d+ files", 600)  # the first build
         time.sleep(1.0)  # let the watcher settle
         count = len(lines)
         started = time.perf_counter()
         peers.edit(post)
-        _wait_for(lines, seen, r"[Rr]ebuilt", 120, start=count)
+        _wait_for(lines, seen, r"Built \d+ files", 120, start=count)
         return time.perf_counter() - started
     finally:
         process.terminate()

@@ -10,16 +10,20 @@ carries a digest of itself that is checked on reading.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import sqlite3
 from dataclasses import fields
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import code_digest
 from .model import Film, Page, Post
+
+if TYPE_CHECKING:
+    from .markup import MarkdownConverter
 
 SCHEMA = 2
 # The stored objects' shape is part of the salt: a cache written by other model classes is foreign.
@@ -29,15 +33,21 @@ _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _BATCH = 64
 _CHUNK = 500
 
+T = TypeVar("T")
 MapFunction = Callable[[Callable[[list[str]], list[str]], Iterable[list[str]]], Iterator[list[str]]]
 
 
 def convert_batch(bodies: list[str]) -> list[str]:
     """Convert a batch of Markdown bodies (module-level, so worker processes can run it)."""
+    return _converter().convert_many(bodies)
+
+
+@functools.cache
+def _converter() -> MarkdownConverter:
+    """One configured converter per process: setting Python-Markdown up costs ~50 ms."""
     from .markup import MarkdownConverter  # Python-Markdown loads only when something changed
 
-    converter = MarkdownConverter()
-    return [converter.convert(body) for body in bodies]
+    return MarkdownConverter()
 
 
 def cache_key(*parts: str | bytes) -> str:
@@ -57,6 +67,7 @@ class BuildCache:
         self._in_memory = in_memory
         self._markdown: dict[str, str] = {}
         self._parsed: dict[str, Any] = {}
+        self._remembered: dict[str, Any] = {}
         self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
@@ -89,6 +100,14 @@ class BuildCache:
         if self._in_memory:
             self._parsed.update(items)
         self._write("parsed", items)
+
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """Return compute(), kept in memory under `key` for this process's later builds."""
+        if not self._in_memory:
+            return compute()
+        if key not in self._remembered:
+            self._remembered = {key: compute()}  # only the latest: layouts change, old ones go
+        return self._remembered[key]  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the cache file."""

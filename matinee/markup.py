@@ -48,6 +48,10 @@ class MarkdownConverter:
             extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs=EXTENSION_CONFIGS, output_format="html"
         )
 
+    def convert_many(self, texts: list[str]) -> list[str]:
+        """Return the HTML for each Markdown document."""
+        return [self.convert(text) for text in texts]
+
     def convert(self, text: str) -> str:
         """Return the HTML for one Markdown document."""
         return smarten(embed_paragraphs(self._markdown.reset().convert(text)))

@@ -166,6 +166,7 @@ class Page:
     layout: str = "page.html"
     links: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    link_lines: Mapping[str, int] = field(default_factory=dict)  # link -> file line
 
 
 @dataclass(frozen=True, slots=True)

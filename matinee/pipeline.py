@@ -20,7 +20,8 @@ from .errors import MatineeError
 from .frontmatter import FrontMatter
 from .images import prepare_images
 from .model import Asset, Film, Page, Post, Site
-from .render import layout_usage, make_env, render_site
+from .memo import digest
+from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
 from .site import assemble
 from .stamp import input_state, save_stamp, stamp_path
@@ -64,7 +65,8 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     images = prepare_images(site, config.cache_dir)                                    # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
     env = make_env(config.layouts_dir, config.cache_dir)
-    usage = layout_usage(env)
+    layouts = read_layouts(env)
+    usage = cache.remember(digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
     outputs = render_site(site, env, usage, previous.keys(), images.infos)             # 4 render
     written = write_tree(outputs, site.assets + images.assets, config.out_dir, manifest_path(config), previous)  # 5 write
     if search:

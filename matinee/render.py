@@ -133,20 +133,27 @@ def render_site(
         raise ExceptionGroup("layouts failed to render", list(errors.values()))
 
 
-def layout_usage(env: jinja2.Environment) -> Usage:
-    """Parse every layout: report syntax errors, and find what they read from `site`."""
-    parts: set[str] = set()
-    uses_now = False
+def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
+    """Return (name, source) of every layout; a layout that is not UTF-8 is an error."""
     sources = []
     errors = []
     for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS):
         try:
-            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            sources.append((name, env.loader.get_source(env, name)[0] if env.loader else ""))
         except UnicodeDecodeError as error:
             line = error.object[: error.start].count(b"\n") + 1
             errors.append(MatineeError(f"layouts/{name}", line, "is not UTF-8 text; save it as UTF-8"))
-            continue
-        sources.append((name, source))
+    if errors:
+        raise ExceptionGroup("layouts are not UTF-8", errors)
+    return tuple(sources)
+
+
+def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) -> Usage:
+    """Parse every layout: report syntax errors, and find what they read from `site`."""
+    parts: set[str] = set()
+    uses_now = False
+    errors = []
+    for name, source in sources:
         try:
             tree = env.parse(source, name, f"layouts/{name}")
         except jinja2.TemplateSyntaxError as error:

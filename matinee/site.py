@@ -195,7 +195,7 @@ def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list
     if not page.links and not under_path:
         return page
     body = under_base(page.body_html, config.base_path) if under_path else page.body_html
-    body = resolve_links(body, page.source, urls, config.link, errors, lambda target: None)
+    body = resolve_links(body, page.source, urls, config.link, errors, page.link_lines.get)
     return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
 
 

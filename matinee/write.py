@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import hashlib
 import json
 import os
@@ -74,7 +75,8 @@ def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
         files = {path: Entry(*values) for path, values in stored["files"].items()}
     except (OSError, ValueError, KeyError, TypeError):
         return Manifest()
-    return Manifest({path: entry for path, entry in files.items() if _intact(out_dir / path, entry)})
+    root = str(out_dir)
+    return Manifest({path: entry for path, entry in files.items() if _intact(os.path.join(root, path), entry)})
 
 
 def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest) -> Written:
@@ -99,8 +101,8 @@ def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path
             _swap(staging, out_dir)
     except OSError as error:
         _remove(staging)
-        where = error.filename or out_dir
-        raise MatineeError(str(where), None, f"cannot be written: {error.strerror or error}") from None
+        where = _output_named(error, staging, out_dir)
+        raise MatineeError(where, None, f"cannot be written: {error.strerror or error}") from None
     except BaseException:
         _remove(staging)
         raise
@@ -159,7 +161,10 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
 
 def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
     _claim(asset.rel_out, files)
-    stat = asset.path.stat()
+    try:
+        stat = asset.path.stat()
+    except OSError as error:  # deleted or moved since the build listed it
+        raise MatineeError(asset.source, None, f"cannot be read: {error.strerror}") from None
     key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
     old = previous.files.get(asset.rel_out)
     if old is not None and old.key == key:
@@ -176,8 +181,27 @@ def _claim(path: str, files: dict[str, Entry]) -> None:
 
 def _commit(staging: Path, out_dir: Path, deleted: list[str]) -> None:
     """Move the staged files into place; a marker lets a killed commit be finished next time."""
+    _check_writable(staging, out_dir, deleted)
     (staging / COMMIT_MARKER).write_text(json.dumps(deleted), encoding="utf-8")
     _finish_interrupted_commit(out_dir)
+
+
+def _check_writable(staging: Path, out_dir: Path, deleted: list[str]) -> None:
+    """Fail before the commit starts, not half-way through, when a folder it changes is locked."""
+    staged = (Path(top) for top, _, files in os.walk(staging) if files)
+    changed = {out_dir / folder.relative_to(staging) for folder in staged}
+    changed |= {(out_dir / rel).parent for rel in deleted}
+    for folder in sorted(changed):
+        # A folder the commit creates needs its nearest existing parent to be writable.
+        existing = next(path for path in (folder, *folder.parents) if path.exists())
+        if not os.access(existing, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
+
+
+def _output_named(error: OSError, staging: Path, out_dir: Path) -> str:
+    """Name the output file a failed write was for: a move's target, not the staged copy."""
+    where = Path(os.fsdecode(error.filename2 or error.filename or out_dir))
+    return str(out_dir / where.relative_to(staging) if where.is_relative_to(staging) else where)
 
 
 def _finish_interrupted_commit(out_dir: Path) -> None:
@@ -232,9 +256,9 @@ def _exchange(first: Path, second: Path) -> bool:
     return bool(renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), _RENAME_EXCHANGE) == 0)
 
 
-def _intact(path: Path, entry: Entry) -> bool:
+def _intact(path: str, entry: Entry) -> bool:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return False
     return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
