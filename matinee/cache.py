@@ -14,8 +14,8 @@ import functools
 import hashlib
 import pickle
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,24 +30,24 @@ SCHEMA = 2
 _SHAPE = [(cls.__name__, [(f.name, str(f.type)) for f in fields(cls)]) for cls in (Post, Film, Page)]
 _SALT = f"matinee {code_digest()} schema {SCHEMA} {_SHAPE}".encode()
 _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
-_BATCH = 64
 _CHUNK = 500
 
 T = TypeVar("T")
-MapFunction = Callable[[Callable[[list[str]], list[str]], Iterable[list[str]]], Iterator[list[str]]]
-
-
-def convert_batch(bodies: list[str]) -> list[str]:
-    """Convert a batch of Markdown bodies (module-level, so worker processes can run it)."""
-    return _converter().convert_many(bodies)
 
 
 @functools.cache
-def _converter() -> MarkdownConverter:
+def converter() -> MarkdownConverter:
     """One configured converter per process: setting Python-Markdown up costs ~50 ms."""
     from .markup import MarkdownConverter  # Python-Markdown loads only when something changed
 
     return MarkdownConverter()
+
+
+def markdown_key(body: str) -> str:
+    """Return the cache key of a Markdown body's HTML."""
+    from .markup import EXTENSIONS
+
+    return cache_key("markdown", repr(EXTENSIONS), body)
 
 
 def cache_key(*parts: str | bytes) -> str:
@@ -71,22 +71,19 @@ class BuildCache:
         self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
-    def convert_all(self, bodies: Sequence[str], map_function: MapFunction = map) -> list[str]:
-        """Return the HTML for each Markdown body, converting only those not seen before."""
-        from .markup import EXTENSIONS
-
-        keys = [cache_key(repr(EXTENSIONS), body) for body in bodies]
-        self._markdown.update(self._read("markdown", [key for key in dict.fromkeys(keys) if key not in self._markdown]))
-        todo = {key: body for key, body in zip(keys, bodies, strict=True) if key not in self._markdown}
-        if todo:
-            pending = list(todo.values())
-            batches = [pending[start : start + _BATCH] for start in range(0, len(pending), _BATCH)]
-            fresh = dict(zip(todo, (html for batch in map_function(convert_batch, batches) for html in batch), strict=True))
-            self._markdown.update(fresh)
-            self._write("markdown", fresh)
-        result = [self._markdown[key] for key in keys]
+    def known_markdown(self, bodies: Sequence[str]) -> dict[str, str]:
+        """Return markdown_key(body) -> HTML for the bodies converted before."""
+        keys = [key for key in dict.fromkeys(map(markdown_key, bodies))]
+        self._markdown.update(self._read("markdown", [key for key in keys if key not in self._markdown]))
+        result = {key: self._markdown[key] for key in keys if key in self._markdown}
         self._markdown = _trim(self._markdown, keys) if self._in_memory else {}
         return result
+
+    def store_markdown(self, converted: dict[str, str]) -> None:
+        """Remember freshly converted Markdown under its markdown_key."""
+        if self._in_memory:
+            self._markdown.update(converted)
+        self._write("markdown", converted)
 
     def parsed(self, keys: Sequence[str]) -> dict[str, Any]:
         """Return the parsed sources stored under `keys` (those that are known)."""

@@ -23,7 +23,7 @@ from .cache import BuildCache
 from .config import CONFIG_FILE, Config
 from .content import find_sources
 from .errors import MatineeError
-from .pipeline import parse_all
+from .parsing import parse_all
 from .urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash

@@ -1,0 +1,143 @@
+"""Read and parse every source: cached results first, the rest on all cores when many.
+
+A worker process gets a batch of sources with their front matter already split and any
+Markdown the cache knows, and returns the parsed objects, so YAML errors, Markdown and
+field checks are spread over the cores. Results and errors come back in source order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+from .cache import BuildCache, cache_key, converter, markdown_key
+from .config import Config
+from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
+from .errors import MatineeError
+from .films import parse_film
+from .frontmatter import FrontMatter
+from .model import Asset, Film, Page, Post
+
+PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
+CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
+BATCH = 32  # sources per task sent to a worker
+
+T = TypeVar("T")
+Parsed_ = Post | Film | Page
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """Every source file as model objects (the sources' bytes are not kept)."""
+
+    posts: list[Post]
+    films: list[Film]
+    pages: list[Page]
+    assets: tuple[Asset, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One source to parse, with its split front matter and its HTML if the cache had it."""
+
+    source: Source
+    front: FrontMatter
+    html: str | None
+
+
+def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
+    """Read and parse every source, reusing cached results; raise all errors together."""
+    settings = repr((config.permalink, config.taxonomies, config.author))
+    errors: list[MatineeError] = []
+    items: list[Parsed_] = []
+    with _Workers() as workers:
+        for start in range(0, len(sources.files), CHUNK):
+            loaded = [source for file in sources.files[start : start + CHUNK] if (source := _catch(errors, load_source, file))]
+            keys = {source.rel: cache_key(source.kind, source.rel, source.fingerprint, settings) for source in loaded}
+            known = cache.parsed(list(keys.values()))
+            fresh = _parse_fresh([source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors)
+            cache.store_parsed({keys[item.source]: item for item in fresh})
+            by_source = {item.source: item for item in fresh} | {rel: known[key] for rel, key in keys.items() if key in known}
+            items += [by_source[source.rel] for source in loaded if source.rel in by_source]
+    if errors:
+        raise ExceptionGroup("some sources could not be read", errors)
+    return Parsed(
+        posts=[item for item in items if isinstance(item, Post)],
+        films=[item for item in items if isinstance(item, Film)],
+        pages=[item for item in items if isinstance(item, Page)],
+        assets=sources.assets,
+    )
+
+
+def _parse_fresh(todo: list[Source], config: Config, cache: BuildCache, workers: _Workers, errors: list[MatineeError]) -> list[Parsed_]:
+    """Parse the sources the cache does not know; their Markdown may still be cached."""
+    fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
+    html = cache.known_markdown([front.body for front in fronts.values()])
+    jobs = [_Job(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body))) for source in todo if source.rel in fronts]
+    batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
+    fresh: list[Parsed_] = []
+    converted: dict[str, str] = {}
+    for batch, results in zip(batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True):
+        for job, result in zip(batch, results, strict=True):
+            if isinstance(result, MatineeError):
+                errors.append(result)
+                continue
+            fresh.append(result)
+            if job.html is None:
+                converted[markdown_key(job.front.body)] = result.body_html
+    cache.store_markdown(converted)
+    return fresh
+
+
+def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | MatineeError]:
+    """Parse a batch of sources (module-level, so worker processes can run it)."""
+    return [_parse_one(job, config) for job in batch]
+
+
+def _parse_one(job: _Job, config: Config) -> Parsed_ | MatineeError:
+    source, front = job.source, job.front
+    html = job.html if job.html is not None else converter().convert(front.body)
+    try:
+        if source.kind == "post":
+            return parse_post(source, front, html, config)
+        if source.kind == "film":
+            return parse_film(source.rel, source.fingerprint, front, html)
+        return parse_page(source, front, html)
+    except MatineeError as error:
+        return error
+
+
+def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object) -> T | None:
+    """Call `function`; on a MatineeError, note it and return None, so every file gets checked."""
+    try:
+        return function(*args)
+    except MatineeError as error:
+        errors.append(error)
+        return None
+
+
+class _Workers:
+    """Worker processes, started on first need (early, while this process is still small)."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map_for(self, work: int) -> Callable[..., Iterator[list[Parsed_ | MatineeError]]]:
+        """Return `map`, or the pool's map when there is enough to parse (or a pool already)."""
+        workers = os.cpu_count() or 1
+        if workers < 2 or (work < PARALLEL_FROM and self._pool is None) or work < BATCH:
+            return map
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(workers)
+        return self._pool.map
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool:
+            self._pool.shutdown(cancel_futures=True)
