@@ -45,8 +45,19 @@ def main() -> None:
     args = parser.parse_args()
     corpus = peers.ROOT / f"corpus-{args.posts}"
     if not (corpus / "content").exists():
-        subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), "--seed", str(args.seed),
-                        "--posts", str(args.posts), "--out", str(corpus)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED / "gen_corpus.py"),
+                "--seed",
+                str(args.seed),
+                "--posts",
+                str(args.posts),
+                "--out",
+                str(corpus),
+            ],
+            check=True,
+        )
     tools = [] if args.no_peers else [tool for tool in args.peers.split(",") if tool and _installed(tool)]
     site = peers.ROOT / "sites" / f"matinee-bench-{args.posts}"
     adapters.prepare_matinee(corpus, site, PROJECT)
@@ -67,7 +78,9 @@ def main() -> None:
     for round_ in range(args.runs):
         for tool in tools:
             peers.clean(peer_sites[tool], peers.PEERS[tool])
-            wall, peak = peers.run(peers.PEERS[tool].cold, peer_sites[tool], logs / f"{tool}-{args.posts}-cold{round_}.log")
+            wall, peak = peers.run(
+                peers.PEERS[tool].cold, peer_sites[tool], logs / f"{tool}-{args.posts}-cold{round_}.log"
+            )
             peer_cold[tool].append(wall)
             peer_rss[tool].append(peak)
             _say(f"round {round_ + 1} {tool} cold {wall:.2f} s {peak:.0f} MiB")
@@ -82,14 +95,16 @@ def main() -> None:
         layout.write_text(layout.read_text(encoding="utf-8") + f"\n{{# bench {time.time()} #}}\n", encoding="utf-8")
         results["layout"].append(peers.run(BUILD, site, logs / "matinee-layout.log")[0])
         results["serve_edit"].append(serve_edit(site, post))
-        _say(f"round {round_ + 1} matinee cold {results['cold'][-1]:.2f} s {peak:.0f} MiB, noop {results['noop'][-1]:.3f} s, "
-             f"edit {results['edit'][-1]:.3f} s, serve edit {results['serve_edit'][-1]:.3f} s, layout {results['layout'][-1]:.2f} s")
+        latest = ", ".join(f"{name} {values[-1]:.3f} s" for name, values in results.items())
+        _say(f"round {round_ + 1} matinee: {latest}, peak {peak:.0f} MiB")
 
     hugo_watch = None
     if "hugo" in tools:
         peers.clean(peer_sites["hugo"], peers.PEERS["hugo"])
         hugo_post = adapters.post_path["hugo"](peer_sites["hugo"], rel, None)
-        hugo_watch, said = peers.watch_rebuild(peers.PEERS["hugo"], peer_sites["hugo"], hugo_post, logs / "hugo-watch.log")
+        hugo_watch, said = peers.watch_rebuild(
+            peers.PEERS["hugo"], peer_sites["hugo"], hugo_post, logs / "hugo-watch.log"
+        )
         _say(f"hugo --watch rebuild {hugo_watch:.2f} s ({said})")
     print_table(args.posts, results, rss, peer_cold, peer_rss, hugo_watch)
 
@@ -129,26 +144,35 @@ def _wait_for(lines: list[str], seen: threading.Condition, pattern: str, limit: 
                 raise TimeoutError(f"no line matching {pattern!r}; got: {''.join(lines[-5:])}")
 
 
-def print_table(posts: int, results: dict[str, list[float]], rss: list[float], peer_cold: dict[str, list[float]],
-                peer_rss: dict[str, list[float]], hugo_watch: float | None) -> None:
+def print_table(
+    posts: int,
+    results: dict[str, list[float]],
+    rss: list[float],
+    peer_cold: dict[str, list[float]],
+    peer_rss: dict[str, list[float]],
+    hugo_watch: float | None,
+) -> None:
     median = {name: statistics.median(values) for name, values in results.items() if values}
     pelican = statistics.median(peer_cold["pelican"]) if peer_cold.get("pelican") else None
     hugo = statistics.median(peer_cold["hugo"]) if peer_cold.get("hugo") else None
 
-    def ratio(value: float, peer: float | None) -> str:
-        return f"{value / peer:.2f}" if peer else "-"
-
-    print(f"\nN = {posts} posts, medians of {len(results['cold'])} rounds\n")
-    print("| scenario | Matinee s | compared with | ratio | target |")
-    print("|---|---|---|---|---|")
-    print(f"| cold build | {median['cold']:.2f} | Pelican cold {pelican or 0:.2f} | {ratio(median['cold'], pelican)} | <= 0.40 |")
-    print(f"| cold build | {median['cold']:.2f} | Hugo cold {hugo or 0:.2f} | {ratio(median['cold'], hugo)} | <= 1.5 (stretch) |")
-    print(f"| edit one post, `serve` | {median['serve_edit']:.3f} | Hugo --watch {hugo_watch or 0:.2f} | {ratio(median['serve_edit'], hugo_watch)} | <= 0.50 |")
-    print(f"| edit one post, one-shot `build` | {median['edit']:.3f} | Hugo --watch {hugo_watch or 0:.2f} | {ratio(median['edit'], hugo_watch)} | <= 0.50 |")
-    print(f"| nothing changed, one-shot `build` | {median['noop']:.3f} | Hugo --watch {hugo_watch or 0:.2f} | {ratio(median['noop'], hugo_watch)} | <= 0.20 |")
-    print(f"| one layout changed | {median['layout']:.2f} | Matinee cold {median['cold']:.2f} | {ratio(median['layout'], median['cold'])} | <= 0.60 |")
+    watch = hugo_watch or 0.0
     pelican_rss = max(peer_rss.get("pelican") or [0])
-    print(f"| peak memory, cold (MiB) | {max(rss):.0f} | Pelican {pelican_rss:.0f} | {ratio(max(rss), pelican_rss or None)} | <= 1.00 |")
+    rows = [  # scenario, Matinee figure, what it is compared with, that figure, target ratio
+        ("cold build", median["cold"], "Pelican cold", pelican, "<= 0.40"),
+        ("cold build", median["cold"], "Hugo cold", hugo, "<= 1.5 (stretch)"),
+        ("edit one post, `serve`", median["serve_edit"], "Hugo --watch", watch, "<= 0.50"),
+        ("edit one post, one-shot `build`", median["edit"], "Hugo --watch", watch, "<= 0.50"),
+        ("nothing changed, one-shot `build`", median["noop"], "Hugo --watch", watch, "<= 0.20"),
+        ("one layout changed", median["layout"], "Matinee cold", median["cold"], "<= 0.60"),
+        ("peak memory, cold (MiB)", max(rss), "Pelican", pelican_rss, "<= 1.00"),
+    ]
+    print(f"\nN = {posts} posts, medians of {len(results['cold'])} rounds\n")
+    print("| scenario | Matinee | compared with | ratio | target |")
+    print("|---|---|---|---|---|")
+    for scenario, ours, peer_name, theirs, target in rows:
+        ratio = f"{ours / theirs:.2f}" if theirs else "-"
+        print(f"| {scenario} | {ours:.3f} | {peer_name} {theirs or 0:.3f} | {ratio} | {target} |")
     if hugo:
         print(f"\nHugo cold peak memory: {max(peer_rss['hugo']):.0f} MiB")
 

@@ -133,7 +133,10 @@ class BuildCache:
             return
         try:
             with db:
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", ((key, _dump(key, value)) for key, value in items.items()))
+                db.executemany(
+                    f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+                    ((key, _dump(key, value)) for key, value in items.items()),
+                )
         except (sqlite3.Error, pickle.PicklingError):
             self._reset()
 

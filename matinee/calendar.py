@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .model import Film, Site
 from .urls import encode, term_url
 
-EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 PRODUCT_ID = "-//Matinee//Film release calendar//EN"
 
 
@@ -18,7 +18,7 @@ def releases_calendar(site: Site) -> bytes:
     host = config.base_url.split("://", 1)[-1].split("/", 1)[0] or "matinee.invalid"
     # DTSTAMP is the site's last change, not the clock, so an unchanged site gives the same bytes.
     changed = max((post.modified for post in site.posts[:1]), default=EPOCH)
-    stamp = changed.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = changed.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

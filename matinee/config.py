@@ -165,8 +165,12 @@ def _taxonomies(reader: Reader) -> tuple[str, ...]:
 
 def _related(reader: Reader) -> tuple[tuple[str, int], ...]:
     weights = reader.raw("related")
-    if not isinstance(weights, dict) or not all(isinstance(value, str) and value.isdigit() for value in weights.values()):
-        raise reader.fail("related", "related must map taxonomies to whole-number weights, like {films: 4, people: 2, tags: 1}")
+    if not isinstance(weights, dict) or not all(
+        isinstance(value, str) and value.isdigit() for value in weights.values()
+    ):
+        raise reader.fail(
+            "related", "related must map taxonomies to whole-number weights, like {films: 4, people: 2, tags: 1}"
+        )
     return tuple((name, int(str(value))) for name, value in weights.items())
 
 

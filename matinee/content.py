@@ -25,8 +25,23 @@ _IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 
 POST_KEYS = frozenset(
-    {"title", "date", "updated", "author", "summary", "image", "image_alt", "image_credit", "caption",
-     "correction", "spoilers", "draft", "slug", "layout", "aliases"}
+    {
+        "title",
+        "date",
+        "updated",
+        "author",
+        "summary",
+        "image",
+        "image_alt",
+        "image_credit",
+        "caption",
+        "correction",
+        "spoilers",
+        "draft",
+        "slug",
+        "layout",
+        "aliases",
+    }
 )
 WORDS_PER_MINUTE = 220
 # Measured: Markdown converts at ~1.4 s per MB; a 50 MB post took 3 minutes and 1.7 GB to build.
@@ -90,8 +105,10 @@ def load_source(file: SourceFile) -> Source:
             size = os.fstat(opened.fileno()).st_size
             if size > MAX_SOURCE_BYTES:
                 raise MatineeError(
-                    file.rel, None, f"is {size / 2**20:.1f} MB; a Markdown file may be at most "
-                    f"{MAX_SOURCE_BYTES // 2**20} MB (split it, or link to a file beside it)"
+                    file.rel,
+                    None,
+                    f"is {size / 2**20:.1f} MB; a Markdown file may be at most "
+                    f"{MAX_SOURCE_BYTES // 2**20} MB (split it, or link to a file beside it)",
                 )
             raw = opened.read()
     except OSError as error:
@@ -223,7 +240,10 @@ def _post_slug(reader: Reader, rel: str) -> str:
     given = reader.text("slug")
     if given is not None:
         if not is_slug(given):
-            raise reader.fail("slug", f"slug {given!r} may hold only letters, digits and single hyphens; try {slugify(given) or 'a-name'!r}")
+            raise reader.fail(
+                "slug",
+                f"slug {given!r} may hold only letters, digits and single hyphens; try {slugify(given) or 'a-name'!r}",
+            )
         return given
     path = PurePosixPath(rel)
     stem = path.parent.name if path.stem == "index" else path.stem

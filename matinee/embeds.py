@@ -24,6 +24,7 @@ class Embed:
     url: str
 
 
+VIDEO_HOSTS = ("YouTube", "Vimeo", "TikTok")
 _ALONE = re.compile(r'<p>(?:<a href="(?P<href>[^"]+)">(?P<text>[^<]*)</a>|(?P<bare>https?://[^\s<]+))</p>')
 _YOUTUBE_ID = re.compile(r"[\w-]{6,20}")
 _DIGITS = re.compile(r"\d{3,25}")
@@ -56,16 +57,18 @@ def recognise(url: str) -> Embed | None:
 
 def facade(embed: Embed, title: str) -> Markup:
     """Return the click-to-load figure for an embed: no third-party request until clicked."""
-    host = urlsplit(embed.player).netloc
-    label = f"Play {title} (loads {embed.provider} from {host})"
-    kind = "video" if embed.provider in ("YouTube", "Vimeo", "TikTok") else "post"
+    label = html.escape(f"Play {title} (loads {embed.provider} from {urlsplit(embed.player).netloc})")
+    kind = "video" if embed.provider in VIDEO_HOSTS else "post"
+    name, player, page = html.escape(title), html.escape(embed.player), html.escape(embed.url)
+    button = (
+        f'<button type="button" class="embed-play" aria-label="{label}"><span class="embed-icon" aria-hidden="true">'
+        f'</span><span class="embed-title">{name}</span></button>'
+    )
+    note = f'<span class="embed-note"> · nothing loads from {embed.provider} until you press play</span>'
     return Markup(
-        f'<figure class="embed embed-{embed.provider.lower()} embed-{kind}" data-embed-src="{html.escape(embed.player)}" '
-        f'data-embed-title="{html.escape(title)}">'
-        f'<div class="embed-frame"><button type="button" class="embed-play" aria-label="{html.escape(label)}">'
-        f'<span class="embed-icon" aria-hidden="true"></span><span class="embed-title">{html.escape(title)}</span></button></div>'
-        f'<figcaption><a href="{html.escape(embed.url)}" rel="noopener">View on {embed.provider}</a>'
-        f'<span class="embed-note"> · nothing loads from {embed.provider} until you press play</span></figcaption></figure>'
+        f'<figure class="embed embed-{embed.provider.lower()} embed-{kind}" data-embed-src="{player}" '
+        f'data-embed-title="{name}"><div class="embed-frame">{button}</div>'
+        f'<figcaption><a href="{page}" rel="noopener">View on {embed.provider}</a>{note}</figcaption></figure>'
     )
 
 
@@ -80,7 +83,11 @@ def embed_paragraphs(body_html: str) -> str:
         if embed is None:
             return match.group(0)
         text = match.group("text")
-        title = html.unescape(text) if text and text != url else f"{embed.provider} {'video' if embed.provider in ('YouTube', 'Vimeo', 'TikTok') else 'post'}"
+        title = (
+            html.unescape(text)
+            if text and text != url
+            else f"{embed.provider} {'video' if embed.provider in VIDEO_HOSTS else 'post'}"
+        )
         return str(facade(embed, title))
 
     return _ALONE.sub(replace, body_html)

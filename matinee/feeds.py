@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import html
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from xml.etree import ElementTree as ET
@@ -32,10 +32,18 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
                 if term.posts:
                     yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
-    terms = [(term.url, len(term.posts), term.posts[0].fingerprint if term.posts else None) for taxonomy in site.taxonomies for term in taxonomy.terms]
+    terms = [
+        (term.url, len(term.posts), term.posts[0].fingerprint if term.posts else None)
+        for taxonomy in site.taxonomies
+        for term in taxonomy.terms
+    ]
     yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
     news = news_posts(site)
-    yield Planned("news-sitemap.xml", digest(base, [(post.url, post.title, post.date) for post in news]), lambda: news_sitemap(site, news))
+    yield Planned(
+        "news-sitemap.xml",
+        digest(base, [(post.url, post.title, post.date) for post in news]),
+        lambda: news_sitemap(site, news),
+    )
     yield Planned("robots.txt", digest(base, "robots"), lambda: robots(site))
 
 
@@ -43,10 +51,16 @@ def _feed(site: Site, base: str, title: str, page_url: str, posts: Sequence[Post
     feed_url = f"{page_url}feed.xml"
     latest = posts[: site.config.feed_size]
     key = digest(base, title, feed_url, with_content, [post.fingerprint for post in latest] or site.built_at)
-    return Planned(output_path(feed_url), key, lambda: atom_feed(site, title, page_url, feed_url, latest, with_content=with_content))
+    return Planned(
+        output_path(feed_url),
+        key,
+        lambda: atom_feed(site, title, page_url, feed_url, latest, with_content=with_content),
+    )
 
 
-def atom_feed(site: Site, title: str, page_url: str, feed_url: str, posts: Sequence[Post], *, with_content: bool) -> bytes:
+def atom_feed(
+    site: Site, title: str, page_url: str, feed_url: str, posts: Sequence[Post], *, with_content: bool
+) -> bytes:
     """Return an Atom 1.0 feed of the newest `feed_size` posts."""
     config = site.config
     latest = posts[: config.feed_size]

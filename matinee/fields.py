@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from .errors import MatineeError
 from .frontmatter import Field, Value
@@ -52,9 +52,7 @@ class Reader:
         result = []
         for index, item in enumerate(items):
             if isinstance(item, dict):
-                raise self._fail_item(
-                    key, index, f"{key}[{index}] was read as a mapping; put the title in quotes"
-                )
+                raise self._fail_item(key, index, f"{key}[{index}] was read as a mapping; put the title in quotes")
             if not isinstance(item, str):
                 message = f"{key}[{index}] must be text, not a {_kind(item)}"
                 raise self._fail_item(key, index, message)
@@ -136,11 +134,11 @@ def parse_moment(value: str) -> datetime | None:
     value = value.strip()
     try:
         if _DATE_ONLY.fullmatch(value):
-            return datetime.combine(date.fromisoformat(value), time(), timezone.utc)
+            return datetime.combine(date.fromisoformat(value), time(), UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _kind(value: Value) -> str:

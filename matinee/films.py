@@ -14,8 +14,20 @@ from .model import Film, Post, Release, Taxonomy, Term
 from .urls import is_slug, slugify
 
 FILM_KEYS = frozenset(
-    {"title", "original_title", "year", "release_date", "director", "cast", "runtime", "genres",
-     "poster", "trailer", "imdb", "wikidata"}
+    {
+        "title",
+        "original_title",
+        "year",
+        "release_date",
+        "director",
+        "cast",
+        "runtime",
+        "genres",
+        "poster",
+        "trailer",
+        "imdb",
+        "wikidata",
+    }
 )
 _IMDB = re.compile(r"tt\d{6,10}")
 _WIKIDATA = re.compile(r"Q\d+")

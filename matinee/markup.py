@@ -22,7 +22,9 @@ _TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
 _OPENERS = frozenset(" \t\n([{“‘-—–/")
 # Written as entities, the HTML of most posts stays Latin-1, which Python stores in half
 # the memory of text holding a curly quote.
-_AS_ENTITIES = str.maketrans({"‘": "&lsquo;", "’": "&rsquo;", "“": "&ldquo;", "”": "&rdquo;", "–": "&ndash;", "—": "&mdash;", "…": "&hellip;"})
+_AS_ENTITIES = str.maketrans(
+    {"‘": "&lsquo;", "’": "&rsquo;", "“": "&ldquo;", "”": "&rdquo;", "–": "&ndash;", "—": "&mdash;", "…": "&hellip;"}
+)
 _PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)  # <p class="lead"> too
 _MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _DECADE = re.compile(r"'\d\ds\b")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from . import code_digest
 from .model import Site
 
+
 @dataclass(frozen=True, slots=True)
 class Planned:
     """One output to make: where it goes, its memo key, and how to make its bytes."""
@@ -39,7 +40,13 @@ def fingerprint(raw: bytes) -> str:
 def base_key(site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool) -> str:
     """Return the part of every key shared by all outputs of this build."""
     parts = sorted(set(site_parts) & set(SITE_PARTS))
-    return digest(code_digest(), layouts_digest, repr(site.config), [(part, _site_part(site, part)) for part in parts], site.built_at.isoformat() if uses_now else None)
+    return digest(
+        code_digest(),
+        layouts_digest,
+        repr(site.config),
+        [(part, _site_part(site, part)) for part in parts],
+        site.built_at.isoformat() if uses_now else None,
+    )
 
 
 def _site_part(site: Site, part: str) -> str:
@@ -48,7 +55,13 @@ def _site_part(site: Site, part: str) -> str:
     if part == "pages":
         return digest([page.fingerprint for page in site.pages])
     if part == "taxonomies":
-        return digest([(term.url, term.name, [post.fingerprint for post in term.posts]) for taxonomy in site.taxonomies for term in taxonomy.terms])
+        return digest(
+            [
+                (term.url, term.name, [post.fingerprint for post in term.posts])
+                for taxonomy in site.taxonomies
+                for term in taxonomy.terms
+            ]
+        )
     if part == "assets":
         return digest([asset.rel_out for asset in site.assets])
     return site.built_at.isoformat()

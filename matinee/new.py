@@ -40,7 +40,9 @@ def new_post(
         with path.open("x", encoding="utf-8") as file:
             file.write("\n".join(lines))
     except FileExistsError:
-        raise MatineeError(_relative(path, config), None, "already exists; pick another title or edit that file") from None
+        raise MatineeError(
+            _relative(path, config), None, "already exists; pick another title or edit that file"
+        ) from None
     except OSError as error:
         raise MatineeError(_relative(path, config), None, f"cannot be written: {error.strerror}") from None
     return path

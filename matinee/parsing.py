@@ -56,12 +56,18 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
     items: list[Parsed_] = []
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
-            loaded = [source for file in sources.files[start : start + CHUNK] if (source := _catch(errors, load_source, file))]
+            loaded = [
+                source for file in sources.files[start : start + CHUNK] if (source := _catch(errors, load_source, file))
+            ]
             keys = {source.rel: cache_key(source.kind, source.rel, source.fingerprint, settings) for source in loaded}
             known = cache.parsed(list(keys.values()))
-            fresh = _parse_fresh([source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors)
+            fresh = _parse_fresh(
+                [source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors
+            )
             cache.store_parsed({keys[item.source]: item for item in fresh})
-            by_source = {item.source: item for item in fresh} | {rel: known[key] for rel, key in keys.items() if key in known}
+            by_source = {item.source: item for item in fresh} | {
+                rel: known[key] for rel, key in keys.items() if key in known
+            }
             items += [by_source[source.rel] for source in loaded if source.rel in by_source]
     if errors:
         raise ExceptionGroup("some sources could not be read", errors)
@@ -73,15 +79,23 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
     )
 
 
-def _parse_fresh(todo: list[Source], config: Config, cache: BuildCache, workers: _Workers, errors: list[MatineeError]) -> list[Parsed_]:
+def _parse_fresh(
+    todo: list[Source], config: Config, cache: BuildCache, workers: _Workers, errors: list[MatineeError]
+) -> list[Parsed_]:
     """Parse the sources the cache does not know; their Markdown may still be cached."""
     fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
     html = cache.known_markdown([front.body for front in fronts.values()])
-    jobs = [_Job(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body))) for source in todo if source.rel in fronts]
+    jobs = [
+        _Job(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body)))
+        for source in todo
+        if source.rel in fronts
+    ]
     batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
     fresh: list[Parsed_] = []
     converted: dict[str, str] = {}
-    for batch, results in zip(batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True):
+    for batch, results in zip(
+        batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True
+    ):
         for job, result in zip(batch, results, strict=True):
             if isinstance(result, MatineeError):
                 errors.append(result)

@@ -15,7 +15,9 @@ MAX_RELATED = 5
 NEIGHBOURS_PER_TERM = 40  # candidates taken from each term, nearest in time
 
 
-def related_posts(posts: Sequence[Post], taxonomies: Sequence[Taxonomy], weights: Mapping[str, int]) -> dict[str, tuple[Post, ...]]:
+def related_posts(
+    posts: Sequence[Post], taxonomies: Sequence[Taxonomy], weights: Mapping[str, int]
+) -> dict[str, tuple[Post, ...]]:
     """Return post source -> up to MAX_RELATED posts, best first (ties go to the newer post)."""
     position = {post.source: index for index, post in enumerate(posts)}  # posts are newest first
     members: list[tuple[int, tuple[Post, ...]]] = []

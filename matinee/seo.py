@@ -61,7 +61,10 @@ def post_meta(site: Site, post: Post) -> PageMeta:
     if post.films:
         article["about"] = [_movie_stub(config, site, name) for name in post.films]
     if post.people:
-        article["mentions"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in post.people]
+        article["mentions"] = [
+            {"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))}
+            for name in post.people
+        ]
     trail = [("Home", "/"), (post.title, post.url)]
     return PageMeta(post.title, post.summary, image, "article", script([article, breadcrumbs(config, trail)]))
 
@@ -71,18 +74,26 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
     config = site.config
     trail = [("Home", "/"), (taxonomy_title, f"/{term.taxonomy}/"), (term.name, term.url)]
     data: list[dict[str, Any]] = [breadcrumbs(config, trail)]
-    description = f"{len(term.posts)} {'story' if len(term.posts) == 1 else 'stories'} about {term.name} on {config.title}."
+    description = (
+        f"{len(term.posts)} {'story' if len(term.posts) == 1 else 'stories'} about {term.name} on {config.title}."
+    )
     image = absolute(config, config.image)
     if term.film:
         data.insert(0, movie(config, term.film, term.url))
         image = absolute(config, term.film.poster) or image
         description = _film_description(term.film) or description
     elif term.taxonomy == "people":
-        person: dict[str, Any] = {"@context": SCHEMA, "@type": "Person", "name": term.name, "url": absolute(config, term.url)}
+        person: dict[str, Any] = {
+            "@context": SCHEMA,
+            "@type": "Person",
+            "name": term.name,
+            "url": absolute(config, term.url),
+        }
         films = site.credits.get(term.slug, ())
         if films:
             person["performerIn" if any(role == "Cast" for _, role in films) else "subjectOf"] = [
-                {"@type": "Movie", "name": film.title, "url": absolute(config, term_url("films", film.slug))} for film, _ in films
+                {"@type": "Movie", "name": film.title, "url": absolute(config, term_url("films", film.slug))}
+                for film, _ in films
             ]
         data.insert(0, person)
     return PageMeta(term.name, description, image, "website", script(data))
@@ -92,7 +103,13 @@ def plain_meta(site: Site, title: str, description: str, url: str) -> PageMeta:
     """Return the head of any other page (home, indexes, archive)."""
     config = site.config
     trail = [("Home", "/")] + ([(title, url)] if url != "/" else [])
-    return PageMeta(title, description or config.description, absolute(config, config.image), "website", script([breadcrumbs(config, trail)]))
+    return PageMeta(
+        title,
+        description or config.description,
+        absolute(config, config.image),
+        "website",
+        script([breadcrumbs(config, trail)]),
+    )
 
 
 def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
@@ -105,9 +122,15 @@ def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
     elif film.year:
         data["dateCreated"] = str(film.year)
     if film.director:
-        data["director"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in film.director]
+        data["director"] = [
+            {"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))}
+            for name in film.director
+        ]
     if film.cast:
-        data["actor"] = [{"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))} for name in film.cast]
+        data["actor"] = [
+            {"@type": "Person", "name": name, "url": absolute(config, term_url("people", slugify(name)))}
+            for name in film.cast
+        ]
     if film.genres:
         data["genre"] = list(film.genres)
     if film.runtime:
@@ -153,7 +176,11 @@ def _publisher(config: Config) -> dict[str, Any]:
 def _movie_stub(config: Config, site: Site, name: str) -> dict[str, Any]:
     slug = slugify(name)
     film = site.films.get(slug)
-    stub: dict[str, Any] = {"@type": "Movie", "name": film.title if film else name, "url": absolute(config, term_url("films", slug))}
+    stub: dict[str, Any] = {
+        "@type": "Movie",
+        "name": film.title if film else name,
+        "url": absolute(config, term_url("films", slug)),
+    }
     if film and film.release_date:
         stub["datePublished"] = film.release_date.isoformat()
     if film and film.same_as:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
-
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 URL_SAFE = "/#%?=&:~+@!$,;'()*[]"

@@ -79,7 +79,9 @@ def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
     return Manifest({path: entry for path, entry in files.items() if _intact(os.path.join(root, path), entry)})
 
 
-def write_tree(outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest) -> Written:
+def write_tree(
+    outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest
+) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was."""
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()

@@ -117,7 +117,7 @@ def test_broken_yaml_points_at_its_line() -> None:
 def test_an_unquoted_colon_in_a_title_gets_a_hint_to_quote_it() -> None:
     error = error_of("---\ntitle: Dune: Part Two\ndate: 2024-03-01\n---\n")
     assert error.line == 2
-    assert "quote a value holding ': '" in error.message
+    assert "put a value holding ': ' in quotes" in error.message
 
 
 def test_an_unclosed_list_points_at_the_line_that_opened_it() -> None:

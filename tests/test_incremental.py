@@ -6,10 +6,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from conftest import build_site, make_site, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import build_site, make_site, post
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
 FILMS = ["Dune: Part Two", "Amélie", "Past Lives", "Oppenheimer"]
@@ -28,13 +27,24 @@ def _clean_build(source: Path) -> dict[str, bytes]:
 
 
 edits = st.one_of(
-    st.tuples(st.just("write_post"), st.integers(0, 5), st.sampled_from(TITLES), st.lists(st.sampled_from(FILMS), max_size=2),
-              st.lists(st.sampled_from(TAGS), max_size=2), st.integers(1, 28), st.text("abc xyz", min_size=1, max_size=20)),
+    st.tuples(
+        st.just("write_post"),
+        st.integers(0, 5),
+        st.sampled_from(TITLES),
+        st.lists(st.sampled_from(FILMS), max_size=2),
+        st.lists(st.sampled_from(TAGS), max_size=2),
+        st.integers(1, 28),
+        st.text("abc xyz", min_size=1, max_size=20),
+    ),
     st.tuples(st.just("delete_post"), st.integers(0, 5)),
     st.tuples(st.just("rename_post"), st.integers(0, 5), st.integers(0, 5)),
     st.tuples(st.just("write_film"), st.sampled_from(FILMS), st.integers(1990, 2030)),
     st.tuples(st.just("delete_film"), st.sampled_from(FILMS)),
-    st.tuples(st.just("edit_layout"), st.sampled_from(["post.html", "partials/card.html", "term.html", "base.html"]), st.text("abc", min_size=1, max_size=5)),
+    st.tuples(
+        st.just("edit_layout"),
+        st.sampled_from(["post.html", "partials/card.html", "term.html", "base.html"]),
+        st.text("abc", min_size=1, max_size=5),
+    ),
 )
 
 
@@ -45,7 +55,9 @@ def _apply(root: Path, edit: tuple[object, ...]) -> None:
         _, number, title, films, tags, day, words = edit
         path = posts / f"p{number}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(post(str(title), date=f"2024-02-{day:02d}", films=films, tags=tags, body=f"Body {words}."), encoding="utf-8")
+        path.write_text(
+            post(str(title), date=f"2024-02-{day:02d}", films=films, tags=tags, body=f"Body {words}."), encoding="utf-8"
+        )
     elif kind == "delete_post":
         (posts / f"p{edit[1]}.md").unlink(missing_ok=True)
     elif kind == "rename_post":
@@ -58,7 +70,9 @@ def _apply(root: Path, edit: tuple[object, ...]) -> None:
         _, name, year = edit
         path = root / "content" / "films" / f"{slugify(str(name))}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f'---\ntitle: "{name}"\nyear: {year}\nrelease_date: {year}-05-01\n---\nAbout {name}.\n', encoding="utf-8")
+        path.write_text(
+            f'---\ntitle: "{name}"\nyear: {year}\nrelease_date: {year}-05-01\n---\nAbout {name}.\n', encoding="utf-8"
+        )
     elif kind == "delete_film":
         from matinee.urls import slugify
 
@@ -69,7 +83,9 @@ def _apply(root: Path, edit: tuple[object, ...]) -> None:
         layout.write_text(layout.read_text(encoding="utf-8") + f"\n<!-- {text} -->\n", encoding="utf-8")
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(edits, min_size=1, max_size=4))
 def test_incremental_builds_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
@@ -82,13 +98,18 @@ def test_incremental_builds_match_clean_builds(tmp_path: Path, steps: list[tuple
 
 
 def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
-    root = make_site(tmp_path, {
-        "content/posts/a.md": post("Alpha", tags=["news"]),
-        "content/posts/b.md": post("Beta", date="2024-02-01", tags=["reviews"]),
-    })
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("Alpha", tags=["news"]),
+            "content/posts/b.md": post("Beta", date="2024-02-01", tags=["reviews"]),
+        },
+    )
     out = build_site(root)
     before = {path: path.stat().st_mtime_ns for path in out.rglob("*.html")}
-    (root / "content/posts/b.md").write_text(post("Beta", date="2024-02-01", tags=["reviews"], body="New words."), encoding="utf-8")
+    (root / "content/posts/b.md").write_text(
+        post("Beta", date="2024-02-01", tags=["reviews"], body="New words."), encoding="utf-8"
+    )
     build_site(root)
     changed = {path.relative_to(out).as_posix() for path, mtime in before.items() if path.stat().st_mtime_ns != mtime}
     assert "2024/01/a/index.html" not in changed
