@@ -148,7 +148,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
     cache = BuildCache(config.cache_dir)
     try:
-        report = build(config, now=now, cache=cache)
+        report = build(config, now=now, cache=cache, search=True)
     finally:
         cache.close()
     if not args.quiet:
