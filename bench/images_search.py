@@ -25,7 +25,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MATINEE_SHARED_BENCH", PROJECT.parent / "shared" / "bench"))
 sys.path.insert(0, str(PROJECT))
 
-from matinee import images, pipeline, search  # noqa: E402
+from matinee import images, pipeline  # noqa: E402
 from matinee.cache import BuildCache  # noqa: E402
 from matinee.config import load_config  # noqa: E402
 
@@ -40,16 +40,28 @@ def main() -> None:
     plain, pictured = make_corpora(args.posts, args.work)
     timings = Timings()
     rows = []
-    for name, root, with_search in [("no images", plain, False), ("1 image per post", pictured, False),
-                                    ("1 image per post + search", pictured, True)]:
+    for name, root, with_search in [
+        ("no images", plain, False),
+        ("1 image per post", pictured, False),
+        ("1 image per post + search", pictured, True),
+    ]:
         reset(root)
         cold = timings.build(root, with_search)
         warm = timings.build(root, with_search)
         rows.append((name, cold, warm))
-    print(f"| {args.posts} posts | cold build (s) | image step | search step | warm rebuild (s) | image step | search step |")
+    steps = "image step | search step"
+    print(f"| {args.posts} posts | cold build (s) | {steps} | warm rebuild (s) | {steps} |")
     print("|---|---|---|---|---|---|---|")
     for name, cold, warm in rows:
-        print(f"| {name} | {cold[0]:.2f} | {cold[1]:.2f} | {cold[2]:.2f} | {warm[0]:.2f} | {warm[1]:.3f} | {warm[2]:.2f} |")
+        cells = [
+            f"{cold[0]:.2f}",
+            f"{cold[1]:.2f}",
+            f"{cold[2]:.2f}",
+            f"{warm[0]:.2f}",
+            f"{warm[1]:.3f}",
+            f"{warm[2]:.2f}",
+        ]
+        print(f"| {name} | {' | '.join(cells)} |")
 
 
 class Timings:
@@ -66,7 +78,7 @@ class Timings:
             finally:
                 self.spent["images"] += time.perf_counter() - started
 
-        def timed_index(*args: object) -> bool:
+        def timed_index(*args: object) -> tuple[str, ...]:
             started = time.perf_counter()
             try:
                 return index(*args)  # type: ignore[arg-type]
@@ -94,8 +106,11 @@ def make_corpora(posts: int, work: Path) -> tuple[Path, Path]:
     plain, pictured = work / "plain", work / "pictured"
     if not (plain / "content").is_dir():
         shutil.rmtree(work, ignore_errors=True)
-        subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), "--seed", "1", "--posts", str(posts),
-                        "--out", str(plain)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(SHARED / "gen_corpus.py"), "--seed", "1", "--posts", str(posts), "--out", str(plain)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         shutil.copytree(PROJECT / "layouts", plain / "layouts")
         shutil.copy(PROJECT / "config.yaml", plain / "config.yaml")
         shutil.copytree(plain, pictured)
@@ -124,7 +139,9 @@ def add_images(posts_dir: Path) -> None:
         picture = Image.blend(picture.filter(ImageFilter.GaussianBlur(6)), grain, 0.1)
         picture.save(path.with_suffix(".jpg"), "JPEG", quality=85)
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("---\n", f"---\nimage: {path.stem}.jpg\nimage_alt: A still\n", 1), encoding="utf-8")
+        path.write_text(
+            text.replace("---\n", f"---\nimage: {path.stem}.jpg\nimage_alt: A still\n", 1), encoding="utf-8"
+        )
 
 
 def reset(root: Path) -> None:

@@ -31,7 +31,8 @@ import adapters  # noqa: E402  (the shared harness)
 import peers  # noqa: E402
 
 PYTHON = os.environ.get("MATINEE_PYTHON", sys.executable)
-BUILD = [PYTHON, str(PROJECT / "build.py"), "build", "--source", ".", "--out", "site", "--quiet"]
+# The peers make no search index, so neither does Matinee here; run with --search to add it.
+BUILD = [PYTHON, str(PROJECT / "build.py"), "build", "--source", ".", "--out", "site", "--quiet", "--no-search"]
 SERVE = [PYTHON, str(PROJECT / "build.py"), "serve", "--source", ".", "--out", "site", "--port", "0"]
 
 

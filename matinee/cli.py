@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the site into the output folder", description="Build the site once.")
     _site_options(build)
+    build.add_argument("--no-search", action="store_true", help="skip the search index (faster while writing)")
     build.set_defaults(run=_run_build)
 
     new = commands.add_parser("new", help="scaffold a new post", description="Write a new post file dated now.")
@@ -137,7 +138,7 @@ def _run_build(args: argparse.Namespace) -> int:
     config = site_config(args)
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
-    if last := up_to_date(config, now):
+    if last := up_to_date(config, now, search=not args.no_search):
         if not args.quiet:
             print(f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
                   f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}", file=sys.stderr)
@@ -148,7 +149,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
     cache = BuildCache(config.cache_dir)
     try:
-        report = build(config, now=now, cache=cache, search=True)
+        report = build(config, now=now, cache=cache, search=not args.no_search)
     finally:
         cache.close()
     if not args.quiet:

@@ -35,21 +35,15 @@ WEBP_QUALITY = 80
 JPEG_QUALITY = 82
 # Part of every image's key: changing how variants are made makes them all again.
 SETTINGS = f"variants 1 {WIDTHS} webp {WEBP_QUALITY} jpeg {JPEG_QUALITY}"
-PARALLEL_FROM = (
-    20  # images to resize; below this, starting worker processes costs more than it saves
-)
+PARALLEL_FROM = 20  # images to resize; below this, starting worker processes costs more than it saves
 INDEX_VERSION = 1
 FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp", ".gif": "gif"}
-_RESIZED = frozenset(
-    {"jpeg", "png", "webp"}
-)  # a GIF may be animated: it is measured, never resized
+_RESIZED = frozenset({"jpeg", "png", "webp"})  # a GIF may be animated: it is measured, never resized
 _EXTERNAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 
 log = logging.getLogger(__name__)
 
-Measured = tuple[
-    int, int, tuple[tuple[str, int, str], ...]
-]  # width, height, (file, width, format)...
+Measured = tuple[int, int, tuple[tuple[str, int, str], ...]]  # width, height, (file, width, format)...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +86,7 @@ def prepare_images(site: Site, cache_dir: Path) -> Images:
     folder = cache_dir / "images"
     index = _load_index(folder)
     keys = {url: _key(asset.path, asset.source) for url, asset in shown.items()}  # "": file gone
-    todo = {
-        key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)
-    }
+    todo = {key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)}
     made = _make_all(folder, todo)
     index |= {
         key: {"source": todo[key].source, "measured": result}
@@ -127,9 +119,7 @@ def image_uses(site: Site) -> Iterator[Use]:
     for post in site.posts:
         if post.image and not _EXTERNAL.match(post.image):
             yield Use(post.image, _site_url(post.image, "/"), post.source, post.lines.get("image"))
-        lines = {
-            resolve_path(post.source, target): post.link_lines.get(target) for target in post.links
-        }
+        lines = {resolve_path(post.source, target): post.link_lines.get(target) for target in post.links}
         for src in image_sources(post.body_html):
             if _EXTERNAL.match(src):
                 continue
@@ -138,9 +128,7 @@ def image_uses(site: Site) -> Iterator[Use]:
             yield Use(src, url, post.source, line)
     for film in site.films.values():
         if film.poster and not _EXTERNAL.match(film.poster):
-            yield Use(
-                film.poster, _site_url(film.poster, "/"), film.source, film.lines.get("poster")
-            )
+            yield Use(film.poster, _site_url(film.poster, "/"), film.source, film.lines.get("poster"))
 
 
 def make_variants(job: _Job) -> Measured | str:
@@ -193,17 +181,13 @@ def _save(image: Image, path: Path, kind: str) -> None:
     if kind == "webp":
         image.save(path, "WEBP", quality=WEBP_QUALITY)
     elif kind == "jpeg":
-        image.convert("RGB").save(
-            path, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True
-        )
+        image.convert("RGB").save(path, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     else:
         image.save(path, "PNG")
 
 
 def _has_alpha(image: Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
 def _make_all(folder: Path, todo: Mapping[str, Asset]) -> dict[str, Measured | str]:
@@ -219,20 +203,14 @@ def _make_all(folder: Path, todo: Mapping[str, Asset]) -> dict[str, Measured | s
         return dict(zip(todo, pool.map(make_variants, jobs, chunksize=4), strict=True))
 
 
-def _info(
-    url: str, asset: Asset, folder: Path, measured: Measured
-) -> tuple[ImageInfo, list[Asset]]:
+def _info(url: str, asset: Asset, folder: Path, measured: Measured) -> tuple[ImageInfo, list[Asset]]:
     """Return an image's ImageInfo and the Assets that copy its variants beside the original."""
     width, height, files = measured
     url_dir, out_dir = posixpath.dirname(url), posixpath.dirname(asset.rel_out)
-    variants = [
-        Variant(posixpath.join(url_dir, name), target, kind) for name, target, kind in files
-    ]
+    variants = [Variant(posixpath.join(url_dir, name), target, kind) for name, target, kind in files]
     variants.append(Variant(url, width, FORMATS[asset.path.suffix.lower()]))
     variants.sort(key=lambda variant: (variant.width, variant.format != "webp"))
-    assets = [
-        Asset(folder / name, asset.source, posixpath.join(out_dir, name)) for name, _, _ in files
-    ]
+    assets = [Asset(folder / name, asset.source, posixpath.join(out_dir, name)) for name, _, _ in files]
     return ImageInfo(width, height, tuple(variants)), assets
 
 
@@ -306,9 +284,7 @@ def _save_index(
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / "index.json.tmp"
-        temporary.write_text(
-            json.dumps({"version": INDEX_VERSION, "images": index}), encoding="utf-8"
-        )
+        temporary.write_text(json.dumps({"version": INDEX_VERSION, "images": index}), encoding="utf-8")
         temporary.replace(folder / "index.json")
     except OSError:
         pass  # the index only saves work next time
@@ -316,9 +292,7 @@ def _save_index(
 
 def _missing(use: Use) -> MatineeError:
     expected = resolve_path(use.source, use.written)
-    return MatineeError(
-        use.source, use.line, f"image {use.written!r} does not exist; put the file at {expected}"
-    )
+    return MatineeError(use.source, use.line, f"image {use.written!r} does not exist; put the file at {expected}")
 
 
 def _site_url(src: str, base_path: str) -> str | None:

@@ -104,9 +104,7 @@ def _srcset(variants: Sequence[Variant], link: Link, sizes: str) -> str:
     if len(variants) < 2:
         return ""
     # A comma inside a srcset URL would split the list; percent-encode it.
-    entries = ", ".join(
-        f"{link(variant.url).replace(',', '%2C')} {variant.width}w" for variant in variants
-    )
+    entries = ", ".join(f"{link(variant.url).replace(',', '%2C')} {variant.width}w" for variant in variants)
     return f' srcset="{html.escape(entries)}" sizes="{html.escape(sizes)}"'
 
 
@@ -115,18 +113,13 @@ def _attributes(tag: str) -> dict[str, str]:
     found = {}
     for match in _ATTRIBUTE.finditer(_inside(tag)):
         name, double, single, bare = match.groups()
-        found[name.lower()] = next(
-            (value for value in (double, single, bare) if value is not None), ""
-        )
+        found[name.lower()] = next((value for value in (double, single, bare) if value is not None), "")
     return found
 
 
 def _raw_attributes(tag: str) -> list[tuple[str, str]]:
     """Return (lower-case name, " name=value" exactly as written) for each attribute."""
-    return [
-        (match.group(1).lower(), " " + match.group(0))
-        for match in _ATTRIBUTE.finditer(_inside(tag))
-    ]
+    return [(match.group(1).lower(), " " + match.group(0)) for match in _ATTRIBUTE.finditer(_inside(tag))]
 
 
 def _inside(tag: str) -> str:

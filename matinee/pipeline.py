@@ -17,8 +17,8 @@ from .parsing import parse_all
 from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
 from .site import assemble
-from .stamp import input_state, save_stamp, stamp_path
-from .write import manifest_path, read_manifest, write_tree
+from .stamp import NO_SEARCH_INDEX, input_state, save_stamp, stamp_path
+from .write import manifest_path, read_manifest, record_files, write_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +57,11 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     usage = cache.remember(digest(layouts), partial(layout_usage, env, layouts))       # parsing is costly
     outputs = render_site(site, env, usage, previous.keys(), images.infos)             # 4 render
     written = write_tree(outputs, site.assets + images.assets, config.out_dir, manifest_path(config), previous)  # 5 write
-    if search:
-        index_search(config.out_dir)                                                   # 5b search index
+    index = index_search(config.out_dir) if search else ()                             # 5b search index
+    files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
     report = Report(
-        files=written.files,
+        files=files,
         changed=written.changed,
         posts=len(site.posts),
         tags=counts.get("tags", 0),
@@ -70,6 +70,6 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
         seconds=time.perf_counter() - started,
     )
     valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
-    inputs = inputs if search else f"{inputs} without a search index"  # a later `build` must make one
+    inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
     save_stamp(stamp_path(config), inputs, report, valid_until)                        # 6 remember
     return report

@@ -6,8 +6,9 @@ indexed, and pages with no such element are left out. Anything marked `data-page
 (spoilers, the reading time) is skipped. It writes a static, chunked index plus its search
 UI into <out>/pagefind/; a browser fetches only the chunks a query needs.
 
-The index is written beside the output folder and then swapped in, so a failed run leaves the
-last index in place. `serve` does not call this: indexing is a publishing step.
+The index is written beside the output folder and then swapped in; its files are then added to
+the output manifest, so they are counted and checked like the rest, and a build that makes no
+index (a `serve` rebuild: indexing is a publishing step) removes them rather than leave a stale one.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ INSTALL_HINT = "pip install 'pagefind[bin]'"
 log = logging.getLogger(__name__)
 
 
-def index_search(out_dir: Path) -> bool:
-    """Index the built site into out_dir/pagefind; return False when Pagefind is not installed."""
+def index_search(out_dir: Path) -> tuple[str, ...]:
+    """Index the built site into out_dir/pagefind; return the index's files, relative to out_dir.
+
+    Without Pagefind, warn and return no files: the site itself is complete.
+    """
     executable = pagefind_executable()
     if executable is None:
         log.warning("warning: no search index made: Pagefind is not installed (%s)", INSTALL_HINT)
-        return False
+        return ()
     staging = out_dir.with_name(f".{out_dir.name}.pagefind-new")
     shutil.rmtree(staging, ignore_errors=True)
     command = [str(executable), "--site", str(out_dir), "--output-path", str(staging), "--silent"]
@@ -46,7 +50,8 @@ def index_search(out_dir: Path) -> bool:
         reason = said[-1] if said else f"exit code {done.returncode}"
         raise MatineeError(str(out_dir), None, f"search index not made: Pagefind said: {reason}")
     _swap_in(staging, out_dir / INDEX_DIR)
-    return True
+    made = (path for path in (out_dir / INDEX_DIR).rglob("*") if path.is_file())
+    return tuple(sorted(path.relative_to(out_dir).as_posix() for path in made))
 
 
 def pagefind_executable() -> Path | None:

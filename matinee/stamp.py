@@ -20,6 +20,9 @@ from .config import CONFIG_FILE, Config
 from .write import manifest_path, read_manifest
 
 
+NO_SEARCH_INDEX = " without a search index"
+
+
 @dataclass(frozen=True, slots=True)
 class Stamp:
     """What the last successful build read, and what it reported."""
@@ -46,13 +49,17 @@ def stamp_path(config: Config) -> Path:
     return manifest_path(config).with_suffix(".stamp")
 
 
-def up_to_date(config: Config, now: datetime) -> dict[str, Any] | None:
-    """Return the last build's report if its output is what the inputs would build now."""
+def up_to_date(config: Config, now: datetime, *, search: bool = True) -> dict[str, Any] | None:
+    """Return the last build's report if its output is what the inputs would build now
+    (with a search index, if `search`)."""
     try:
         stamp = Stamp(**json.loads(stamp_path(config).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    if stamp.inputs != input_state(config) or (stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until)):
+    state = input_state(config)
+    if stamp.inputs not in ((state,) if search else (state, state + NO_SEARCH_INDEX)):
+        return None
+    if stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until):
         return None
     if len(read_manifest(config.out_dir, manifest_path(config)).files) != stamp.report.get("files"):
         return None  # someone changed or deleted built files

@@ -114,6 +114,20 @@ def write_tree(
     return Written(files=len(files), changed=writer.written, deleted=len(deleted))
 
 
+def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
+    """Add files made in out_dir after write_tree (the search index) to the manifest.
+
+    Recorded, they count as built files, are checked like them, and go away in the next build
+    that does not make them again. Return how many files the output folder now holds.
+    """
+    files = dict(read_manifest(out_dir, manifest_path).files)
+    for rel in rels:
+        stat = (out_dir / rel).stat()
+        files[rel] = Entry("made after write_tree", "", stat.st_size, stat.st_mtime_ns)
+    _save_manifest(manifest_path, out_dir, files)
+    return len(files)
+
+
 class _Writer:
     """Writes files into the staging tree, making each folder once.
 

@@ -50,7 +50,10 @@ def run_cli(*args: str | Path, timeout: float = LIMIT, preexec: Callable[[], Non
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, str(REPO / "build.py"), *map(str, args)],
-            stdout=out, stderr=err, preexec_fn=preexec, cwd=REPO,
+            stdout=out,
+            stderr=err,
+            preexec_fn=preexec,
+            cwd=REPO,
         )
         timer = threading.Timer(timeout, process.kill)
         timer.start()
@@ -62,8 +65,13 @@ def run_cli(*args: str | Path, timeout: float = LIMIT, preexec: Callable[[], Non
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        run = Run(process.returncode, out.read().decode("utf-8", "replace"),
-                  err.read().decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+        run = Run(
+            process.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            seconds,
+            usage.ru_maxrss / 1024,
+        )
     assert seconds < timeout, f"the build hung for {timeout:g} s; stderr:\n{run.stderr}"
     assert "Traceback" not in run.stderr, run.stderr
     assert "internal error" not in run.stderr, run.stderr

@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox import PROBLEM, build_cli, clean_build, only_problem, outside, run_cli, tree_digest
-
 from conftest import REPO, make_site, post
+from sandbox import PROBLEM, build_cli, clean_build, only_problem, outside, run_cli, tree_digest
 
 CORPUS = Path("/work/shared/bench/gen_corpus.py")
 STAGING = ".site.matinee-new"
@@ -35,18 +34,24 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not CORPUS.is_file():
         pytest.skip(f"{CORPUS} is not here")
     root = tmp_path_factory.mktemp("corpus") / "src"
-    subprocess.run([sys.executable, str(CORPUS), "--seed", "1", "--posts", "300", "--out", str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(CORPUS), "--seed", "1", "--posts", "300", "--out", str(root)],
+        check=True,
+        capture_output=True,
+    )
     shutil.copytree(REPO / "layouts", root / "layouts")
     shutil.copy(REPO / "config.yaml", root / "config.yaml")
     return root
 
 
 def small_site(tmp_path: Path) -> Path:
-    return make_site(tmp_path, {
-        "content/posts/alpha.md": post("Alpha", date="2024-01-05", tags=["news"], films=["Dune"]),
-        "content/posts/beta.md": post("Beta", date="2024-02-09", tags=["reviews"]),
-    })
+    return make_site(
+        tmp_path,
+        {
+            "content/posts/alpha.md": post("Alpha", date="2024-01-05", tags=["news"], films=["Dune"]),
+            "content/posts/beta.md": post("Beta", date="2024-02-09", tags=["reviews"]),
+        },
+    )
 
 
 def edit_post(root: Path, number: int) -> None:
@@ -60,6 +65,10 @@ def edit_post(root: Path, number: int) -> None:
 
 
 EDITS = ["layout", "post", "new post", "delete post", "cold cache", "layout"]
+# Seconds after starting a build to kill it, by edit: wide enough to land before, during and
+# after the commit (measured: an edited post builds in ~0.7 s, a layout edit ~1.4 s, cold ~3 s).
+KILL_WINDOW = {"first build": (0.3, 3.0), "layout": (0.3, 1.6), "cold cache": (0.5, 3.0)}
+ROUNDS = int(os.environ.get("MATINEE_KILL_ROUNDS", "1"))  # more for a soak run
 
 
 def _edit(root: Path, kind: str, step: int) -> None:
@@ -70,9 +79,12 @@ def _edit(root: Path, kind: str, step: int) -> None:
         edit_post(root, step * 37)
     elif kind == "new post":
         (root / f"content/posts/2024/fault-{step}.md").parent.mkdir(parents=True, exist_ok=True)
-        (root / f"content/posts/2024/fault-{step}.md").write_text(post(f"Fault {step}", date="2024-06-01", tags=["faults"]), encoding="utf-8")
+        (root / f"content/posts/2024/fault-{step}.md").write_text(
+            post(f"Fault {step}", date="2024-06-01", tags=["faults"]), encoding="utf-8"
+        )
     elif kind == "delete post":
-        sorted((root / "content/posts").rglob("*.md"))[step * 11].unlink()
+        posts = sorted((root / "content/posts").rglob("*.md"))
+        posts[step * 11 % len(posts)].unlink()
     elif kind == "cold cache":  # Markdown for 300 posts again, in worker processes
         shutil.rmtree(root / ".matinee-cache", ignore_errors=True)
         edit_post(root, step)
@@ -90,24 +102,30 @@ def _group(pgid: int) -> list[int]:
     return found
 
 
-def test_a_build_killed_at_a_random_moment_leaves_the_output_whole_and_the_next_build_right(corpus: Path, tmp_path: Path) -> None:
+def test_a_build_killed_at_a_random_moment_leaves_the_output_whole_and_the_next_build_right(
+    corpus: Path, tmp_path: Path
+) -> None:
     root = tmp_path / "site-src"
     shutil.copytree(corpus, root)
     chance = random.Random(int(os.environ.get("MATINEE_KILL_SEED", time.time_ns() % 10_000)))
     outcomes: list[str] = []
     expected = clean_build(root)
-    for step, kind in enumerate(["first build", *EDITS]):
+    for step, kind in enumerate(["first build", *EDITS * ROUNDS]):
         if step:
             _edit(root, kind, step)
             expected = clean_build(root)
         before = tree_digest(root / "site") if (root / "site").exists() else None
-        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--source", str(root)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        delay = chance.uniform(0.15, 1.5 if kind != "cold cache" else 3.0)
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "build", "--source", str(root)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        delay = chance.uniform(*KILL_WINDOW.get(kind, (0.2, 0.8)))
         time.sleep(delay)
         finished = process.poll() is not None
         process.send_signal(signal.SIGKILL)
-        process.communicate()
+        process.wait()
         orphans = _wait_for_group(process.pid)
         assert not orphans, f"worker processes outlived the killed build: {orphans}"
         after = tree_digest(root / "site") if (root / "site").exists() else None
@@ -136,6 +154,46 @@ def _wait_for_group(pgid: int, seconds: float = 10.0) -> list[int]:
     return left
 
 
+# Runs the CLI so that it dies by SIGKILL after moving N staged files into the output folder:
+# the narrowest window, which random kills rarely hit.
+KILLED_MID_COMMIT = """
+import os, signal, sys
+from matinee.cli import main
+real, moved = os.replace, []
+def replace(source, target, **kwargs):
+    real(source, target, **kwargs)
+    if ".matinee-new" in os.fsdecode(source):
+        moved.append(target)
+        if len(moved) == int(sys.argv[1]):
+            os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("moved", [1, 7])
+def test_a_build_killed_half_way_through_its_commit_is_finished_by_the_next(tmp_path: Path, moved: int) -> None:
+    root = small_site(tmp_path)
+    assert build_cli(root).code == 0
+    before = tree_digest(root / "site")
+    _edit(root, "layout", moved)
+    expected = clean_build(root)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_COMMIT, str(moved), "build", "--source", str(root)],
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert (root / STAGING / MARKER).exists()
+    half = tree_digest(root / "site")
+    assert half != before and half != expected, "the kill did not land inside the commit"
+    run = build_cli(root)
+    assert run.code == 0, run.stderr
+    assert tree_digest(root / "site") == expected
+    assert not (root / STAGING).exists()
+
+
 # --- an output folder that cannot be written --------------------------------------------------
 
 
@@ -152,7 +210,10 @@ def read_only(folder: Path) -> Iterator[None]:
             for path in paths:
                 path.chmod(0o755 if path.is_dir() else 0o644)
         return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "-R", "+i", str(folder)], capture_output=True).returncode:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "-R", "+i", str(folder)], capture_output=True).returncode
+    ):
         subprocess.run(["chattr", "-R", "-i", str(folder)], capture_output=True)
         pytest.skip("running as root, and this file system has no immutable flag (chattr +i)")
     try:
@@ -171,7 +232,9 @@ def test_an_output_folder_that_cannot_be_written_is_a_clear_error_and_stays_as_i
         run = build_cli(root)
         problem = only_problem(run)
         assert problem.startswith(str(root / "site")), problem
-        assert problem.endswith(("cannot be written: Permission denied", "cannot be written: Operation not permitted")), problem
+        assert problem.endswith(
+            ("cannot be written: Permission denied", "cannot be written: Operation not permitted")
+        ), problem
         assert tree_digest(root / "site") == site
     assert outside(tmp_path, root) == before, "a failed build left files beside the output"
     assert build_cli(root).code == 0
@@ -211,9 +274,14 @@ def test_an_output_folder_whose_parent_cannot_be_written_is_a_clear_error(tmp_pa
 def small_disk(folder: Path, size: str) -> Iterator[bool]:
     """Mount a tmpfs of `size` on `folder` if this machine lets us; yield whether it did."""
     folder.mkdir()
-    mounted = os.geteuid() == 0 and shutil.which("mount") is not None and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
-    ).returncode == 0
+    mounted = (
+        os.geteuid() == 0
+        and shutil.which("mount") is not None
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        == 0
+    )
     try:
         yield mounted
     finally:
@@ -277,15 +345,18 @@ def test_a_file_size_limit_is_a_clear_error_and_the_output_stays_as_it_was(tmp_p
 VANISHING = """
 import shutil, sys
 from pathlib import Path
-import matinee.pipeline as pipeline
+import matinee.pipeline
 from matinee.cli import main
 step, victims, argv = sys.argv[1], [Path(p) for p in sys.argv[2].split(",")], sys.argv[3:]
-real = getattr(pipeline, step)
+users = [module for name, module in sys.modules.items() if name.startswith("matinee.") and hasattr(module, step)]
+real = getattr(users[0], step)
 def vanish_then(*args, **kwargs):
     for victim in victims:
         shutil.rmtree(victim) if victim.is_dir() else victim.unlink(missing_ok=True)
     return real(*args, **kwargs)
-setattr(pipeline, step, vanish_then)
+for module in users:
+    if getattr(module, step) is real:
+        setattr(module, step, vanish_then)
 raise SystemExit(main(argv))
 """
 
@@ -293,7 +364,10 @@ raise SystemExit(main(argv))
 def build_while_deleting(root: Path, step: str, *victims: Path) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", VANISHING, step, ",".join(map(str, victims)), "build", "--source", str(root)],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     return done.returncode, [line for line in done.stderr.splitlines() if not line.startswith("Build failed")]
@@ -321,7 +395,9 @@ def test_a_folder_deleted_mid_build_is_a_clear_error_for_each_file(tmp_path: Pat
     site = tree_digest(root / "site")
     code, problems = build_while_deleting(root, "load_source", root / "content/posts/2024")
     assert code == 1
-    assert problems == [f"content/posts/2024/p{number}.md: cannot be read: No such file or directory" for number in range(3)]
+    assert problems == [
+        f"content/posts/2024/p{number}.md: cannot be read: No such file or directory" for number in range(3)
+    ]
     assert tree_digest(root / "site") == site
 
 
@@ -371,7 +447,7 @@ def test_files_deleted_and_restored_during_builds_give_a_clear_answer_every_time
 
     worker = threading.Thread(target=churn)
     worker.start()
-    codes = []
+    codes: list[int] = []
     try:
         for _ in range(4):
             edit_post(root, len(codes))

@@ -15,20 +15,38 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import html5lib
+from conftest import build_site, make_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_site, make_site
 from matinee.errors import MatineeError, flatten
 
 POST = "content/posts/x.md"
 PLACED = re.compile(r"content/(posts/x|posts/y|films/dune|about)\.md:\d+: \S")
 # CI runs 50 examples a test; MATINEE_FUZZ_EXAMPLES=5000 digs deeper on a quiet afternoon.
 EXAMPLES = int(os.environ.get("MATINEE_FUZZ_EXAMPLES", "50"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
-KEYS = ["title", "date", "updated", "author", "summary", "tags", "films", "people", "draft", "slug",
-        "layout", "aliases", "image_alt", "spoilers", "correction", "caption"]
+KEYS = [
+    "title",
+    "date",
+    "updated",
+    "author",
+    "summary",
+    "tags",
+    "films",
+    "people",
+    "draft",
+    "slug",
+    "layout",
+    "aliases",
+    "image_alt",
+    "spoilers",
+    "correction",
+    "caption",
+]
 YAML_SPECIALS = ":{}[],&*#?|-<>=!%@`\"'\\~ \t\n"
 CONTROL = "".join(map(chr, [0x01, 0x07, 0x08, 0x0B, 0x0C, 0x1B, 0x7F, 0x85, 0x9F, 0x2028, 0xFEFF, 0xFFFE]))
 UNICODE = "éßøΩЖ中文ह\u0301🎬\u200b\u202e"
@@ -44,9 +62,34 @@ scalar = st.one_of(
     text,  # raw: often not valid YAML at all
     text.map(quoted),  # a double-quoted string holding anything, control characters too
     plain,
-    st.sampled_from(["2024-02-30", "2024-01-01", "2024-01-01T25:00:00Z", "yes", "No", "~", "null", "1e3",
-                     "0x1F", "2001: A Space Odyssey", "&a x", "*a", "!!str 1917", "!!binary aGk=", "|\n  block",
-                     ">-\n  folded", "'single ''quote'''", '"unterminated', "[open", "{a: b}", "? x", "%TAG", "...", "---"]),
+    st.sampled_from(
+        [
+            "2024-02-30",
+            "2024-01-01",
+            "2024-01-01T25:00:00Z",
+            "yes",
+            "No",
+            "~",
+            "null",
+            "1e3",
+            "0x1F",
+            "2001: A Space Odyssey",
+            "&a x",
+            "*a",
+            "!!str 1917",
+            "!!binary aGk=",
+            "|\n  block",
+            ">-\n  folded",
+            "'single ''quote'''",
+            '"unterminated',
+            "[open",
+            "{a: b}",
+            "? x",
+            "%TAG",
+            "...",
+            "---",
+        ]
+    ),
 )
 value = st.one_of(
     scalar,
@@ -58,15 +101,51 @@ key = st.one_of(st.sampled_from(KEYS), plain, text)
 front_matter = st.lists(st.tuples(key, value), max_size=8)
 
 MARKDOWN_BITS = [
-    "# Head", "## Sub {: #id .class }", "* item", "1. one", "> quote", "---", "***", "```\ncode\n```", "    indented",
-    "| a | b |\n|---|---|\n| 1 | 2 |", "[link](other.md)", "[abs](https://example.org)", "![img](pic.png)",
-    "![](/x.jpg)", "<div markdown=\"1\">*x*</div>", "<script>alert(1)</script>", "<!-- more -->", "[^1]\n\n[^1]: note",
-    "Term\n: definition", "*[HTML]: Hyper", '!!! spoiler "End"\n    It was a dream.', "https://www.youtube.com/watch?v=x",
-    "<https://example.org>", "&amp; &#0; &#x110000; &bogus;", "`code`", "**bold _it_**", "\\", "\t", "[ref]\n\n[ref]: /",
-    "<", ">", "&", "\u0000", "\r\n", "\ufeff", "\x0c", "[x](../../../../etc/passwd)", "[x](#frag)", "[x](<a b>)",
+    "# Head",
+    "## Sub {: #id .class }",
+    "* item",
+    "1. one",
+    "> quote",
+    "---",
+    "***",
+    "```\ncode\n```",
+    "    indented",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "[link](other.md)",
+    "[abs](https://example.org)",
+    "![img](pic.png)",
+    "![](/x.jpg)",
+    '<div markdown="1">*x*</div>',
+    "<script>alert(1)</script>",
+    "<!-- more -->",
+    "[^1]\n\n[^1]: note",
+    "Term\n: definition",
+    "*[HTML]: Hyper",
+    '!!! spoiler "End"\n    It was a dream.',
+    "https://www.youtube.com/watch?v=x",
+    "<https://example.org>",
+    "&amp; &#0; &#x110000; &bogus;",
+    "`code`",
+    "**bold _it_**",
+    "\\",
+    "\t",
+    "[ref]\n\n[ref]: /",
+    "<",
+    ">",
+    "&",
+    "\u0000",
+    "\r\n",
+    "\ufeff",
+    "\x0c",
+    "[x](../../../../etc/passwd)",
+    "[x](#frag)",
+    "[x](<a b>)",
 ]
 markdown = st.lists(
-    st.one_of(st.sampled_from(MARKDOWN_BITS), st.text(alphabet=st.sampled_from("*_[]()!#>-+=|`\\<>&:{}~\n \tabc" + CONTROL + UNICODE), max_size=40)),
+    st.one_of(
+        st.sampled_from(MARKDOWN_BITS),
+        st.text(alphabet=st.sampled_from("*_[]()!#>-+=|`\\<>&:{}~\n \tabc" + CONTROL + UNICODE), max_size=40),
+    ),
     max_size=12,
 ).map("\n\n".join)
 
@@ -109,18 +188,29 @@ def test_any_front_matter_builds_or_gives_placed_errors(fields: list[tuple[str, 
 
 
 @FUZZ
-@given(body=markdown, fields=st.lists(st.tuples(st.sampled_from(["title", "summary", "tags", "films", "people"]), text.map(quoted)), max_size=3))
+@given(
+    body=markdown,
+    fields=st.lists(
+        st.tuples(st.sampled_from(["title", "summary", "tags", "films", "people"]), text.map(quoted)), max_size=3
+    ),
+)
 def test_any_markdown_body_builds_or_gives_placed_errors(body: str, fields: list[tuple[str, str]]) -> None:
     names = {name for name, _ in fields}
-    fields = [(name, text) for name, text in fields if name != "title"] if "title" in names and len(names) > 1 else fields
+    fields = (
+        [(name, text) for name, text in fields if name != "title"] if "title" in names and len(names) > 1 else fields
+    )
     check_build({POST: post_text(fields, body, title="title" not in names)})
 
 
 @FUZZ
 @given(body=markdown, film=front_matter, page=front_matter)
-def test_film_and_page_files_build_or_give_placed_errors(body: str, film: list[tuple[str, str]], page: list[tuple[str, str]]) -> None:
-    check_build({
-        POST: post_text([("films", "[Dune]")], "About [the film](../films/dune.md)."),
-        "content/films/dune.md": post_text(film, body, date=False),
-        "content/about.md": post_text(page, body, date=False),
-    })
+def test_film_and_page_files_build_or_give_placed_errors(
+    body: str, film: list[tuple[str, str]], page: list[tuple[str, str]]
+) -> None:
+    check_build(
+        {
+            POST: post_text([("films", "[Dune]")], "About [the film](../films/dune.md)."),
+            "content/films/dune.md": post_text(film, body, date=False),
+            "content/about.md": post_text(page, body, date=False),
+        }
+    )

@@ -148,22 +148,16 @@ def test_variants_honour_a_base_path(tmp_path: Path) -> None:
     assert all(url.startswith("/blog/2024/03/dune/still") for url in srcset(img))
 
 
-def test_a_second_build_processes_no_image(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_second_build_processes_no_image(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     root = hero_site(tmp_path)
     caplog.set_level(logging.INFO, logger="matinee.images")
     build_site(root)
     assert "Made responsive variants of 2 images" in caplog.messages
-    cached = {
-        path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")
-    }
+    cached = {path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")}
     caplog.clear()
     out = build_site(root)
     assert not [message for message in caplog.messages if message.startswith("Made")]
-    assert {
-        path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")
-    } == cached
+    assert {path: path.stat().st_mtime_ns for path in (root / ".matinee-cache/images").rglob("*.*")} == cached
     assert (out / "2024/03/dune/still-960w.webp").is_file()
 
 
@@ -225,17 +219,13 @@ def errors_of(root: Path) -> list[str]:
 
 def test_a_missing_hero_image_names_its_front_matter_line(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", image="nope.jpg")})
-    assert errors_of(root) == [
-        f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg"
-    ]
+    assert errors_of(root) == [f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg"]
 
 
 def test_a_missing_body_image_names_its_line(tmp_path: Path) -> None:
     body = "Intro.\n\nMore.\n\n![Gone](gone.png)\n"
     root = make_site(tmp_path, {"content/posts/a.md": post("A", body=body)})
-    assert errors_of(root) == [
-        f"content/posts/a.md:9: image 'gone.png' {MISSING} content/posts/gone.png"
-    ]
+    assert errors_of(root) == [f"content/posts/a.md:9: image 'gone.png' {MISSING} content/posts/gone.png"]
 
 
 def test_a_site_path_no_file_makes_is_left_for_the_host_and_loads_lazily(tmp_path: Path) -> None:
@@ -258,9 +248,7 @@ def test_an_unreadable_image_is_an_error_at_each_line_showing_it(tmp_path: Path)
             "content/posts/broken.jpg": b"not a JPEG at all",
         },
     )
-    message = (
-        "image content/posts/broken.jpg cannot be read: it is not a JPEG file, or it is damaged"
-    )
+    message = "image content/posts/broken.jpg cannot be read: it is not a JPEG file, or it is damaged"
     assert errors_of(root) == [
         f"content/posts/a.md:3: {message}",
         f"content/posts/a.md:6: {message}",
@@ -277,9 +265,7 @@ def test_the_cli_reports_a_missing_image_as_path_line_and_exits_1(tmp_path: Path
         timeout=120,
     )
     assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == (
-        f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg"
-    )
+    assert done.stderr.splitlines()[0] == (f"content/posts/a.md:3: image 'nope.jpg' {MISSING} content/posts/nope.jpg")
     assert "Traceback" not in done.stderr
 
 
@@ -303,9 +289,7 @@ def rewrite(body: str, eager_first: bool = False) -> str:
 
 
 def test_rewrite_keeps_the_writers_attributes_and_escaping() -> None:
-    html = rewrite(
-        '<p><img alt="Tom &amp; Jerry" src="/a/still.jpg" title="A &quot;still&quot;"></p>'
-    )
+    html = rewrite('<p><img alt="Tom &amp; Jerry" src="/a/still.jpg" title="A &quot;still&quot;"></p>')
     assert html == (
         '<p><picture><source type="image/webp" '
         f'srcset="/a/still-480w.webp 480w, /a/still-800w.webp 800w" sizes="{PROSE_SIZES}">'

@@ -24,9 +24,7 @@ from matinee.config import load_config
 from matinee.pipeline import build
 from matinee.stamp import up_to_date
 
-needs_pagefind = pytest.mark.skipif(
-    search.pagefind_executable() is None, reason="Pagefind is not installed"
-)
+needs_pagefind = pytest.mark.skipif(search.pagefind_executable() is None, reason="Pagefind is not installed")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,9 +54,7 @@ def search_site(tmp_path: Path) -> Path:
         tmp_path,
         {
             "content/posts/dune.md": post("Dune review", date="2024-03-01", body=DUNE_BODY),
-            "content/posts/barbie.md": post(
-                "Barbie review", date="2024-03-02", body="Gerwig sends Mattel up, gently."
-            ),
+            "content/posts/barbie.md": post("Barbie review", date="2024-03-02", body="Gerwig sends Mattel up, gently."),
             "content/about.md": "---\ntitle: About\n---\nWe also love sandworm puns.\n",
         },
     )
@@ -86,9 +82,7 @@ def indexed_pages(out: Path) -> dict[str, str]:
 
 def indexed_words(out: Path) -> bytes:
     """Return the raw bytes of Pagefind's word index (every indexed word is in there)."""
-    return b"".join(
-        gzip.decompress(path.read_bytes()) for path in (out / "pagefind/index").iterdir()
-    )
+    return b"".join(gzip.decompress(path.read_bytes()) for path in (out / "pagefind/index").iterdir())
 
 
 @needs_pagefind
@@ -156,19 +150,29 @@ def test_the_search_page_is_linked_from_every_page_header(tmp_path: Path) -> Non
 
 
 @needs_pagefind
-@pytest.mark.xfail(
-    strict=True, reason="cli.py's build command does not pass search=True to pipeline.build yet"
-)
-def test_the_build_command_makes_the_index(tmp_path: Path) -> None:
+def test_the_build_command_makes_the_index_and_counts_its_files(tmp_path: Path) -> None:
     root = search_site(tmp_path)
-    done = subprocess.run(
-        [sys.executable, str(REPO / "build.py"), "build", "--source", str(root), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+
+    def build_command() -> str:
+        command = [sys.executable, str(REPO / "build.py"), "build", "--source", str(root)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr.strip().splitlines()[-1]
+
+    built = build_command()
     assert (root / "site/pagefind/pagefind-entry.json").is_file()
+    on_disk = sum(1 for path in (root / "site").rglob("*") if path.is_file())
+    assert built.startswith(f"Built {on_disk} files")
+    assert build_command().startswith(f"Up to date: {on_disk} files")
+
+
+@needs_pagefind
+def test_a_rebuild_without_search_removes_the_index_rather_than_keep_a_stale_one(tmp_path: Path) -> None:
+    root = search_site(tmp_path)
+    out = build_with_search(root)
+    build_with_search(root, search_index=False)
+    assert not (out / "pagefind").exists()
+    assert (out / "2024/03/dune/index.html").is_file()
 
 
 # --- in a real browser ------------------------------------------------------------------------
@@ -206,9 +210,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.mark.browser
 @needs_pagefind
-def test_typing_a_query_on_the_search_page_lists_the_right_post(
-    tmp_path: Path, browser: Any
-) -> None:
+def test_typing_a_query_on_the_search_page_lists_the_right_post(tmp_path: Path, browser: Any) -> None:
     from playwright.sync_api import expect
 
     out = build_with_search(search_site(tmp_path))
