@@ -138,7 +138,8 @@ def _run_build(args: argparse.Namespace) -> int:
     config = site_config(args)
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
-    if last := up_to_date(config, now, search=not args.no_search):
+    search = not getattr(args, "no_search", False)  # check and deploy build through here too
+    if last := up_to_date(config, now, search=search):
         if not args.quiet:
             print(f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
                   f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}", file=sys.stderr)
@@ -149,7 +150,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
     cache = BuildCache(config.cache_dir)
     try:
-        report = build(config, now=now, cache=cache, search=not args.no_search)
+        report = build(config, now=now, cache=cache, search=search)
     finally:
         cache.close()
     if not args.quiet:

@@ -7,6 +7,7 @@ import math
 import time
 import traceback
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
@@ -80,11 +81,16 @@ class _LayoutEnvironment(jinja2.Environment):
     """A Jinja environment whose layouts cannot loop for ever: range() is bounded, and a page
     still rendering after RENDER_SECONDS stops at the layout line it reached."""
 
-    deadline = math.inf  # set by start_page(); one environment renders one page at a time
+    deadline = math.inf  # set by timed_page(); one environment renders one page at a time
 
-    def start_page(self) -> None:
-        """Start the clock for one page."""
+    @contextmanager
+    def timed_page(self) -> Iterator[None]:
+        """Run the clock for one page's render."""
         self.deadline = time.monotonic() + RENDER_SECONDS
+        try:
+            yield
+        finally:
+            self.deadline = math.inf
 
     def check_time(self) -> None:
         """Stop a page that has rendered for too long (a loop without end in its layout)."""
@@ -259,10 +265,10 @@ def _alias(alias: str, post: Post, site: Site) -> Planned:
 def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, context: dict[str, Any]) -> Planned:
     def make() -> bytes:
         template = _template(env, layout, source, context.get("page"))
-        if isinstance(env, _LayoutEnvironment):
-            env.start_page()
+        clock = env.timed_page() if isinstance(env, _LayoutEnvironment) else nullcontext()
         try:
-            return template.render(url=url, **(context | {"meta": context["meta"]()})).encode("utf-8")
+            with clock:
+                return template.render(url=url, **(context | {"meta": context["meta"]()})).encode("utf-8")
         except RecursionError as error:
             place = _layout_error(error, env)
             where = place.path if place.path != "layouts" else f"layouts/{layout}"

@@ -77,9 +77,7 @@ def test_clean_site_has_no_findings(tmp_path: Path) -> None:
 def test_broken_link_in_a_post_points_at_its_line(tmp_path: Path) -> None:
     body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
-    assert findings(root) == [
-        "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"
-    ]
+    assert findings(root) == ["content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"]
 
 
 def test_anchor_missing_on_the_target_page_is_reported(tmp_path: Path) -> None:
@@ -105,9 +103,7 @@ def test_anchor_to_an_existing_id_is_fine(tmp_path: Path) -> None:
 def test_missing_image_in_a_post_is_reported(tmp_path: Path) -> None:
     body = "Opening paragraph.\n\n![A still from Dune](/stills/dune.jpg)\n"
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
-    assert findings(root) == [
-        "content/posts/a.md:8: shows the image /stills/dune.jpg, which is not in the built site"
-    ]
+    assert findings(root) == ["content/posts/a.md:8: shows the image /stills/dune.jpg, which is not in the built site"]
 
 
 def test_missing_asset_in_a_layout_is_one_finding_for_every_page(tmp_path: Path) -> None:
@@ -122,7 +118,7 @@ def test_missing_asset_in_a_layout_is_one_finding_for_every_page(tmp_path: Path)
     assert ": loads /assets/gone.css, which is not in the built site (and on " in finding
 
 
-def test_link_that_forgets_the_base_path_is_reported(tmp_path: Path) -> None:
+def test_a_root_link_in_a_post_follows_the_base_path(tmp_path: Path) -> None:
     body = "Opening paragraph.\n\nAbout [us](/about/).\n"
     root = site(
         tmp_path,
@@ -131,9 +127,22 @@ def test_link_that_forgets_the_base_path_is_reported(tmp_path: Path) -> None:
             "content/about.md": "---\ntitle: About\nsummary: Who we are.\n---\nWe write.\n",
         },
     )
-    assert findings(root, base_url="https://example.org/blog/") == [
-        "content/posts/a.md:8: links to /about/, which is outside the site's base path /blog/"
-    ]
+    assert findings(root, base_url="https://example.org/blog/") == []
+
+
+def test_link_that_leaves_the_base_path_is_reported(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    page = root / "layouts" / "404.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "Back to the latest", '<a href="/about/">About</a> Back to the latest'
+        ),
+        encoding="utf-8",
+    )
+    assert any(
+        "outside the site's base path /blog/" in finding
+        for finding in findings(root, base_url="https://example.org/blog/")
+    )
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -149,9 +158,7 @@ def test_invalid_html5_in_a_post_points_at_the_raw_html(tmp_path: Path) -> None:
 def test_duplicate_id_in_a_post_is_reported(tmp_path: Path) -> None:
     body = 'Opening paragraph.\n\n<div id="main">Clashes with the layout.</div>\n'
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
-    assert findings(root) == [
-        "content/posts/a.md:8: uses the id 'main' 2 times; ids must be unique on a page"
-    ]
+    assert findings(root) == ["content/posts/a.md:8: uses the id 'main' 2 times; ids must be unique on a page"]
 
 
 def test_image_without_alt_attribute_is_an_error(tmp_path: Path) -> None:
@@ -166,23 +173,18 @@ def test_image_without_alt_attribute_is_an_error(tmp_path: Path) -> None:
 def test_markdown_image_with_empty_alt_is_an_error(tmp_path: Path) -> None:
     body = "Opening paragraph.\n\n![](/assets/icon.svg)\n"
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
-    assert findings(root) == [
-        "content/posts/a.md:8: image /assets/icon.svg has no alt text; describe what it shows"
-    ]
+    assert findings(root) == ["content/posts/a.md:8: image /assets/icon.svg has no alt text; describe what it shows"]
 
 
 def test_hero_image_without_image_alt_points_at_the_image_line(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", image="/assets/icon.svg")})
-    assert findings(root) == [
-        "content/posts/a.md:3: image /assets/icon.svg has no image_alt; describe what it shows"
-    ]
+    assert findings(root) == ["content/posts/a.md:3: image /assets/icon.svg has no image_alt; describe what it shows"]
 
 
 def test_post_without_summary_text_has_an_empty_description(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": post("Alpha", body="## Only a heading\n")})
     assert findings(root) == [
-        "content/posts/a.md:5: has no summary for the meta description; add "
-        "summary: or an opening paragraph"
+        "content/posts/a.md:5: has no summary for the meta description; add summary: or an opening paragraph"
     ]
 
 
@@ -196,12 +198,10 @@ def test_empty_title_and_description_made_by_a_layout(tmp_path: Path) -> None:
     page.write_text(text, encoding="utf-8")
     problems = findings(root, build=False)
     assert any(
-        line.startswith("site/archive/index.html:") and line.endswith(": has an empty <title>")
-        for line in problems
+        line.startswith("site/archive/index.html:") and line.endswith(": has an empty <title>") for line in problems
     )
     assert any(
-        line.startswith("site/archive/index.html:")
-        and line.endswith(": has an empty meta description")
+        line.startswith("site/archive/index.html:") and line.endswith(": has an empty meta description")
         for line in problems
     )
 
@@ -212,21 +212,16 @@ def test_empty_title_and_description_made_by_a_layout(tmp_path: Path) -> None:
 def test_feed_that_is_not_well_formed_xml(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
     out = build_site(root)
-    (out / "feed.xml").write_text(
-        "<feed xmlns='http://www.w3.org/2005/Atom'><title>x</feed>", encoding="utf-8"
-    )
-    assert findings(root, build=False) == [
-        "site/feed.xml:1: is not well-formed XML: mismatched tag"
-    ]
+    (out / "feed.xml").write_text("<feed xmlns='http://www.w3.org/2005/Atom'><title>x</feed>", encoding="utf-8")
+    assert findings(root, build=False) == ["site/feed.xml:1: is not well-formed XML: mismatched tag"]
 
 
 def test_feed_that_is_not_atom(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
     out = build_site(root)
     (out / "feed.xml").write_text('<rss version="2.0"><channel/></rss>', encoding="utf-8")
-    assert (
-        "site/feed.xml: is not an Atom feed: its root element is rss, not feed "
-        "in the Atom namespace" in findings(root, build=False)
+    assert "site/feed.xml: is not an Atom feed: its root element is rss, not feed in the Atom namespace" in findings(
+        root, build=False
     )
 
 
@@ -240,10 +235,7 @@ def test_atom_feed_missing_required_elements(tmp_path: Path) -> None:
     )
     problems = findings(root, build=False)
     assert "site/feed.xml: the feed has no <id>" in problems
-    assert (
-        "site/feed.xml: the feed has <updated>yesterday</updated>, not an RFC 3339 time with a zone"
-        in problems
-    )
+    assert "site/feed.xml: the feed has <updated>yesterday</updated>, not an RFC 3339 time with a zone" in problems
     assert "site/feed.xml: entry 1 has no <id>" in problems
     assert "site/feed.xml: entry 1 has no author, and the feed has none either" in problems
 
@@ -263,8 +255,7 @@ def test_post_without_share_image_is_a_warning(tmp_path: Path) -> None:
     config = CONFIG.replace('image: "/assets/icon.svg"\n', "")
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")}, config=config)
     assert findings(root) == [
-        "content/posts/a.md: warning: has no share image for social previews; "
-        "add image: and image_alt:"
+        "content/posts/a.md: warning: has no share image for social previews; add image: and image_alt:"
     ]
 
 
@@ -291,9 +282,7 @@ def test_film_without_a_file_is_a_warning_at_its_first_post(tmp_path: Path) -> N
 
 
 def test_name_that_looks_like_a_typo_of_another(tmp_path: Path) -> None:
-    files = {
-        f"content/posts/{n}.md": clean_post(f"Post {n}", people=["Cillian Murphy"]) for n in "abc"
-    }
+    files = {f"content/posts/{n}.md": clean_post(f"Post {n}", people=["Cillian Murphy"]) for n in "abc"}
     files["content/posts/d.md"] = clean_post("Post d", people=["Cillian Muprhy"])
     root = site(tmp_path, files)
     assert findings(root) == [
@@ -313,8 +302,7 @@ def test_two_spellings_of_one_name(tmp_path: Path) -> None:
         },
     )
     assert findings(root) == [
-        "content/posts/c.md:3: warning: film 'Amelie' is written 'Amélie' in 2 "
-        "posts; use one spelling"
+        "content/posts/c.md:3: warning: film 'Amelie' is written 'Amélie' in 2 posts; use one spelling"
     ]
 
 
@@ -343,10 +331,7 @@ def test_typo_search_stays_fast_on_a_big_site() -> None:
         "signal",
         "harbor",
     ]
-    names = {
-        "-".join(rng.choice(words) for _ in range(rng.randint(2, 4))) + f"-{index}"
-        for index in range(2000)
-    }
+    names = {"-".join(rng.choice(words) for _ in range(rng.randint(2, 4))) + f"-{index}" for index in range(2000)}
     names |= {
         "oppenheimer",
         "oppenhiemer",
@@ -368,10 +353,7 @@ def test_errors_exit_1_and_print_path_line_message(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
     result = run_cli("check", "--source", root)
     assert result.returncode == 1
-    assert (
-        result.stdout
-        == "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site\n"
-    )
+    assert result.stdout == "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site\n"
     assert "1 error, 0 warnings" in result.stderr
 
 
@@ -394,10 +376,7 @@ def test_json_format_lists_findings_and_counts(tmp_path: Path) -> None:
         "path": "content/posts/a.md",
         "line": 3,
         "severity": "warning",
-        "message": (
-            "the summary is 249 characters; social previews show about 200, so add "
-            "a shorter summary:"
-        ),
+        "message": ("the summary is 249 characters; social previews show about 200, so add a shorter summary:"),
     }
     assert document["findings"][1]["severity"] == "error"
     assert document["pages"] > 0 and document["feeds"] > 0
@@ -424,6 +403,4 @@ def test_second_check_reuses_the_scans_of_unchanged_pages(tmp_path: Path) -> Non
     body = "Opening paragraph.\n\nRead [the review](/reviews/dune/) first.\n"
     (root / "content/posts/a.md").write_text(clean_post("Post a", body=body), encoding="utf-8")
     assert first == []
-    assert findings(root) == [
-        "content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"
-    ]
+    assert findings(root) == ["content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"]
