@@ -116,7 +116,11 @@ class _LayoutEnvironment(jinja2.Environment):
 
 
 def render_site(
-    site: Site, env: jinja2.Environment, usage: Usage, previous: Mapping[str, str], images: Mapping[str, ImageInfo] | None = None
+    site: Site,
+    env: jinja2.Environment,
+    usage: Usage,
+    previous: Mapping[str, str],
+    images: Mapping[str, ImageInfo] | None = None,
 ) -> Iterator[Output]:
     """Yield every output; one whose key is in `previous` unchanged is yielded without bytes.
 
@@ -189,7 +193,8 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         older = posts[index + 1] if index + 1 < len(posts) else None
         related = site.related.get(post.source, ())
         films_named = [film.fingerprint for name in post.films if (film := site.films.get(slugify(name)))]
-        key = digest(base, post.fingerprint, films_named, _neighbour(newer), _neighbour(older), [_neighbour(other) for other in related], _images_key(post, lookup))
+        neighbours = (_neighbour(newer), _neighbour(older), [_neighbour(other) for other in related])
+        key = digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
         context: dict[str, Any] = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
         yield _page(env, key, post.url, post.layout, post.source, context)
         for alias in post.aliases:
@@ -213,7 +218,9 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         yield _page(env, digest(base, "search"), SEARCH_URL, SEARCH_LAYOUT, None, {"page": None, "meta": meta})
 
 
-def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup) -> Iterator[Planned]:
+def _plan_taxonomy(
+    site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup
+) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
     index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
@@ -221,8 +228,11 @@ def _plan_taxonomy(site: Site, env: jinja2.Environment, base: str, taxonomy: Tax
     yield _page(env, index_key, taxonomy.url, "terms.html", None, {"page": taxonomy, "taxonomy": taxonomy, "meta": meta})
     for term in taxonomy.terms:
         credits = site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
-        poster = term.film.poster if term.film and term.film.poster else None
-        term_key = (term.url, term.name, len(term.posts), term.film and term.film.fingerprint, [(credit.fingerprint, role) for credit, role in credits], poster and lookup(poster))
+        poster = lookup(term.film.poster) if term.film and term.film.poster else None
+        term_key = (
+            term.url, term.name, len(term.posts), term.film and term.film.fingerprint,
+            [(credit.fingerprint, role) for credit, role in credits], poster,
+        )
         meta = partial(seo.term_meta, site, term, taxonomy.title)
         for pager in paginate(term.posts, config.per_page, term.url):
             key = digest(base, term_key, _pager_key(pager))

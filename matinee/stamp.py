@@ -40,6 +40,9 @@ def input_state(config: Config) -> str:
             dirs.sort()
             for name in sorted(files):
                 _add(hasher, os.path.join(folder, name))
+            for name in dirs:  # os.walk does not enter a folder link, but the build reports it
+                if os.path.islink(os.path.join(folder, name)):
+                    _add(hasher, os.path.join(folder, name))
     _add(hasher, str(config.source / CONFIG_FILE))
     return hasher.hexdigest()
 
@@ -79,6 +82,7 @@ def save_stamp(stamp_path: Path, inputs: str, report: object, valid_until: datet
 def _add(hasher: Any, path: str) -> None:
     try:
         stat = os.stat(path)
-    except OSError:
+    except OSError:  # a broken link, or a file going: the build reports it, so it counts
+        hasher.update(f"{path}\0unreadable\n".encode("utf-8", "surrogateescape"))
         return
     hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
