@@ -188,6 +188,3 @@ def _trim(memory: dict[str, Any], used: Sequence[str]) -> dict[str, Any]:
         return memory
     wanted = set(used)
     return {key: value for key, value in memory.items() if key in wanted}
-
-
-MarkdownCache = BuildCache  # TODO(remove): old name, kept while serve.py moves over

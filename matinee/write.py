@@ -90,11 +90,12 @@ def write_tree(
     files: dict[str, Entry] = {}
     try:
         staging.mkdir(parents=True)
-        with _Writer(staging) as writer:
-            for output in outputs:
-                _stage_output(output, writer, files, previous if incremental else Manifest())
-            for asset in assets:
-                _stage_asset(asset, writer, files, previous if incremental else Manifest())
+        writer = _Writer(staging)
+        known = previous if incremental else Manifest()
+        for output in outputs:
+            _stage_output(output, writer, files, known)
+        for asset in assets:
+            _stage_asset(asset, writer, files, known)
         if incremental:
             deleted = sorted(set(previous.files) - set(files))
             _commit(staging, out_dir, deleted)
@@ -151,12 +152,6 @@ class _Writer:
         else:
             target.write_bytes(content)
         self.written += 1
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
