@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-GEN_CORPUS = Path("/work/shared/bench/gen_corpus.py")
+GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

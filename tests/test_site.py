@@ -7,7 +7,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import html5lib
-import pytest
 from conftest import NOW, build_site, make_site, post
 from hypothesis import given
 from hypothesis import strategies as st
