@@ -6,7 +6,7 @@ many posts (a tag on 40% of a site) contributes only the posts nearest in time t
 
 from __future__ import annotations
 
-from collections import Counter
+import heapq
 from collections.abc import Mapping, Sequence
 
 from .model import Post, Taxonomy
@@ -19,28 +19,23 @@ def related_posts(
     posts: Sequence[Post], taxonomies: Sequence[Taxonomy], weights: Mapping[str, int]
 ) -> dict[str, tuple[Post, ...]]:
     """Return post source -> up to MAX_RELATED posts, best first (ties go to the newer post)."""
-    position = {post.source: index for index, post in enumerate(posts)}  # posts are newest first
-    members: list[tuple[int, tuple[Post, ...]]] = []
+    index = {post.source: number for number, post in enumerate(posts)}  # posts are newest first
+    scores: list[dict[int, int]] = [{} for _ in posts]
+    half = NEIGHBOURS_PER_TERM // 2
     for taxonomy in taxonomies:
         weight = weights.get(taxonomy.name, 0)
         if weight <= 0:
             continue
         for term in taxonomy.terms:
-            if len(term.posts) > 1:
-                members.append((weight, term.posts))
-    scores: dict[str, Counter[str]] = {post.source: Counter() for post in posts}
-    for weight, term_posts in members:
-        half = NEIGHBOURS_PER_TERM // 2
-        for index, post in enumerate(term_posts):
-            score = scores[post.source]
-            for other in term_posts[max(0, index - half) : index + half + 1]:
-                if other is not post:
-                    score[other.source] += weight
-    by_source = {post.source: post for post in posts}
+            members = [index[post.source] for post in term.posts]
+            if len(members) < 2:
+                continue
+            for place, number in enumerate(members):
+                score = scores[number]
+                for other in members[max(0, place - half) : place + half + 1]:
+                    if other != number:
+                        score[other] = score.get(other, 0) + weight
     return {
-        source: tuple(
-            by_source[other]
-            for other, _ in sorted(score.items(), key=lambda item: (-item[1], position[item[0]]))[:MAX_RELATED]
-        )
-        for source, score in scores.items()
+        post.source: tuple(posts[other] for other in heapq.nsmallest(MAX_RELATED, score, key=lambda n: (-score[n], n)))
+        for post, score in zip(posts, scores, strict=True)
     }
