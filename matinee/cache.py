@@ -89,8 +89,13 @@ class BuildCache:
         """Return the parsed sources stored under `keys` (those that are known)."""
         self._parsed.update(self._read("parsed", [key for key in keys if key not in self._parsed]))
         result = {key: self._parsed[key] for key in keys if key in self._parsed}
-        self._parsed = _trim(self._parsed, keys) if self._in_memory else {}
+        if not self._in_memory:
+            self._parsed = {}
         return result
+
+    def keep_only(self, keys: Sequence[str]) -> None:
+        """Forget parsed sources no longer used, so a long `serve` does not grow without end."""
+        self._parsed = _trim(self._parsed, keys)
 
     def store_parsed(self, items: dict[str, Any]) -> None:
         """Remember parsed sources under their keys."""

@@ -58,6 +58,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
     settings = repr((config.permalink, config.taxonomies, config.author))
     errors: list[MatineeError] = []
     items: list[Parsed_] = []
+    used: list[str] = []
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
             loaded = [
@@ -73,6 +74,8 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
                 rel: known[key] for rel, key in keys.items() if key in known
             }
             items += [by_source[source.rel] for source in loaded if source.rel in by_source]
+            used += keys.values()
+    cache.keep_only(used)
     if errors:
         raise ExceptionGroup("some sources could not be read", errors)
     return Parsed(
