@@ -7,6 +7,7 @@ for QUIET_SECONDS without one, then builds once. (I/O)
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ from .errors import MatineeError
 
 QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
 LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
+RESCAN_SECONDS = 5.0  # when idle, compare every source's size and mtime this often: events get lost
 WATCHED_FOLDERS = ("content", "layouts")
 _SKIPPED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # the names content.find_sources skips
 
@@ -59,9 +61,7 @@ class Watcher:
         try:
             self._watch_folders()
         except OSError as error:  # keep serving; the next burst tries again
-            log.warning(
-                "%s: cannot be watched: %s; try --poll", self._source, error.strerror or error
-            )
+            log.warning("%s: cannot be watched: %s; try --poll", self._source, error.strerror or error)
         return True
 
     def stop(self) -> None:
@@ -102,6 +102,7 @@ class _Changes(FileSystemEventHandler):
         self._first: float | None = None
         self._last = 0.0
         self._closed = False
+        self._scanned: str | None = scan_sources(source)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Note the time of any change to a source file; ignore reads and other files."""
@@ -119,18 +120,28 @@ class _Changes(FileSystemEventHandler):
             self._noted.notify_all()
 
     def wait_until_quiet(self) -> bool:
-        """Block until a burst of changes has gone quiet; return False once closed."""
+        """Block until a burst of changes has gone quiet, or a rescan found a change no event
+        reported (inotify overflow, writes through mmap, some network mounts); False once closed."""
         with self._noted:
             while not self._closed:
                 if self._first is None:
-                    self._noted.wait()
+                    if not self._noted.wait(RESCAN_SECONDS) and self._rescan_differs():
+                        return True
                     continue
                 due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
                 if time.monotonic() >= due:
                     self._first = None
+                    self._scanned = scan_sources(self._source)  # what this build will see
                     return True
                 self._noted.wait(due - time.monotonic())
             return False
+
+    def _rescan_differs(self) -> bool:
+        """Return True if the sources' sizes and mtimes differ from the last scan."""
+        scan = scan_sources(self._source)
+        differs = self._scanned is not None and scan != self._scanned
+        self._scanned = scan
+        return differs
 
     def close(self) -> None:
         """Make wait_until_quiet() return False."""
@@ -148,3 +159,20 @@ class _Changes(FileSystemEventHandler):
         if not parts or parts[0] not in WATCHED_FOLDERS:
             return False
         return not any(_SKIPPED.search(part) for part in parts[1:])
+
+
+def scan_sources(source: Path) -> str:
+    """Return a digest of the path, size and mtime of every source file."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for top in (*(source / name for name in WATCHED_FOLDERS), source / CONFIG_FILE):
+        for folder, dirs, files in os.walk(top) if top.is_dir() else [(str(top.parent), [], [top.name])]:
+            dirs.sort()
+            for name in sorted(files):
+                try:
+                    status = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                hasher.update(
+                    f"{folder}/{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
+                )
+    return hasher.hexdigest()

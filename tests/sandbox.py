@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,33 +45,45 @@ class Run:
         return [line for line in self.stderr.splitlines() if not line.startswith("Build failed with")]
 
 
+# Linux keeps a process's peak memory across exec, so a child of this (large) test process would
+# report the test's own size as its peak: a small Python in between starts the CLI and measures it.
+MEASURED = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+"""
+
+
 def run_cli(*args: str | Path, timeout: float = LIMIT, preexec: Callable[[], None] | None = None) -> Run:
     """Run `python build.py ARGS` and wait; fail the test if it hangs or prints a traceback."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as peak:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, str(REPO / "build.py"), *map(str, args)],
+            [sys.executable, "-c", MEASURED, peak.name, sys.executable, str(REPO / "build.py"), *map(str, args)],
             stdout=out,
             stderr=err,
             preexec_fn=preexec,
             cwd=REPO,
+            start_new_session=True,  # so that a hung build can be stopped with everything it started
         )
-        timer = threading.Timer(timeout, process.kill)
+        timer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            code = process.wait()
         finally:
             timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
         run = Run(
-            process.returncode,
+            code,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,
+            int(Path(peak.name).read_text() or 0) / 1024,
         )
     assert seconds < timeout, f"the build hung for {timeout:g} s; stderr:\n{run.stderr}"
     assert "Traceback" not in run.stderr, run.stderr
