@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, post
 
 CACHE = ".matinee-cache"
+CORPUS = REPO.parent / "shared/bench/gen_corpus.py"  # the shared benchmark's corpus generator
 LIMIT = 120.0  # seconds any one CLI build may take before the test calls it hung
 # One line per problem: `path: message` or `path:line: message`, then the CLI's summary line.
 PROBLEM = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$")
@@ -135,3 +136,32 @@ def only_problem(run: Run) -> str:
     assert run.code == 1, f"exit {run.code}; stderr:\n{run.stderr}"
     assert len(run.problems) == 1, run.stderr
     return run.problems[0]
+
+
+def generated_site(root: Path, posts: int) -> Path:
+    """Write a film-news site of `posts` posts, with the project's layouts and config.yaml.
+
+    The shared benchmark's generator writes it when it is there (../shared/bench); on a machine
+    without it (a fresh clone in CI), a plainer one of the same shape does.
+    """
+    if CORPUS.is_file():
+        command = [sys.executable, str(CORPUS), "--seed", "1", "--posts", str(posts), "--out", str(root)]
+        subprocess.run(command, check=True, capture_output=True)
+    else:
+        paragraph = "The studio confirmed the *sequel* after a [strong opening](https://example.org). " * 8
+        for number in range(posts):
+            month, day = number % 12 + 1, number % 28 + 1
+            path = root / f"content/posts/2024/{month:02d}/story-{number}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fields = {
+                "tags": [f"Tag {number % 17}"],
+                "films": [f"Film {number % 41}"],
+                "people": [f"Person {number % 29}"],
+            }
+            text = post(
+                f"Story {number}", date=f"2024-{month:02d}-{day:02d}", body="\n\n".join([paragraph] * 6), **fields
+            )
+            path.write_text(text, encoding="utf-8")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    return root

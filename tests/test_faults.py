@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, make_site, post
-from sandbox import PROBLEM, build_cli, clean_build, only_problem, outside, run_cli, tree_digest
+from sandbox import PROBLEM, build_cli, clean_build, generated_site, only_problem, outside, run_cli, tree_digest
 
-CORPUS = Path("/work/shared/bench/gen_corpus.py")
 STAGING = ".site.matinee-new"
 MARKER = ".matinee-commit"
 
@@ -31,17 +30,7 @@ MARKER = ".matinee-commit"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 300-post generated site with the project's own layouts and config.yaml."""
-    if not CORPUS.is_file():
-        pytest.skip(f"{CORPUS} is not here")
-    root = tmp_path_factory.mktemp("corpus") / "src"
-    subprocess.run(
-        [sys.executable, str(CORPUS), "--seed", "1", "--posts", "300", "--out", str(root)],
-        check=True,
-        capture_output=True,
-    )
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    return root
+    return generated_site(tmp_path_factory.mktemp("corpus") / "src", 300)
 
 
 def small_site(tmp_path: Path) -> Path:

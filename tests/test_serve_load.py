@@ -14,8 +14,6 @@ import re
 import shutil
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -23,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_site, post
+from conftest import make_site, post
+from sandbox import generated_site
 from serving import WAIT, CliServe, running
 
-CORPUS = Path("/work/shared/bench/gen_corpus.py")
 RESCAN_WAIT = 12.0  # seconds a lost change may take to be noticed by a periodic rescan
 
 
@@ -114,17 +112,7 @@ def test_with_poll_a_change_that_raises_no_event_is_still_built(tmp_path: Path) 
 
 def corpus(tmp_path: Path, posts: int) -> Path:
     """A generated site of `posts` posts with the project's layouts and config.yaml."""
-    if not CORPUS.is_file():
-        pytest.skip(f"{CORPUS} is not here")
-    root = tmp_path / "corpus"
-    subprocess.run(
-        [sys.executable, str(CORPUS), "--seed", "1", "--posts", str(posts), "--out", str(root)],
-        check=True,
-        capture_output=True,
-    )
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
-    return root
+    return generated_site(tmp_path / "corpus", posts)
 
 
 @dataclass
