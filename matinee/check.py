@@ -26,10 +26,9 @@ from .check_names import name_typos
 from .check_posts import check_posts, unfiled_films
 from .check_trace import Tracer
 from .config import Config
-from .content import find_sources
 from .errors import MatineeError
 from .findings import ERROR, WARNING, Finding, Problem
-from .model import Post, Site
+from .model import Post
 from .pipeline import load_site
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
@@ -67,9 +66,7 @@ def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckRepo
     """Check the site built in config.out_dir against the model of config.source."""
     started = time.perf_counter()
     if not (config.out_dir / "index.html").is_file():
-        raise MatineeError(
-            str(config.out_dir), None, "holds no built site; build it first (drop --no-build)"
-        )
+        raise MatineeError(str(config.out_dir), None, "holds no built site; build it first (drop --no-build)")
     site = load_site(config, now=now, cache=cache)
     files = built_files(config.out_dir)
     base = Base.from_url(config.base_url)
@@ -96,9 +93,7 @@ def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckRepo
     return CheckReport(ordered, len(pages), len(feeds), time.perf_counter() - started)
 
 
-def _read_pages(
-    config: Config, pages: list[str], base: Base, links: _LinkChecker, tracer: Tracer
-) -> list[Post]:
+def _read_pages(config: Config, pages: list[str], base: Base, links: _LinkChecker, tracer: Tracer) -> list[Post]:
     """Scan every page, handing links and problems on; return the posts with no share image."""
     shareless = []
     scan_cache = ScanCache(config.cache_dir, config.base_url)
@@ -161,9 +156,7 @@ class _LinkChecker:
         for rel, link, target in self._anchors:
             if link.fragment not in self._ids.get(target, frozenset()):
                 where = "this page" if target == rel else target
-                self._note(
-                    rel, link, f"links to {link.raw}, but {where} has no id {link.fragment!r}"
-                )
+                self._note(rel, link, f"links to {link.raw}, but {where} has no id {link.fragment!r}")
         self._anchors.clear()
         return self._problems
 
@@ -172,9 +165,7 @@ class _LinkChecker:
         self._problems.setdefault(rel, []).append(Problem(link.kind, link.line, message, needles))
 
 
-def _scan_pages(
-    out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCache
-) -> Iterator[PageScan]:
+def _scan_pages(out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCache) -> Iterator[PageScan]:
     """Yield every page's scan: from the cache if the page is unchanged, else read afresh."""
     keys: dict[str, str] = {}
     todo: list[str] = []

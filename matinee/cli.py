@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,9 @@ def _report(error: BaseException) -> int:
         problems = flatten(error)
     except BaseException as unexpected:  # not a MatineeError: a bug, or the OS refusing something
         if isinstance(unexpected, OSError):
-            print(f"error: {unexpected.strerror or unexpected}: {unexpected.filename or ''}".rstrip(": "), file=sys.stderr)
+            print(
+                f"error: {unexpected.strerror or unexpected}: {unexpected.filename or ''}".rstrip(": "), file=sys.stderr
+            )
         else:
             print(f"internal error: {type(unexpected).__name__}: {unexpected}", file=sys.stderr)
             print("This is a bug in Matinee; please report it with the command you ran.", file=sys.stderr)
@@ -65,7 +67,10 @@ def _report(error: BaseException) -> int:
         print(problem, file=sys.stderr)
     count = len(problems)
     if isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
-        print(f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.", file=sys.stderr)
+        print(
+            f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.",
+            file=sys.stderr,
+        )
     return EXIT_ERROR
 
 
@@ -76,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"matinee {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build the site into the output folder", description="Build the site once.")
+    build = commands.add_parser(
+        "build", help="build the site into the output folder", description="Build the site once."
+    )
     _site_options(build)
     build.add_argument("--no-search", action="store_true", help="skip the search index (faster while writing)")
     build.set_defaults(run=_run_build)
@@ -114,7 +121,12 @@ def _port(text: str) -> int:
 
 
 def _site_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--source", type=Path, default=Path("."), help="the folder holding config.yaml, content/ and layouts/ (default: here)")
+    command.add_argument(
+        "--source",
+        type=Path,
+        default=Path("."),
+        help="the folder holding config.yaml, content/ and layouts/ (default: here)",
+    )
     command.add_argument("--out", type=Path, help="the output folder (default: <source>/site)")
     command.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
     command.add_argument("--base-url", help="override base_url from config.yaml")
@@ -128,7 +140,9 @@ def site_config(args: argparse.Namespace) -> Config:
     config = load_config(source, out_dir=out_dir, drafts=args.drafts or None, base_url=args.base_url)
     for folder in (source, config.content_dir, config.layouts_dir):
         if out_dir == folder or folder.is_relative_to(out_dir):
-            raise UsageError(f"--out {args.out} would replace {folder}; choose a folder of its own, like {source / 'site'}")
+            raise UsageError(
+                f"--out {args.out} would replace {folder}; choose a folder of its own, like {source / 'site'}"
+            )
     if out_dir.is_relative_to(config.content_dir) or out_dir.is_relative_to(config.layouts_dir):
         raise UsageError(f"--out {args.out} must not be inside content/ or layouts/")
     return config
@@ -136,17 +150,19 @@ def site_config(args: argparse.Namespace) -> Config:
 
 def _run_build(args: argparse.Namespace) -> int:
     config = site_config(args)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     search = not getattr(args, "no_search", False)  # check and deploy build through here too
     if last := up_to_date(config, now, search=search):
         if not args.quiet:
-            print(f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
-                  f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}", file=sys.stderr)
+            print(
+                f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
+                f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}",
+                file=sys.stderr,
+            )
         return EXIT_OK
-    from .pipeline import build  # the libraries it needs load only when there is work
-
     from .cache import BuildCache
+    from .pipeline import build  # the libraries it needs load only when there is work
 
     cache = BuildCache(config.cache_dir)
     try:
@@ -223,9 +239,7 @@ def _add_check_and_deploy(commands: argparse._SubParsersAction[argparse.Argument
     _site_options(check)
     check.add_argument("--no-build", action="store_true", help="check the site already built")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
-    )
+    check.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     check.set_defaults(run=_run_check)
 
     deploy = commands.add_parser(
@@ -348,7 +362,13 @@ def _run_new(args: argparse.Namespace) -> int:
     source = args.source.resolve()
     config = load_config(source)
     path = new_post(
-        config, args.title, now=datetime.now().astimezone(), films=args.film, tags=args.tag, people=args.person, draft=args.draft
+        config,
+        args.title,
+        now=datetime.now().astimezone(),
+        films=args.film,
+        tags=args.tag,
+        people=args.person,
+        draft=args.draft,
     )
     if not args.quiet:
         print(f"Wrote {path.relative_to(source)}", file=sys.stderr)

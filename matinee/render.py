@@ -108,9 +108,7 @@ class _LayoutEnvironment(jinja2.Environment):
         """Return range(*args) for a layout, refusing one longer than MAX_RANGE."""
         numbers = range(*args)
         if (numbers.stop - numbers.start) // numbers.step > MAX_RANGE:
-            raise jinja2.TemplateRuntimeError(
-                f"range() of more than {MAX_RANGE:,} numbers is too long for a layout"
-            )
+            raise jinja2.TemplateRuntimeError(f"range() of more than {MAX_RANGE:,} numbers is too long for a layout")
         self.check_time()
         return numbers
 
@@ -170,7 +168,11 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
             errors.append(_layout_error(error, env))
             continue
         names = [node.name for node in tree.find_all(nodes.Name)]
-        reads = [node.attr for node in tree.find_all(nodes.Getattr) if isinstance(node.node, nodes.Name) and node.node.name == "site"]
+        reads = [
+            node.attr
+            for node in tree.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "site"
+        ]
         parts.update(reads)
         if names.count("site") > len(reads):  # `site` passed on whole: assume it reads everything
             parts.add("*")
@@ -195,22 +197,36 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         films_named = [film.fingerprint for name in post.films if (film := site.films.get(slugify(name)))]
         neighbours = (_neighbour(newer), _neighbour(older), [_neighbour(other) for other in related])
         key = digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
-        context: dict[str, Any] = {"page": post, "newer": newer, "older": older, "related": related, "meta": partial(seo.post_meta, site, post)}
+        context: dict[str, Any] = {
+            "page": post,
+            "newer": newer,
+            "older": older,
+            "related": related,
+            "meta": partial(seo.post_meta, site, post),
+        }
         yield _page(env, key, post.url, post.layout, post.source, context)
         for alias in post.aliases:
             yield _alias(alias, post, site)
     for page in site.pages:
         meta = partial(seo.plain_meta, site, page.title, page.summary, page.url)
-        yield _page(env, digest(base, page.fingerprint), page.url, page.layout, page.source, {"page": page, "meta": meta})
+        yield _page(
+            env, digest(base, page.fingerprint), page.url, page.layout, page.source, {"page": page, "meta": meta}
+        )
     for pager in paginate(posts, config.per_page, "/"):
         title = config.title if pager.number == 1 else f"{config.title}, page {pager.number}"
-        context = {"page": None, "pager": pager, "meta": partial(seo.plain_meta, site, title, config.description, pager.url)}
+        context = {
+            "page": None,
+            "pager": pager,
+            "meta": partial(seo.plain_meta, site, title, config.description, pager.url),
+        }
         yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
         yield from _plan_taxonomy(site, env, base, taxonomy, lookup)
     archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
     meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
-    yield _page(env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
+    yield _page(
+        env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta}
+    )
     meta = partial(seo.plain_meta, site, "Not found", "", "/404.html")
     yield _page(env, digest(base, "404"), "/404.html", "404.html", None, {"page": None, "meta": meta})
     if SEARCH_LAYOUT in env.list_templates():  # sites whose layouts predate search build without it
@@ -223,33 +239,87 @@ def _plan_taxonomy(
 ) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
-    index_key = digest(base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms])
-    meta = partial(seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url)
-    yield _page(env, index_key, taxonomy.url, "terms.html", None, {"page": taxonomy, "taxonomy": taxonomy, "meta": meta})
+    index_key = digest(
+        base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms]
+    )
+    meta = partial(
+        seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url
+    )
+    yield _page(
+        env, index_key, taxonomy.url, "terms.html", None, {"page": taxonomy, "taxonomy": taxonomy, "meta": meta}
+    )
     for term in taxonomy.terms:
         credits = site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
         poster = lookup(term.film.poster) if term.film and term.film.poster else None
         term_key = (
-            term.url, term.name, len(term.posts), term.film and term.film.fingerprint,
-            [(credit.fingerprint, role) for credit, role in credits], poster,
+            term.url,
+            term.name,
+            len(term.posts),
+            term.film and term.film.fingerprint,
+            [(credit.fingerprint, role) for credit, role in credits],
+            poster,
         )
         meta = partial(seo.term_meta, site, term, taxonomy.title)
         for pager in paginate(term.posts, config.per_page, term.url):
             key = digest(base, term_key, _pager_key(pager))
-            context = {"page": term, "term": term, "taxonomy": taxonomy, "pager": pager, "credits": credits, "meta": meta}
+            context = {
+                "page": term,
+                "term": term,
+                "taxonomy": taxonomy,
+                "pager": pager,
+                "credits": credits,
+                "meta": meta,
+            }
             yield _page(env, key, pager.url, "term.html", None, context)
     if taxonomy.name != "films":
         return
     today = site.built_at.date()
     coming = films.upcoming(taxonomy, today)
-    coming_key = digest(base, today, [(term.url, term.name, release, term.film and term.film.fingerprint, term.posts[:1] and term.posts[0].fingerprint) for term, release in coming])
-    meta = partial(seo.plain_meta, site, "Upcoming films", f"Films opening soon, with the latest from {config.title}.", UPCOMING_URL)
-    yield _page(env, coming_key, UPCOMING_URL, "upcoming.html", None, {"page": None, "upcoming": coming, "today": today, "taxonomy": taxonomy, "meta": meta})
+    coming_key = digest(
+        base,
+        today,
+        [
+            (
+                term.url,
+                term.name,
+                release,
+                term.film and term.film.fingerprint,
+                term.posts[:1] and term.posts[0].fingerprint,
+            )
+            for term, release in coming
+        ],
+    )
+    meta = partial(
+        seo.plain_meta,
+        site,
+        "Upcoming films",
+        f"Films opening soon, with the latest from {config.title}.",
+        UPCOMING_URL,
+    )
+    yield _page(
+        env,
+        coming_key,
+        UPCOMING_URL,
+        "upcoming.html",
+        None,
+        {"page": None, "upcoming": coming, "today": today, "taxonomy": taxonomy, "meta": meta},
+    )
     years = films.by_year(taxonomy)
-    years_key = digest(base, [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years])
+    years_key = digest(
+        base, [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years]
+    )
     meta = partial(seo.plain_meta, site, "Films by year", f"Films on {config.title}, by year of release.", BY_YEAR_URL)
-    yield _page(env, years_key, BY_YEAR_URL, "film-years.html", None, {"page": None, "years": years, "taxonomy": taxonomy, "meta": meta})
-    calendar_key = digest(base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint)
+    yield _page(
+        env,
+        years_key,
+        BY_YEAR_URL,
+        "film-years.html",
+        None,
+        {"page": None, "years": years, "taxonomy": taxonomy, "meta": meta},
+    )
+    calendar_key = digest(
+        base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint
+    )
     yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
 
 
@@ -272,7 +342,9 @@ def _alias(alias: str, post: Post, site: Site) -> Planned:
     return Planned(output_path(alias), digest(target, canonical), lambda: _redirect(target, canonical))
 
 
-def _page(env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, context: dict[str, Any]) -> Planned:
+def _page(
+    env: jinja2.Environment, key: str, url: str, layout: str, source: str | None, context: dict[str, Any]
+) -> Planned:
     def make() -> bytes:
         template = _template(env, layout, source, context.get("page"))
         clock = env.timed_page() if isinstance(env, _LayoutEnvironment) else nullcontext()
@@ -297,7 +369,9 @@ def _template(env: jinja2.Environment, layout: str, source: str | None, page: An
         if source is not None and error.name == layout:
             line = getattr(page, "lines", {}).get("layout") if page is not None else None
             raise MatineeError(source, line, f"layout {layout!r} is not in layouts/") from None
-        raise MatineeError(f"layouts/{layout}", None, f"needs the layout {error.name!r}, which is not in layouts/") from None
+        raise MatineeError(
+            f"layouts/{layout}", None, f"needs the layout {error.name!r}, which is not in layouts/"
+        ) from None
     except jinja2.TemplateSyntaxError as error:
         raise _layout_error(error, env) from None
 
@@ -365,5 +439,6 @@ def _redirect(target: str, canonical: str) -> bytes:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
         f'<title>Moved</title><link rel="canonical" href="{absolute}">\n'
         f'<meta http-equiv="refresh" content="0; url={link}">\n'
-        f'<meta name="robots" content="noindex"></head>\n<body><p>This page has moved to <a href="{link}">{link}</a>.</p></body></html>\n'
-    ).encode("utf-8")
+        '<meta name="robots" content="noindex"></head>\n'
+        f'<body><p>This page has moved to <a href="{link}">{link}</a>.</p></body></html>\n'
+    ).encode()

@@ -6,15 +6,15 @@ import posixpath
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from .config import Config
 from .errors import MatineeError, raise_all
-from .links import resolve_links, resolve_path, under_base
 from .films import credits, next_change
+from .links import resolve_links, resolve_path, under_base
 from .memo import digest
-from .related import related_posts
 from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
+from .related import related_posts
 from .urls import output_path, slugify, term_url
 
 TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
@@ -84,7 +84,7 @@ def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], n
     moments += [post.date + NEWS_WINDOW for post in posts if post.date <= now < post.date + NEWS_WINDOW]
     release = next_change(films, now)
     if release:
-        moments.append(datetime.combine(release, time(), timezone.utc))
+        moments.append(datetime.combine(release, time(), UTC))
     return min(moments, default=None)
 
 
@@ -160,7 +160,9 @@ def _place_assets(assets: Sequence[Asset], posts: Sequence[Post], hidden: set[st
     return placed
 
 
-def _source_urls(posts: Sequence[Post], films: Sequence[Film], pages: Sequence[Page], assets: Sequence[Asset]) -> dict[str, str]:
+def _source_urls(
+    posts: Sequence[Post], films: Sequence[Film], pages: Sequence[Page], assets: Sequence[Asset]
+) -> dict[str, str]:
     urls = {post.source: post.url for post in posts}
     urls |= {film.source: term_url("films", film.slug) for film in films}
     urls |= {page.source: page.url for page in pages}

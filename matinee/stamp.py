@@ -19,7 +19,6 @@ from . import code_digest
 from .config import CONFIG_FILE, Config
 from .write import manifest_path, read_manifest
 
-
 NO_SEARCH_INDEX = " without a search index"
 
 
