@@ -22,7 +22,7 @@ from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
 POSTS_DIR = "posts"
 FILMS_DIR = "films"
 TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
-_IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")
+IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # hidden, editor temporary and backup names
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 
 POST_KEYS = frozenset(
@@ -124,9 +124,9 @@ def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:
     found: list[Path] = []
     root = top.resolve()
     for folder, dirs, files in os.walk(top):
-        dirs[:] = sorted(name for name in dirs if not _IGNORED.search(name))
+        dirs[:] = sorted(name for name in dirs if not IGNORED.search(name))
         for name in sorted(files):
-            if _IGNORED.search(name):
+            if IGNORED.search(name):
                 continue
             path = Path(folder, name)
             if problem := _unusable(path, root, top.name):

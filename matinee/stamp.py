@@ -33,8 +33,14 @@ class Stamp:
 
 def input_state(config: Config) -> str:
     """Return a digest of every input file's path, size and mtime, plus the build settings."""
-    hasher = hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=20)
-    for top in (config.content_dir, config.layouts_dir):
+    settings = hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=20).hexdigest()
+    return settings + sources_state(config.source)
+
+
+def sources_state(source: Path) -> str:
+    """Return a digest of the path, size and mtime of content/, layouts/ and config.yaml files."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for top in (source / "content", source / "layouts"):
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(files):
@@ -42,7 +48,7 @@ def input_state(config: Config) -> str:
             for name in dirs:  # os.walk does not enter a folder link, but the build reports it
                 if os.path.islink(os.path.join(folder, name)):
                     _add(hasher, os.path.join(folder, name))
-    _add(hasher, str(config.source / CONFIG_FILE))
+    _add(hasher, str(source / CONFIG_FILE))
     return hasher.hexdigest()
 
 

@@ -7,10 +7,8 @@ for QUIET_SECONDS without one, then builds once. (I/O)
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -21,13 +19,14 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from .config import CONFIG_FILE
+from .content import IGNORED
 from .errors import MatineeError
+from .stamp import sources_state
 
 QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
 LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
 RESCAN_SECONDS = 5.0  # when idle, compare every source's size and mtime this often: events get lost
 WATCHED_FOLDERS = ("content", "layouts")
-_SKIPPED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # the names content.find_sources skips
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ class _Changes(FileSystemEventHandler):
         self._first: float | None = None
         self._last = 0.0
         self._closed = False
-        self._scanned: str | None = scan_sources(source)
+        self._scanned: str | None = sources_state(source)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Note the time of any change to a source file; ignore reads and other files."""
@@ -131,14 +130,14 @@ class _Changes(FileSystemEventHandler):
                 due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
                 if time.monotonic() >= due:
                     self._first = None
-                    self._scanned = scan_sources(self._source)  # what this build will see
+                    self._scanned = sources_state(self._source)  # what this build will see
                     return True
                 self._noted.wait(due - time.monotonic())
             return False
 
     def _rescan_differs(self) -> bool:
         """Return True if the sources' sizes and mtimes differ from the last scan."""
-        scan = scan_sources(self._source)
+        scan = sources_state(self._source)
         differs = self._scanned is not None and scan != self._scanned
         self._scanned = scan
         return differs
@@ -158,21 +157,4 @@ class _Changes(FileSystemEventHandler):
             return True
         if not parts or parts[0] not in WATCHED_FOLDERS:
             return False
-        return not any(_SKIPPED.search(part) for part in parts[1:])
-
-
-def scan_sources(source: Path) -> str:
-    """Return a digest of the path, size and mtime of every source file."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for top in (*(source / name for name in WATCHED_FOLDERS), source / CONFIG_FILE):
-        for folder, dirs, files in os.walk(top) if top.is_dir() else [(str(top.parent), [], [top.name])]:
-            dirs.sort()
-            for name in sorted(files):
-                try:
-                    status = os.stat(os.path.join(folder, name))
-                except OSError:
-                    continue
-                hasher.update(
-                    f"{folder}/{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
-                )
-    return hasher.hexdigest()
+        return not any(IGNORED.search(part) for part in parts[1:])

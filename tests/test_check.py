@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import NOW, REPO, build_site, make_site, post
+from conftest import NOW, build_site, make_site, post, run_cli
 
 from matinee.cache import BuildCache
 from matinee.check import check_site
@@ -42,20 +40,6 @@ def findings(root: Path, *, build: bool = True, **overrides: object) -> list[str
         return [str(finding) for finding in check_site(config, now=NOW, cache=cache).findings]
     finally:
         cache.close()
-
-
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run `python build.py *args`; no run may show a traceback."""
-    result = subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    return result
 
 
 def clean_post(title: str, **fields: object) -> str:

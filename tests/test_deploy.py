@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_site, post
+from conftest import make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
 needs_rsync = pytest.mark.skipif(
@@ -23,23 +23,6 @@ needs_nginx = pytest.mark.skipif(
     find_nginx() is None, reason="nginx is not installed (apt-get install nginx)"
 )
 OLD = 1_000_000_000  # 2001-09-09, a time no deploy writes
-
-
-def run_cli(
-    *args: str | Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python build.py *args`; no run may show a traceback."""
-    result = subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        env=env,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    return result
 
 
 def blog(tmp_path: Path, deploy: str, base_url: str = "https://example.org/") -> Path:
