@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="matinee", description="Build a film-news site from content/ and layouts/ into site/."
     )
     parser.add_argument("--version", action="version", version=f"matinee {__version__}")
+    parser.set_defaults(no_search=False)  # check and deploy build through _run_build, with search
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     build = commands.add_parser(
@@ -152,7 +153,7 @@ def _run_build(args: argparse.Namespace) -> int:
     config = site_config(args)
     now = datetime.now(UTC)
     started = time.perf_counter()
-    search = not getattr(args, "no_search", False)  # check and deploy build through here too
+    search = not args.no_search
     if last := up_to_date(config, now, search=search):
         if not args.quiet:
             print(
