@@ -58,9 +58,7 @@ class ScanCache:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT key, value FROM scans WHERE key IN ({marks})", chunk
-                )
+                rows = self._db.execute(f"SELECT key, value FROM scans WHERE key IN ({marks})", chunk)
                 found.update((key, _load(value)) for key, value in rows)
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             self.close()
@@ -87,9 +85,7 @@ class ScanCache:
             if stored > 2 * len(used):
                 with self._db:
                     self._db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-                    self._db.executemany(
-                        "INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used)
-                    )
+                    self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
                     self._db.execute("DELETE FROM scans WHERE key NOT IN (SELECT key FROM used)")
                     self._db.execute("DROP TABLE used")
         except sqlite3.Error:
@@ -103,9 +99,7 @@ class ScanCache:
 
 
 def _salt(base_url: str) -> str:
-    hasher = hashlib.blake2b(
-        f"{__version__}\0{html5lib.__version__}\0{base_url}".encode(), digest_size=16
-    )
+    hasher = hashlib.blake2b(f"{__version__}\0{html5lib.__version__}\0{base_url}".encode(), digest_size=16)
     for module in (check_html, check_links, findings):
         try:
             hasher.update(Path(module.__file__ or "").read_bytes())
@@ -118,12 +112,8 @@ def _dump(scan: PageScan) -> dict[str, object]:
     return {
         "rel": scan.rel,
         "ids": sorted(scan.ids),
-        "links": [
-            [link.kind, link.line, link.raw, link.path, link.fragment] for link in scan.links
-        ],
-        "problems": [
-            [p.kind, p.line, p.message, list(p.needles), p.severity] for p in scan.problems
-        ],
+        "links": [[link.kind, link.line, link.raw, link.path, link.fragment] for link in scan.links],
+        "problems": [[p.kind, p.line, p.message, list(p.needles), p.severity] for p in scan.problems],
         "share": scan.has_share_image,
     }
 

@@ -43,8 +43,7 @@ def scan_xml(rel: str, raw: bytes, base: Base) -> FeedScan:
                     Problem(
                         "atom",
                         None,
-                        f"is not an Atom feed: its root element is {_name(root.tag)}, "
-                        "not feed in the Atom namespace",
+                        f"is not an Atom feed: its root element is {_name(root.tag)}, not feed in the Atom namespace",
                     ),
                 ),
                 (),
@@ -57,13 +56,9 @@ def scan_xml(rel: str, raw: bytes, base: Base) -> FeedScan:
         where = f"entry {number}"
         problems += _missing(entry, where)
         if not feed_has_author and entry.find(f"{{{ATOM}}}author") is None:
-            problems.append(
-                Problem("atom", None, f"{where} has no author, and the feed has none either")
-            )
+            problems.append(Problem("atom", None, f"{where} has no author, and the feed has none either"))
         if entry.find(f"{{{ATOM}}}content") is None and not _alternate(entry):
-            problems.append(
-                Problem("atom", None, f"{where} has neither content nor a rel=alternate link")
-            )
+            problems.append(Problem("atom", None, f"{where} has neither content nor a rel=alternate link"))
     page_url = base.page_url(rel)
     links = tuple(
         link
@@ -79,9 +74,7 @@ def _missing(element: ET.Element, where: str) -> list[Problem]:
         found = element.findall(f"{{{ATOM}}}{name}")
         text = (found[0].text or "").strip() if found else ""
         if len(found) != 1 or not text:
-            state = (
-                "has more than one" if len(found) > 1 else "has no" if not found else "has an empty"
-            )
+            state = "has more than one" if len(found) > 1 else "has no" if not found else "has an empty"
             problems.append(Problem("atom", None, f"{where} {state} <{name}>"))
         elif name == "updated" and not _is_rfc3339(text):
             problems.append(
@@ -92,23 +85,17 @@ def _missing(element: ET.Element, where: str) -> list[Problem]:
                 )
             )
         elif name == "id" and not urlsplit(text).scheme:
-            problems.append(
-                Problem("atom", None, f"{where} has <id>{text}</id>, which is not an absolute IRI")
-            )
+            problems.append(Problem("atom", None, f"{where} has <id>{text}</id>, which is not an absolute IRI"))
     return problems
 
 
 def _alternate(entry: ET.Element) -> bool:
-    return any(
-        link.get("rel", "alternate") == "alternate" for link in entry.findall(f"{{{ATOM}}}link")
-    )
+    return any(link.get("rel", "alternate") == "alternate" for link in entry.findall(f"{{{ATOM}}}link"))
 
 
 def _is_rfc3339(text: str) -> bool:
     try:
-        return (
-            datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None and "T" in text
-        )
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None and "T" in text
     except ValueError:
         return False
 

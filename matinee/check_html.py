@@ -24,9 +24,7 @@ _SRC_KINDS = {
     "track": "asset",
     "input": "image",
 }
-_ASSET_RELS = frozenset(
-    {"stylesheet", "icon", "preload", "manifest", "apple-touch-icon", "modulepreload"}
-)
+_ASSET_RELS = frozenset({"stylesheet", "icon", "preload", "manifest", "apple-touch-icon", "modulepreload"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +51,7 @@ def scan_page(rel: str, text: str, base: Base) -> PageScan:
     problems = [*reader.problems, *_metadata_problems(reader), *_duplicate_ids(reader)]
     if error := html5_error(text):
         problems.append(error)
-    return PageScan(
-        rel, frozenset(reader.ids), tuple(links.values()), tuple(problems), reader.has_share_image
-    )
+    return PageScan(rel, frozenset(reader.ids), tuple(links.values()), tuple(problems), reader.has_share_image)
 
 
 def html5_error(text: str) -> Problem | None:
@@ -84,9 +80,7 @@ def _metadata_problems(reader: _PageReader) -> list[Problem]:
         if reader.description is None:
             problems.append(Problem("description", None, "has no meta description"))
         elif not reader.description.strip():
-            problems.append(
-                Problem("description", reader.description_line, "has an empty meta description")
-            )
+            problems.append(Problem("description", reader.description_line, "has an empty meta description"))
     return problems
 
 
@@ -156,9 +150,7 @@ class _PageReader(HTMLParser):
     def _check_alt(self, values: dict[str, str], line: int) -> None:
         src = values.get("src", "")
         if "alt" not in values:
-            message = (
-                f'image {src} has no alt attribute; describe it, or use alt="" if it is decoration'
-            )
+            message = f'image {src} has no alt attribute; describe it, or use alt="" if it is decoration'
             self.problems.append(Problem("alt", line, message, (src,)))
         elif not values["alt"].strip():
             self.problems.append(
@@ -177,10 +169,7 @@ class _PageReader(HTMLParser):
             self.description, self.description_line = values.get("content", ""), line
         elif name == "robots" and "noindex" in values.get("content", "").lower():
             self.is_noindex = True
-        elif (
-            values.get("http-equiv", "").lower() == "refresh"
-            and "url=" in values.get("content", "").lower()
-        ):
+        elif values.get("http-equiv", "").lower() == "refresh" and "url=" in values.get("content", "").lower():
             target = values["content"].split("=", 1)[1].strip().strip("'\"")
             self.links.append(("link", line, target))
         if SHARE_IMAGE_PROPERTIES & {name, prop} and values.get("content", "").strip():

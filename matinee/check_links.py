@@ -84,6 +84,4 @@ def find_file(path: str, files: Container[str]) -> str | None:
         return candidate if candidate in files else None
     if path in files:
         return path
-    return (
-        path + "/" + INDEX if path + "/" + INDEX in files else None
-    )  # the server redirects x to x/
+    return path + "/" + INDEX if path + "/" + INDEX in files else None  # the server redirects x to x/

@@ -53,8 +53,7 @@ def name_typos(site: Site, taxonomy: str) -> list[Finding]:
                     _warn(
                         uses[other][0],
                         taxonomy,
-                        f"{kind} {other!r} is written {usual!r} in {_count(uses[usual])}; "
-                        "use one spelling",
+                        f"{kind} {other!r} is written {usual!r} in {_count(uses[usual])}; use one spelling",
                     )
                 )
     for first, second in similar_pairs(by_slug):
@@ -62,9 +61,7 @@ def name_typos(site: Site, taxonomy: str) -> list[Finding]:
         rare, usual = sorted((first, second), key=lambda slug: (slug in filed, count[slug], slug))
         if not _is_suspect(count[rare], count[usual], rare in filed, usual in filed):
             continue
-        rare_name, usual_name = (
-            max(by_slug[slug], key=lambda name: len(uses[name])) for slug in (rare, usual)
-        )
+        rare_name, usual_name = (max(by_slug[slug], key=lambda name: len(uses[name])) for slug in (rare, usual))
         post = uses[rare_name][0]
         message = (
             f"{kind} {rare_name!r} ({_count(uses[rare_name])}) looks like a typo of "
@@ -92,16 +89,9 @@ def similar_pairs(keys: Iterable[str]) -> set[tuple[str, str]]:
 
 def looks_like_typo(first: str, second: str) -> bool:
     """Return True if two different slugs are near-identical, and not just numbered parts."""
-    if (
-        first == second
-        or min(len(first), len(second)) < MIN_LENGTH
-        or _differ_in_numbers(first, second)
-    ):
+    if first == second or min(len(first), len(second)) < MIN_LENGTH or _differ_in_numbers(first, second):
         return False
-    return (
-        _one_edit_apart(first, second)
-        or SequenceMatcher(None, first, second, autojunk=False).ratio() >= SIMILARITY
-    )
+    return _one_edit_apart(first, second) or SequenceMatcher(None, first, second, autojunk=False).ratio() >= SIMILARITY
 
 
 def _candidates(slugs: Sequence[str]) -> Iterator[tuple[str, str]]:
@@ -154,9 +144,5 @@ def _pair(first: str, second: str) -> tuple[str, str]:
 def _filed_films(site: Site) -> set[str]:
     """Slugs of the films that have a content/films/<slug>.md file."""
     return {
-        term.slug
-        for taxonomy in site.taxonomies
-        if taxonomy.name == "films"
-        for term in taxonomy.terms
-        if term.film
+        term.slug for taxonomy in site.taxonomies if taxonomy.name == "films" for term in taxonomy.terms if term.film
     }

@@ -14,14 +14,10 @@ def check_posts(site: Site) -> list[Finding]:
     findings = []
     for post in site.posts:
         if not post.title.strip():
-            findings.append(
-                Finding(post.source, post.lines.get("title"), "has an empty title", ERROR)
-            )
+            findings.append(Finding(post.source, post.lines.get("title"), "has an empty title", ERROR))
         if len(post.summary) > SUMMARY_LIMIT:
             line = post.lines.get("summary", post.body_line)
-            origin = (
-                "summary" if "summary" in post.lines else "first paragraph, used as the summary,"
-            )
+            origin = "summary" if "summary" in post.lines else "first paragraph, used as the summary,"
             message = f"the {origin} is {len(post.summary)} characters; {_SHORTER}"
             findings.append(Finding(post.source, line, message, WARNING))
         if post.image and not (post.image_alt or "").strip():

@@ -29,15 +29,10 @@ class Tracer:
 
     def __init__(self, config: Config, site: Site) -> None:
         self._config = config
-        self._items: dict[str, Post | Page | Film] = {
-            output_path(post.url): post for post in site.posts
-        }
+        self._items: dict[str, Post | Page | Film] = {output_path(post.url): post for post in site.posts}
         self._items |= {output_path(page.url): page for page in site.pages}
         self._items |= {
-            output_path(term.url): term.film
-            for taxonomy in site.taxonomies
-            for term in taxonomy.terms
-            if term.film
+            output_path(term.url): term.film for taxonomy in site.taxonomies for term in taxonomy.terms if term.film
         }
         self._traced: list[Finding] = []
         self._groups: dict[tuple[str, str], _Group] = {}
@@ -110,19 +105,13 @@ class Tracer:
         if line is None and problem.line is not None and 0 < problem.line <= len(page):
             written = page[problem.line - 1].strip()  # raw HTML in Markdown stays as it is
             line = self._source_line(item, (written,)) if len(written) >= 8 else None
-        message = (
-            problem.message
-            if line is not None
-            else f"{problem.message} (at {self.display(rel)}:{problem.line})"
-        )
+        message = problem.message if line is not None else f"{problem.message} (at {self.display(rel)}:{problem.line})"
         return Finding(item.source, line, message, problem.severity)
 
     def _no_summary(self, item: Post | Page | Film) -> Finding | None:
         if isinstance(item, Film) or item.summary.strip():
             return None
-        line = (
-            item.lines.get("summary", item.body_line) if isinstance(item, Post) else item.body_line
-        )
+        line = item.lines.get("summary", item.body_line) if isinstance(item, Post) else item.body_line
         return Finding(
             item.source,
             line,
@@ -140,13 +129,9 @@ class Tracer:
             body = [line.strip() for line in item.body_html.splitlines()]
             if any(body):
                 page = self._pages[rel] = _read_text(self._config.out_dir / rel).splitlines()
-                first = {
-                    line.strip(): number for number, line in reversed(list(enumerate(page, 1)))
-                }
+                first = {line.strip(): number for number, line in reversed(list(enumerate(page, 1)))}
                 last = {line.strip(): number for number, line in enumerate(page, 1)}
-                starts = (
-                    first[line] - index for index, line in enumerate(body) if _distinct(line, first)
-                )
+                starts = (first[line] - index for index, line in enumerate(body) if _distinct(line, first))
                 ends = (
                     last[line] + len(body) - 1 - index
                     for index, line in reversed(list(enumerate(body)))

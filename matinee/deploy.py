@@ -80,13 +80,9 @@ def check_settings(config: Config) -> None:
 def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) -> None:
     """Raise unless config.out_dir holds a finished build without drafts or future posts."""
     if config.drafts:
-        raise MatineeError(
-            "--drafts", None, "a site built with drafts is never deployed; drop --drafts"
-        )
+        raise MatineeError("--drafts", None, "a site built with drafts is never deployed; drop --drafts")
     if not (config.out_dir / "index.html").is_file():
-        raise MatineeError(
-            str(config.out_dir), None, "holds no built site; build it first (drop --no-build)"
-        )
+        raise MatineeError(str(config.out_dir), None, "holds no built site; build it first (drop --no-build)")
     parsed = parse_all(find_sources(config), config, cache)
     visible = {post.url for post in parsed.posts if not post.is_draft and post.date <= now}
     for post in parsed.posts:
@@ -106,9 +102,7 @@ def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
     command = ["rsync", "--archive", "--no-times", "--checksum", "--delete", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
-    result = run_tool(
-        [*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}"
-    )
+    result = run_tool([*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}")
     changes = tuple(line for line in result.stdout.splitlines() if _ITEMIZED.match(line))
     return Deployed("rsync", destination, changes, dry_run)
 
@@ -123,9 +117,7 @@ def rsync_destination(config: Config) -> str:
             "deploy target rsync needs destination: a folder, or host:/path/ over ssh",
         )
     if given.startswith("-"):
-        raise MatineeError(
-            CONFIG_FILE, None, f"deploy destination {given!r} must not start with '-'"
-        )
+        raise MatineeError(CONFIG_FILE, None, f"deploy destination {given!r} must not start with '-'")
     if match := _REMOTE.match(given):
         path = given[match.end() :]
         if path.rstrip("/") in _UNSAFE_REMOTE_PATHS or path in _UNSAFE_REMOTE_PATHS:
@@ -145,9 +137,7 @@ def rsync_destination(config: Config) -> str:
         config.out_dir,
         Path.home(),
     ]
-    if folder == Path(folder.anchor) or any(
-        folder == place or place.is_relative_to(folder) for place in guarded
-    ):
+    if folder == Path(folder.anchor) or any(folder == place or place.is_relative_to(folder) for place in guarded):
         raise MatineeError(
             CONFIG_FILE,
             None,
@@ -155,14 +145,11 @@ def rsync_destination(config: Config) -> str:
             "or a home or root folder, which rsync --delete would empty; "
             "choose a folder of its own",
         )
-    if folder.is_relative_to(config.out_dir) or any(
-        folder.is_relative_to(place) for place in guarded[1:4]
-    ):
+    if folder.is_relative_to(config.out_dir) or any(folder.is_relative_to(place) for place in guarded[1:4]):
         raise MatineeError(
             CONFIG_FILE,
             None,
-            f"deploy destination {given!r} is inside the site's own folders; "
-            "choose a folder of its own",
+            f"deploy destination {given!r} is inside the site's own folders; choose a folder of its own",
         )
     return f"{folder}/"
 
@@ -191,9 +178,7 @@ def command_argv(config: Config) -> list[str]:
     return [word.replace("{out}", str(config.out_dir)) for word in words]
 
 
-def run_tool(
-    argv: list[str], tool: str, doing: str, *, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_tool(argv: list[str], tool: str, doing: str, *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a tool; turn its absence or failure into one sentence with the tool's own message."""
     try:
         result = subprocess.run(
@@ -224,8 +209,6 @@ def tool_environment() -> dict[str, str]:
 
 def tool_message(text: str, limit: int = 600) -> str:
     """Return a tool's output as one line: its lines joined, hints dropped, cut at `limit`."""
-    lines = [
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")
-    ]
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
     joined = "; ".join(lines)
     return joined if len(joined) <= limit else joined[: limit - 1] + "…"

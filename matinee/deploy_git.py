@@ -57,9 +57,7 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
             run_tool(["git", "init", "--quiet", str(clone)], "git", "start a repository")
             _git(clone, "start the branch", "symbolic-ref", "HEAD", f"refs/heads/{branch}")
             _git(clone, "add the remote", "remote", "add", "origin", repository)
-        shutil.copytree(
-            config.out_dir, clone, dirs_exist_ok=True, symlinks=True, copy_function=_link_or_copy
-        )
+        shutil.copytree(config.out_dir, clone, dirs_exist_ok=True, symlinks=True, copy_function=_link_or_copy)
         (clone / NOJEKYLL).touch()
         _git(clone, "stage the site", "add", "--all", "--force", ".")
         status = _git(
@@ -74,8 +72,7 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
         if dry_run or not changes:
             return Deployed("git", destination, changes, dry_run)
         message = (
-            f"Publish {config.title}: {len(changes)} files changed\n\n"
-            f"Built by Matinee at {now:%Y-%m-%d %H:%M %Z}."
+            f"Publish {config.title}: {len(changes)} files changed\n\nBuilt by Matinee at {now:%Y-%m-%d %H:%M %Z}."
         )
         _git(
             clone,
@@ -112,18 +109,12 @@ def git_remote(config: Config) -> tuple[str, str]:
 def _repository(config: Config) -> str:
     given = (config.deploy.repository or "").strip()
     if not given:
-        raise MatineeError(
-            CONFIG_FILE, None, "deploy target git needs repository: a URL or path git can push to"
-        )
+        raise MatineeError(CONFIG_FILE, None, "deploy target git needs repository: a URL or path git can push to")
     if given.startswith("-"):
-        raise MatineeError(
-            CONFIG_FILE, None, f"deploy repository {given!r} must not start with '-'"
-        )
+        raise MatineeError(CONFIG_FILE, None, f"deploy repository {given!r} must not start with '-'")
     if "://" in given or _SCP_LIKE.match(given):
         return given
-    return str(
-        (config.source / Path(given).expanduser()).resolve()
-    )  # a local path, read from the site folder
+    return str((config.source / Path(given).expanduser()).resolve())  # a local path, read from the site folder
 
 
 def _branch(config: Config) -> str:

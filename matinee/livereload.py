@@ -44,9 +44,7 @@ def event_message(snapshot: Snapshot) -> bytes:
     return f"data: {json.dumps(state)}\n\n".encode()
 
 
-def css_changes(
-    before: Mapping[str, object], after: Mapping[str, object]
-) -> tuple[str, ...] | None:
+def css_changes(before: Mapping[str, object], after: Mapping[str, object]) -> tuple[str, ...] | None:
     """Return the URLs of the changed files if all are stylesheets (() if none), else None.
 
     `before` and `after` map output paths ('assets/style.css') to anything that changes

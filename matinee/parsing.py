@@ -7,10 +7,7 @@ field checks are spread over the cores. Results and errors come back in source o
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from .cache import BuildCache, cache_key, converter, markdown_key
 from .config import Config
 from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
 from .errors import MatineeError
+from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
 from .model import Asset, Film, Page, Post
@@ -28,7 +26,6 @@ from .model import Asset, Film, Page, Post
 PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
 CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
 BATCH = 32  # sources per task sent to a worker
-_PR_SET_PDEATHSIG = 1  # Linux prctl(): a signal for this process when its parent dies
 
 T = TypeVar("T")
 Parsed_ = Post | Film | Page
@@ -141,21 +138,6 @@ def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object
         return None
 
 
-def _die_with(parent: int) -> None:
-    """Make a worker end when its build does, even one killed by SIGKILL.
-
-    Forked workers hold both ends of their task pipe, so they never see it close: without
-    this, a killed build leaves them waiting for work for ever.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: a killed build may leave idle workers
-        return
-    if os.getppid() != parent:  # the build died before prctl took effect
-        os._exit(1)
-
-
 class _Workers:
     """Worker processes, started on first need (early, while this process is still small)."""
 
@@ -164,11 +146,11 @@ class _Workers:
 
     def map_for(self, work: int) -> Callable[..., Iterator[list[Parsed_ | MatineeError]]]:
         """Return `map`, or the pool's map when there is enough to parse (or a pool already)."""
-        workers = os.cpu_count() or 1
+        workers = cores()
         if workers < 2 or (work < PARALLEL_FROM and self._pool is None) or work < BATCH:
             return map
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(workers, initializer=_die_with, initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),))
         return self._pool.map
 
     def __enter__(self) -> _Workers:

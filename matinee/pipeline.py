@@ -36,7 +36,7 @@ class Report:
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
     """Load, parse and model the site: the first steps of every build, and of `check`."""
-    parsed = parse_all(find_sources(config), config, cache)                            # 1 load, 2 parse
+    parsed = parse_all(find_sources(config), config, cache)  # 1 load, 2 parse
     return assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
 
 
@@ -48,17 +48,17 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     (see stamp.py); it is checked before this module and its libraries are imported.
     """
     started = time.perf_counter()
-    inputs = input_state(config)                                                       # 0 note inputs
-    site = load_site(config, now=now, cache=cache)                                     # 1-3 load, parse, model
-    images = prepare_images(site, config.cache_dir)                                    # 3b image variants
-    previous = read_manifest(config.out_dir, manifest_path(config))                    # what is built
+    inputs = input_state(config)  # 0 note inputs
+    site = load_site(config, now=now, cache=cache)  # 1-3 load, parse, model
+    images = prepare_images(site, config.cache_dir)  # 3b image variants
+    previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
     env = make_env(config.layouts_dir, config.cache_dir)
     layouts = read_layouts(env)
-    usage = cache.remember(digest(layouts), partial(layout_usage, env, layouts))       # parsing is costly
-    outputs = render_site(site, env, usage, previous.keys(), images.infos)             # 4 render
-    assets = site.assets + images.assets                                               # originals, variants
-    written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous)  # 5 write
-    index = index_search(config.out_dir) if search else ()                             # 5b search index
+    usage = cache.remember(digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
+    outputs = render_site(site, env, usage, previous.keys(), images.infos)  # 4 plan outputs
+    assets = site.assets + images.assets  # originals, variants
+    written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous)  # 5 render, write
+    index = index_search(config.out_dir) if search else ()  # 5b search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
     report = Report(
@@ -72,5 +72,5 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     )
     valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
     inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
-    save_stamp(stamp_path(config), inputs, report, valid_until)                        # 6 remember
+    save_stamp(stamp_path(config), inputs, report, valid_until)  # 6 remember
     return report

@@ -113,32 +113,56 @@ class _LayoutEnvironment(jinja2.Environment):
         return numbers
 
 
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """Every output of a build, planned, and rendered share by share (a share per core when many)."""
+
+    planned: tuple[Planned, ...]
+    previous: Mapping[str, str]  # path -> memo key of the files already built
+
+    @property
+    def to_render(self) -> int:
+        """How many outputs changed, so must be rendered."""
+        return sum(1 for planned in self.planned if self.previous.get(planned.path) != planned.key)
+
+    def paths(self) -> Iterator[str]:
+        """Yield the path of every output."""
+        return (planned.path for planned in self.planned)
+
+    def outputs(self, share: int = 0, shares: int = 1) -> Iterator[Output]:
+        """Yield every `shares`-th output from the `share`-th; an unchanged one without bytes.
+
+        Layout errors are gathered and raised together once every output of the share was tried.
+        """
+        errors: dict[str, MatineeError] = {}
+        for planned in self.planned[share::shares]:
+            if self.previous.get(planned.path) == planned.key:
+                yield Output(planned.path, planned.key, None)
+                continue
+            try:
+                yield Output(planned.path, planned.key, planned.make())
+            except MatineeError as error:
+                errors.setdefault(str(error), error)
+        if errors:
+            raise ExceptionGroup("layouts failed to render", list(errors.values()))
+
+
 def render_site(
     site: Site,
     env: jinja2.Environment,
     usage: Usage,
     previous: Mapping[str, str],
     images: Mapping[str, ImageInfo] | None = None,
-) -> Iterator[Output]:
-    """Yield every output; one whose key is in `previous` unchanged is yielded without bytes.
+) -> Rendering:
+    """Plan every output with its memo key; those whose key is in `previous` need no rendering.
 
     `images` (site URL -> sizes and variants) makes the images layouts show responsive.
-    Layout errors are gathered and raised together once every output was tried.
     """
     lookup = lookup_for(images or {}, site.config.base_path)
     env.globals.update(_globals(site, env, lookup))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
-    errors: dict[str, MatineeError] = {}
-    for planned in chain(plan_pages(site, env, base, lookup), feeds.plan_feeds(site, base)):
-        if previous.get(planned.path) == planned.key:
-            yield Output(planned.path, planned.key, None)
-            continue
-        try:
-            yield Output(planned.path, planned.key, planned.make())
-        except MatineeError as error:
-            errors.setdefault(str(error), error)
-    if errors:
-        raise ExceptionGroup("layouts failed to render", list(errors.values()))
+    planned = chain(plan_pages(site, env, base, lookup), feeds.plan_feeds(site, base))
+    return Rendering(tuple(planned), previous)
 
 
 def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:

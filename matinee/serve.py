@@ -97,7 +97,7 @@ class Preview:
         """
         serving = threading.Thread(target=self._http.serve_forever, args=(0.1,), daemon=True)
         serving.start()
-        cache = BuildCache(self.config.cache_dir)
+        cache = BuildCache(self.config.cache_dir, in_memory=True)  # parsed sources kept between rebuilds
         try:
             self._watcher.start()  # before the first build, so that no save during it is missed
             tree = self._rebuild(load, cache, _stamp_tree(self.config.out_dir), on_build, on_errors)

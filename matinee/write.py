@@ -16,12 +16,15 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from .config import Config
 from .errors import MatineeError
+from .fanout import fan_out, shares_for
 from .model import Asset, Output
 
 MANIFEST_VERSION = 2
@@ -79,21 +82,44 @@ def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
     return Manifest({path: entry for path, entry in files.items() if _intact(os.path.join(root, path), entry)})
 
 
+class Outputs(Protocol):
+    """The rendered files of a build, made share by share so that shares can run side by side."""
+
+    @property
+    def to_render(self) -> int:
+        """How many outputs must be rendered (the others are unchanged)."""
+
+    def paths(self) -> Iterator[str]:
+        """Yield the path of every output."""
+
+    def outputs(self, share: int, shares: int) -> Iterator[Output]:
+        """Yield every `shares`-th output from the `share`-th (raising all errors at the end)."""
+
+
 def write_tree(
-    outputs: Iterable[Output], assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest
+    outputs: Outputs, assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest
 ) -> Written:
-    """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was."""
+    """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
+
+    Many outputs to render are rendered and staged on every core (see fanout.py).
+    """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
     staging = out_dir.with_name(f".{out_dir.name}.matinee-new")
     _remove(staging)
     files: dict[str, Entry] = {}
     try:
+        for path in outputs.paths():
+            _claim(path, files)
         staging.mkdir(parents=True)
-        writer = _Writer(staging)
         known = previous if incremental else Manifest()
-        for output in outputs:
-            _stage_output(output, writer, files, known)
+        stage = partial(_stage_share, outputs, staging, known)
+        shares = fan_out(stage, shares_for(outputs.to_render))
+        files = {path: entry for share in shares for path, entry in share.files.items()}
+        errors = list({str(error): error for share in shares for error in share.errors}.values())  # once each
+        if errors:
+            raise ExceptionGroup("layouts failed to render", errors)
+        writer = _Writer(staging)
         for asset in assets:
             _stage_asset(asset, writer, files, known)
         if incremental:
@@ -112,7 +138,8 @@ def write_tree(
     _remove(staging)
     files = {path: _restat(out_dir / path, entry) for path, entry in files.items()}
     _save_manifest(manifest_path, out_dir, files)
-    return Written(files=len(files), changed=writer.written, deleted=len(deleted))
+    changed = writer.written + sum(share.written for share in shares)
+    return Written(files=len(files), changed=changed, deleted=len(deleted))
 
 
 def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
@@ -154,8 +181,28 @@ class _Writer:
         self.written += 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """What one share of the outputs left in the staging tree."""
+
+    files: dict[str, Entry]
+    written: int
+    errors: list[MatineeError]
+
+
+def _stage_share(outputs: Outputs, staging: Path, previous: Manifest, share: int, shares: int) -> _Staged:
+    """Render and stage one share of the outputs; unchanged bytes are not written."""
+    writer = _Writer(staging)
+    files: dict[str, Entry] = {}
+    try:
+        for output in outputs.outputs(share, shares):
+            _stage_output(output, writer, files, previous)
+    except ExceptionGroup as group:  # layout errors: the other shares' are wanted too
+        return _Staged(files, writer.written, [error for error in group.exceptions if isinstance(error, MatineeError)])
+    return _Staged(files, writer.written, [])
+
+
 def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
-    _claim(output.path, files)
     old = previous.files.get(output.path)
     if output.body is None:
         if old is None:

@@ -1,0 +1,74 @@
+"""Split one large job into shares run by forked processes, one per core.
+
+Forked children inherit the parent's memory: the built model, the compiled layouts and the
+planned outputs reach them without being copied or pickled, and only each share's small
+result comes back. Forking is only done from a single-threaded process (a `serve` build
+stays in one process: another thread may hold a lock the child would wait on for ever).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+MIN_SHARE = 100  # work items (pages to render) below which a fork costs more than it saves
+_PR_SET_PDEATHSIG = 1  # Linux prctl(): a signal for this process when its parent dies
+_work: Callable[[int, int], Any] | None = None  # the job the forked children run
+
+
+def cores() -> int:
+    """Return how many cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def shares_for(items: int) -> int:
+    """Return into how many shares to split `items` work items: 1 means in this process."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(cores(), items // MIN_SHARE))
+
+
+def fan_out(work: Callable[[int, int], T], shares: int) -> list[T]:
+    """Return [work(0, shares), ..., work(shares - 1, shares)], each in a forked child when shares > 1.
+
+    An exception in a child is raised here, as it would be from a call in this process.
+    """
+    global _work
+    if shares <= 1:
+        return [work(0, 1)]
+    _work = work
+    try:
+        with multiprocessing.get_context("fork").Pool(shares, die_with_parent, (os.getpid(),)) as pool:
+            return pool.map(_run_share, [(share, shares) for share in range(shares)], chunksize=1)
+    finally:
+        _work = None
+
+
+def _run_share(share: tuple[int, int]) -> Any:
+    assert _work is not None, "fan_out sets the job before forking"
+    return _work(*share)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make a child process end when its build does, even one killed by SIGKILL.
+
+    Forked children hold both ends of their task pipe, so they never see it close: without
+    this, a killed build leaves them waiting for work for ever.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: a killed build may leave idle children
+        return
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)

@@ -1,0 +1,81 @@
+"""Work split over forked processes: same results, same bytes, every error reported."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_site, post, run_build
+
+from matinee import fanout, write
+from matinee.errors import MatineeError
+
+
+def _pid_and_share(share: int, shares: int) -> tuple[int, int, int]:
+    return os.getpid(), share, shares
+
+
+def test_shares_run_in_forked_children_and_come_back_in_order() -> None:
+    results = fanout.fan_out(_pid_and_share, 2)
+    assert [(share, shares) for _, share, shares in results] == [(0, 2), (1, 2)]
+    assert all(pid != os.getpid() for pid, _, _ in results)
+
+
+def test_one_share_runs_in_this_process() -> None:
+    assert fanout.fan_out(_pid_and_share, 1) == [(os.getpid(), 0, 1)]
+
+
+def _fails_in_share_one(share: int, shares: int) -> int:
+    if share == 1:
+        raise MatineeError("layouts/post.html", 3, "broken")
+    return share
+
+
+def test_an_error_in_a_child_is_raised_in_the_parent() -> None:
+    with pytest.raises(MatineeError, match="broken"):
+        fanout.fan_out(_fails_in_share_one, 2)
+
+
+def test_small_work_stays_in_one_process() -> None:
+    assert fanout.shares_for(fanout.MIN_SHARE - 1) == 1
+
+
+def _site(tmp_path: Path, name: str, layout_line: str = "") -> Path:
+    files: dict[str, str | bytes] = {
+        f"content/posts/p{number:02}.md": post(
+            f"Story {number}", tags=[f"tag{number % 7}"], films=[f"Film {number % 5}"]
+        )
+        for number in range(40)
+    }
+    root = make_site(tmp_path / name, files)
+    if layout_line:
+        (root / "layouts/post.html").write_text(layout_line, encoding="utf-8")
+    return root
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+
+@pytest.mark.skipif(fanout.cores() < 2, reason="needs two cores to split the work")
+def test_a_build_split_over_cores_matches_one_made_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write, "shares_for", lambda items: 1)
+    alone, _ = run_build(_site(tmp_path, "alone"))
+    monkeypatch.setattr(write, "shares_for", lambda items: 2)
+    split, report = run_build(_site(tmp_path, "split"))
+    assert _tree(split) == _tree(alone)
+    assert report.changed == report.files
+
+
+def test_layout_errors_of_every_share_are_reported_once_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write, "shares_for", lambda items: 2)
+    root = _site(tmp_path, "broken", "<h1>{{ page.title }}</h1>\n{{ page.title.nope() }}\n")
+    with pytest.raises(ExceptionGroup) as raised:
+        run_build(root)
+    messages = sorted(str(error) for error in raised.value.exceptions)
+    assert len(messages) == len(set(messages)) == 1, messages
+    assert messages[0].startswith("layouts/post.html:")
+    assert not (root / "site").exists()
