@@ -16,7 +16,8 @@ from .frontmatter import FrontMatter, decode, split
 from .links import link_lines, relative_targets
 from .markup import plain_text, summarize
 from .memo import fingerprint
-from .model import Asset, Page, Post
+from .model import Asset, Page, Post, pack_html
+from .picture import image_sources
 from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
 
 POSTS_DIR = "posts"
@@ -191,7 +192,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         date=published,
         slug=slug,
         url=permalink(config.permalink, published, slug),
-        body_html=body_html,
+        body=pack_html(body_html),
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
@@ -210,6 +211,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         aliases=_aliases(reader),
         links=relative_targets(body_html),
         link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
+        images=image_sources(body_html),
         extra={key: reader.raw(key) for key in sorted(extra_keys)},
         lines={key: field.line for key, field in front.fields.items()},
     )

@@ -25,7 +25,6 @@ from .errors import MatineeError, raise_all
 from .links import resolve_path
 from .memo import digest
 from .model import Asset, ImageInfo, Site, Variant
-from .picture import image_sources
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -120,7 +119,7 @@ def image_uses(site: Site) -> Iterator[Use]:
         if post.image and not _EXTERNAL.match(post.image):
             yield Use(post.image, _site_url(post.image, "/"), post.source, post.lines.get("image"))
         lines = {resolve_path(post.source, target): post.link_lines.get(target) for target in post.links}
-        for src in image_sources(post.body_html):
+        for src in post.images:
             if _EXTERNAL.match(src):
                 continue
             url = _site_url(src, base)

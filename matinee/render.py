@@ -25,7 +25,7 @@ from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, Planned, base_key, digest
 from .model import ImageInfo, Output, Post, Site, Taxonomy
-from .picture import PROSE_SIZES, Lookup, image_sources, lookup_for, picture, rewrite_images
+from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
@@ -349,7 +349,7 @@ def _plan_taxonomy(
 
 def _images_key(post: Post, lookup: Lookup) -> list[ImageInfo | None]:
     """The sizes and variants of the images a post page shows: new variants, new page."""
-    return [lookup(src) for src in (post.image or "", *image_sources(post.body_html)) if src]
+    return [lookup(src) for src in (post.image or "", *post.images) if src]
 
 
 def _neighbour(post: Post | None) -> tuple[str, str] | None:

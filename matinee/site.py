@@ -13,7 +13,8 @@ from .errors import MatineeError, raise_all
 from .films import credits, next_change
 from .links import resolve_links, resolve_path, under_base
 from .memo import digest
-from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term
+from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term, pack_html
+from .picture import image_sources
 from .related import related_posts
 from .urls import output_path, slugify, term_url
 
@@ -172,16 +173,23 @@ def _source_urls(
 
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
     under_path = config.base_path != "/"
-    if not post.links and not post.image and not under_path:
-        return post
-    body = under_base(post.body_html, config.base_path) if under_path else post.body_html
-    body = resolve_links(body, post.source, urls, config.link, errors, post.link_lines.get)
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]
-    if body == post.body_html and image == post.image:
+    if not post.links and not under_path:  # the body stays as written (and packed)
+        return post if image == post.image else replace(post, image=image, fingerprint=digest(post.fingerprint, image))
+    written = post.body_html
+    body = under_base(written, config.base_path) if under_path else written
+    body = resolve_links(body, post.source, urls, config.link, errors, post.link_lines.get)
+    if body == written and image == post.image:
         return post
-    return replace(post, body_html=body, image=image, fingerprint=digest(post.fingerprint, body, image))
+    return replace(
+        post,
+        body=pack_html(body),
+        images=image_sources(body),
+        image=image,
+        fingerprint=digest(post.fingerprint, body, image),
+    )
 
 
 def _resolve_poster(film: Film, urls: dict[str, str]) -> Film:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -109,8 +109,7 @@ def write_tree(
     _remove(staging)
     files: dict[str, Entry] = {}
     try:
-        for path in outputs.paths():
-            _claim(path, files)
+        _claim_each(outputs.paths())
         staging.mkdir(parents=True)
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, staging, known)
@@ -232,9 +231,16 @@ def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previou
     files[asset.rel_out] = Entry(key, key, stat.st_size, 0)
 
 
-def _claim(path: str, files: dict[str, Entry]) -> None:
-    if path in files:
+def _claim(path: str, taken: Container[str]) -> None:
+    if path in taken:
         raise MatineeError(path, None, "two outputs would be written to this path; rename one of them")
+
+
+def _claim_each(paths: Iterable[str]) -> None:
+    taken: set[str] = set()
+    for path in paths:
+        _claim(path, taken)
+        taken.add(path)
 
 
 def _commit(staging: Path, out_dir: Path, deleted: list[str]) -> None:
