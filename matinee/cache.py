@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import code_digest
+from .content import Signature, Source, SourceFile, signature
 from .model import Film, Page, Post
 
 if TYPE_CHECKING:
@@ -67,7 +69,8 @@ class BuildCache:
         self._in_memory = in_memory
         self._markdown: dict[str, str] = {}
         self._parsed: dict[str, Any] = {}
-        self._remembered: dict[str, Any] = {}
+        self._remembered: dict[str, tuple[str, Any]] = {}  # slot -> (key, value)
+        self._fingerprints: dict[str, tuple[Signature, str]] = {}  # source -> (signature, fingerprint)
         self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
@@ -103,13 +106,35 @@ class BuildCache:
             self._parsed.update(items)
         self._write("parsed", items)
 
-    def remember(self, key: str, compute: Callable[[], T]) -> T:
-        """Return compute(), kept in memory under `key` for this process's later builds."""
+    def fingerprint(self, file: SourceFile) -> str | None:
+        """Return the fingerprint of a source read before and unchanged since, without reading it.
+
+        Only a cache kept in memory (`serve`) knows: its rebuilds skip reading unchanged files.
+        """
+        if file.rel not in self._fingerprints:
+            return None
+        try:
+            now = signature(os.stat(file.path))
+        except OSError:
+            return None
+        known, fingerprint = self._fingerprints[file.rel]
+        return fingerprint if now == known else None
+
+    def note_fingerprint(self, source: Source) -> None:
+        """Remember a source's fingerprint under its file's signature (in memory only)."""
+        if self._in_memory and source.signature is not None:
+            self._fingerprints[source.rel] = (source.signature, source.fingerprint)
+
+    def remember(self, slot: str, key: str, compute: Callable[[], T]) -> T:
+        """Return compute(), kept in memory under `key` for this process's later builds.
+
+        Only the latest value of each `slot` is kept: when layouts change, the old ones go.
+        """
         if not self._in_memory:
             return compute()
-        if key not in self._remembered:
-            self._remembered = {key: compute()}  # only the latest: layouts change, old ones go
-        return self._remembered[key]  # type: ignore[no-any-return]
+        if self._remembered.get(slot, (None,))[0] != key:
+            self._remembered[slot] = (key, compute())
+        return self._remembered[slot][1]  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the cache file."""

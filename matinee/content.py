@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -48,6 +49,10 @@ POST_KEYS = frozenset(
 WORDS_PER_MINUTE = 220
 # Measured: Markdown converts at ~1.4 s per MB; a 50 MB post took 3 minutes and 1.7 GB to build.
 MAX_SOURCE_BYTES = 2 * 2**20
+# A file written less than this before it was read may change again with the same mtime
+# (file systems keep time in ticks), so its stat does not vouch for its bytes.
+RACY_NS = 2 * 10**9
+Signature = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class Source:
     rel: str
     raw: bytes
     fingerprint: str  # digest of `raw`
+    signature: Signature | None = None  # the file's stat when read; None if too recent to trust
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,8 @@ def load_source(file: SourceFile) -> Source:
     """Read one Markdown file's bytes; refuse one too big to build in reasonable time."""
     try:
         with file.path.open("rb") as opened:
-            size = os.fstat(opened.fileno()).st_size
+            status = os.fstat(opened.fileno())
+            size = status.st_size
             if size > MAX_SOURCE_BYTES:
                 raise MatineeError(
                     file.rel,
@@ -118,7 +125,15 @@ def load_source(file: SourceFile) -> Source:
     except OSError as error:
         raise MatineeError(file.rel, None, f"cannot be read: {error.strerror}") from None
     # The path is part of it: a renamed file gets a new URL, so every page listing it changes.
-    return Source(file.kind, file.rel, raw, fingerprint(file.rel.encode("utf-8") + b"\0" + raw))
+    digest = fingerprint(file.rel.encode("utf-8") + b"\0" + raw)
+    trusted = time.time_ns() - status.st_mtime_ns > RACY_NS
+    return Source(file.kind, file.rel, raw, digest, signature(status) if trusted else None)
+
+
+def signature(status: os.stat_result) -> Signature:
+    """Return what changes when a file is written: equal signatures mean unchanged bytes,
+    provided the file was read after its mtime's clock moved on (see RACY_NS)."""
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:

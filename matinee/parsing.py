@@ -58,11 +58,23 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
     used: list[str] = []
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
-            loaded = [
-                source for file in sources.files[start : start + CHUNK] if (source := _catch(errors, load_source, file))
-            ]
-            keys = {source.rel: cache_key(source.kind, source.rel, source.fingerprint, settings) for source in loaded}
+            files = sources.files[start : start + CHUNK]
+            unread = {file.rel: fingerprint for file in files if (fingerprint := cache.fingerprint(file))}
+            keys = {
+                file.rel: cache_key(file.kind, file.rel, unread[file.rel], settings)
+                for file in files
+                if file.rel in unread
+            }
             known = cache.parsed(list(keys.values()))
+            loaded = [
+                source
+                for file in files
+                if keys.get(file.rel) not in known and (source := _catch(errors, load_source, file))
+            ]
+            for source in loaded:
+                cache.note_fingerprint(source)
+                keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
+            known |= cache.parsed([keys[source.rel] for source in loaded])
             fresh = _parse_fresh(
                 [source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors
             )
@@ -70,7 +82,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
             by_source = {item.source: item for item in fresh} | {
                 rel: known[key] for rel, key in keys.items() if key in known
             }
-            items += [by_source[source.rel] for source in loaded if source.rel in by_source]
+            items += [by_source[file.rel] for file in files if file.rel in by_source]
             used += keys.values()
     cache.keep_only(used)
     if errors:

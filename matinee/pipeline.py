@@ -37,7 +37,9 @@ class Report:
 def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
     """Load, parse and model the site: the first steps of every build, and of `check`."""
     parsed = parse_all(find_sources(config), config, cache)  # 1 load, 2 parse
-    return assemble(config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now)  # 3 model
+    return assemble(  # 3 model
+        config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now, memo=cache.remember
+    )
 
 
 def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = False) -> Report:
@@ -54,7 +56,7 @@ def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = Fa
     previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
     env = make_env(config.layouts_dir, config.cache_dir)
     layouts = read_layouts(env)
-    usage = cache.remember(digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
+    usage = cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
     outputs = render_site(site, env, usage, previous.keys(), images.infos)  # 4 plan outputs
     assets = site.assets + images.assets  # originals, variants
     written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous)  # 5 render, write

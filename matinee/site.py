@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
+from typing import Any
 
 from .config import Config
 from .errors import MatineeError, raise_all
@@ -19,6 +21,8 @@ from .related import related_posts
 from .urls import output_path, slugify, term_url
 
 TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
+Memo = Callable[[str, str, Callable[[], Any]], Any]  # (slot, key, compute) -> compute() or a kept result
+Related = Mapping[str, tuple[Post, ...]]
 NEWS_WINDOW = timedelta(days=2)  # Google News sitemaps list the posts of the last two days
 
 
@@ -42,8 +46,13 @@ def assemble(
     assets: Sequence[Asset],
     *,
     now: datetime,
+    memo: Memo = lambda slot, key, compute: compute(),
 ) -> Site:
-    """Return the Site: visible posts newest first, links resolved, terms and archive built."""
+    """Return the Site: visible posts newest first, links resolved, terms and archive built.
+
+    `memo(slot, key, compute)` may return a result computed before under the same key
+    (`serve` keeps related posts between rebuilds: they change only with dates and terms).
+    """
     visible = sorted(
         (post for post in posts if config.drafts or (not post.is_draft and post.date <= now)),
         key=lambda post: (post.date, post.source),
@@ -72,10 +81,17 @@ def assemble(
         assets=tuple(assets),
         built_at=now,
         films={film.slug: film for film in films},
-        related=related_posts(visible, taxonomies, dict(config.related)),
+        related=_related(visible, taxonomies, dict(config.related), memo),
         credits=credits(films),
         valid_until=_valid_until(config, posts, films, now),
     )
+
+
+def _related(posts: list[Post], taxonomies: tuple[Taxonomy, ...], weights: dict[str, int], memo: Memo) -> Related:
+    key = digest(weights, [(post.source, post.terms) for post in posts])  # posts come newest first
+    sources = memo("related", key, partial(related_posts, posts, taxonomies, weights))
+    by_source = {post.source: post for post in posts}
+    return {source: tuple(by_source[other] for other in others) for source, others in sources.items()}
 
 
 def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], now: datetime) -> datetime | None:

@@ -73,6 +73,7 @@ def clean_url(url: str) -> str | None:
     return path if is_file else path + "/"
 
 
+@lru_cache(maxsize=65536)  # every build asks again for every page of the site
 def output_path(url: str) -> str:
     """Return the file a site URL is written to, relative to the output folder."""
     cleaned = clean_url(url)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
-from conftest import build_site, make_site, post
+import pytest
+from conftest import NOW, build_site, make_site, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from matinee import parsing
+from matinee.cache import BuildCache
+from matinee.config import load_config
+from matinee.pipeline import build
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
 FILMS = ["Dune: Part Two", "Amélie", "Past Lives", "Oppenheimer"]
@@ -95,6 +103,50 @@ def test_incremental_builds_match_clean_builds(tmp_path: Path, steps: list[tuple
             _apply(root, step)
             incremental = _tree(build_site(root))
             assert incremental == _clean_build(root), f"after {step}"
+
+
+def _age(root: Path) -> None:
+    """Date every source a minute back, so that a cache kept in memory trusts their stat."""
+    past = time.time() - 60
+    for path in (root / "content").rglob("*"):
+        os.utime(path, (past, past))
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(st.lists(edits, min_size=1, max_size=4))
+def test_rebuilds_of_one_serve_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
+    """`serve` keeps its cache in memory: unchanged files unread, related posts kept while terms stay."""
+    with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
+        root = make_site(Path(scratch), {"content/posts/p0.md": post("Start", films=["Dune: Part Two"], tags=["news"])})
+        config = load_config(root)
+        cache = BuildCache(config.cache_dir, in_memory=True)
+        _age(root)
+        build(config, now=NOW, cache=cache)
+        for step in steps:
+            _apply(root, step)
+            _age(root)  # an edit is then seen by its inode's change time alone
+            build(config, now=NOW, cache=cache)
+            assert _tree(root / "site") == _clean_build(root), f"after {step}"
+        cache.close()
+
+
+def test_a_serve_rebuild_reads_only_the_files_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"content/posts/p{number}.md": post(f"Story {number}") for number in range(5)}
+    root = make_site(tmp_path, files)
+    config = load_config(root)
+    cache = BuildCache(config.cache_dir, in_memory=True)
+    _age(root)
+    build(config, now=NOW, cache=cache)
+    read: list[str] = []
+    real = parsing.load_source
+    monkeypatch.setattr(parsing, "load_source", lambda file: read.append(file.rel) or real(file))
+    (root / "content/posts/p3.md").write_text(post("Story 3, revised"), encoding="utf-8")
+    build(config, now=NOW, cache=cache)
+    assert read == ["content/posts/p3.md"]
+    assert "Story 3, revised" in (root / "site/index.html").read_text(encoding="utf-8")
+    cache.close()
 
 
 def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
