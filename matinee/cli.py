@@ -164,12 +164,16 @@ def _run_build(args: argparse.Namespace) -> int:
         return EXIT_OK
     from .cache import BuildCache
     from .pipeline import build  # the libraries it needs load only when there is work
+    from .progress import TerminalProgress, silent
 
     cache = BuildCache(config.cache_dir)
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = build(config, now=now, cache=cache, search=search)
+        report = build(config, now=now, cache=cache, search=search, progress=progress or silent)
     finally:
         cache.close()
+        if progress:
+            progress.clear()  # before the summary, or the errors
     if not args.quiet:
         print(summary_line(report, config), file=sys.stderr)
     return EXIT_OK

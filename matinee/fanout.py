@@ -21,7 +21,9 @@ T = TypeVar("T")
 
 MIN_SHARE = 100  # work items (pages to render) below which a fork costs more than it saves
 _PR_SET_PDEATHSIG = 1  # Linux prctl(): a signal for this process when its parent dies
-_work: Callable[[int, int], Any] | None = None  # the job the forked children run
+_work: Callable[[int, int, Tick], Any] | None = None  # the job the forked children run
+_done: Any = None  # items done, one counter per share, in memory the children share
+Tick = Callable[[], None]  # a share calls it for each item done
 
 
 def cores() -> int:
@@ -38,25 +40,45 @@ def shares_for(items: int) -> int:
     return max(1, min(cores(), items // MIN_SHARE))
 
 
-def fan_out(work: Callable[[int, int], T], shares: int) -> list[T]:
-    """Return [work(0, shares), ..., work(shares - 1, shares)], each in a forked child when shares > 1.
+def fan_out(
+    work: Callable[[int, int, Tick], T], shares: int, progress: Callable[[int], None] = lambda done: None
+) -> list[T]:
+    """Return [work(0, shares, tick), ..., work(shares - 1, ...)], each in a forked child when shares > 1.
 
-    An exception in a child is raised here, as it would be from a call in this process.
+    Each share calls its `tick` per item done; `progress` hears the total so far. An exception
+    in a child is raised here, as it would be from a call in this process.
     """
-    global _work
+    global _work, _done
     if shares <= 1:
-        return [work(0, 1)]
-    _work = work
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            progress(done)
+
+        return [work(0, 1, tick)]
+    context = multiprocessing.get_context("fork")
+    _work, _done = work, context.Array("q", shares, lock=False)
     try:
-        with multiprocessing.get_context("fork").Pool(shares, die_with_parent, (os.getpid(),)) as pool:
-            return pool.map(_run_share, [(share, shares) for share in range(shares)], chunksize=1)
+        with context.Pool(shares, die_with_parent, (os.getpid(),)) as pool:
+            result = pool.map_async(_run_share, [(share, shares) for share in range(shares)], chunksize=1)
+            while not result.ready():
+                result.wait(0.1)
+                progress(sum(_done))
+            return result.get()
     finally:
-        _work = None
+        _work = _done = None
 
 
 def _run_share(share: tuple[int, int]) -> Any:
     assert _work is not None, "fan_out sets the job before forking"
-    return _work(*share)
+    number, shares = share
+
+    def tick() -> None:
+        _done[number] += 1  # this share's own counter: no lock needed
+
+    return _work(number, shares, tick)
 
 
 def die_with_parent(parent: int) -> None:

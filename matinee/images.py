@@ -14,7 +14,7 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,6 +25,7 @@ from .errors import MatineeError, raise_all
 from .links import resolve_path
 from .memo import digest
 from .model import Asset, ImageInfo, Site, Variant
+from .progress import Progress, silent
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -74,7 +75,7 @@ class _Job:
     suffix: str
 
 
-def prepare_images(site: Site, cache_dir: Path) -> Images:
+def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> Images:
     """Return the variants of every local image the site shows, making those not made before.
 
     A missing or unreadable image is a MatineeError at the line that shows it.
@@ -86,7 +87,7 @@ def prepare_images(site: Site, cache_dir: Path) -> Images:
     index = _load_index(folder)
     keys = {url: _key(asset.path, asset.source) for url, asset in shown.items()}  # "": file gone
     todo = {key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)}
-    made = _make_all(folder, todo)
+    made = _make_all(folder, todo, progress)
     index |= {
         key: {"source": todo[key].source, "measured": result}
         for key, result in made.items()
@@ -189,7 +190,7 @@ def _has_alpha(image: Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _make_all(folder: Path, todo: Mapping[str, Asset]) -> dict[str, Measured | str]:
+def _make_all(folder: Path, todo: Mapping[str, Asset], progress: Progress) -> dict[str, Measured | str]:
     """Resize every image in `todo`, in worker processes when there are many."""
     jobs = [
         _Job(asset.path, folder / key, PurePosixPath(asset.rel_out).stem, asset.path.suffix.lower())
@@ -197,9 +198,19 @@ def _make_all(folder: Path, todo: Mapping[str, Asset]) -> dict[str, Measured | s
     ]
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return dict(zip(todo, map(make_variants, jobs), strict=True))
+        return _counted(todo, map(make_variants, jobs), progress)
     with ProcessPoolExecutor(workers) as pool:
-        return dict(zip(todo, pool.map(make_variants, jobs, chunksize=4), strict=True))
+        return _counted(todo, pool.map(make_variants, jobs, chunksize=4), progress)
+
+
+def _counted(
+    todo: Mapping[str, Asset], results: Iterable[Measured | str], progress: Progress
+) -> dict[str, Measured | str]:
+    made = {}
+    for key, result in zip(todo, results, strict=True):
+        made[key] = result
+        progress("Making image variants", len(made), len(todo))
+    return made
 
 
 def _info(url: str, asset: Asset, folder: Path, measured: Measured) -> tuple[ImageInfo, list[Asset]]:

@@ -22,6 +22,7 @@ from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
 from .model import Asset, Film, Page, Post
+from .progress import Progress, silent
 
 PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
 CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
@@ -50,7 +51,7 @@ class _Job:
     html: str | None
 
 
-def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
+def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
     """Read and parse every source, reusing cached results; raise all errors together."""
     settings = repr((config.permalink, config.taxonomies, config.author))
     errors: list[MatineeError] = []
@@ -75,9 +76,9 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
                 cache.note_fingerprint(source)
                 keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
             known |= cache.parsed([keys[source.rel] for source in loaded])
-            fresh = _parse_fresh(
-                [source for source in loaded if keys[source.rel] not in known], config, cache, workers, errors
-            )
+            todo = [source for source in loaded if keys[source.rel] not in known]
+            advance = partial(_advance, progress, start + len(files) - len(todo), len(sources.files))
+            fresh = _parse_fresh(todo, config, cache, workers, errors, advance)
             cache.store_parsed({keys[item.source]: item for item in fresh})
             by_source = {item.source: item for item in fresh} | {
                 rel: known[key] for rel, key in keys.items() if key in known
@@ -96,7 +97,12 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache) -> Parsed:
 
 
 def _parse_fresh(
-    todo: list[Source], config: Config, cache: BuildCache, workers: _Workers, errors: list[MatineeError]
+    todo: list[Source],
+    config: Config,
+    cache: BuildCache,
+    workers: _Workers,
+    errors: list[MatineeError],
+    progress: Callable[[int], None],
 ) -> list[Parsed_]:
     """Parse the sources the cache does not know; their Markdown may still be cached."""
     fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
@@ -112,6 +118,7 @@ def _parse_fresh(
     for batch, results in zip(
         batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True
     ):
+        progress(len(fresh) + len(batch))
         for job, result in zip(batch, results, strict=True):
             if isinstance(result, MatineeError):
                 errors.append(result)
@@ -139,6 +146,10 @@ def _parse_one(job: _Job, config: Config) -> Parsed_ | MatineeError:
         return parse_page(source, front, html)
     except MatineeError as error:
         return error
+
+
+def _advance(progress: Progress, before: int, total: int, parsed: int) -> None:
+    progress("Reading sources", before + parsed, total)
 
 
 def _catch(errors: list[MatineeError], function: Callable[..., T], *args: object) -> T | None:

@@ -14,6 +14,7 @@ from .images import prepare_images
 from .memo import digest
 from .model import Site
 from .parsing import parse_all
+from .progress import Progress, silent
 from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
 from .site import assemble
@@ -34,32 +35,35 @@ class Report:
     seconds: float
 
 
-def load_site(config: Config, *, now: datetime, cache: BuildCache) -> Site:
+def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
     """Load, parse and model the site: the first steps of every build, and of `check`."""
-    parsed = parse_all(find_sources(config), config, cache)  # 1 load, 2 parse
+    parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
     return assemble(  # 3 model
         config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now, memo=cache.remember
     )
 
 
-def build(config: Config, *, now: datetime, cache: BuildCache, search: bool = False) -> Report:
+def build(
+    config: Config, *, now: datetime, cache: BuildCache, search: bool = False, progress: Progress = silent
+) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
-    `search` also makes the search index (`matinee build` does; `serve` rebuilds do not).
+    `search` also makes the search index (`matinee build` does; `serve` rebuilds do not);
+    `progress` hears how long stages (reading, images, rendering) advance.
     The stamp saved at the end lets `matinee build` skip a run whose inputs did not change
     (see stamp.py); it is checked before this module and its libraries are imported.
     """
     started = time.perf_counter()
     inputs = input_state(config)  # 0 note inputs
-    site = load_site(config, now=now, cache=cache)  # 1-3 load, parse, model
-    images = prepare_images(site, config.cache_dir)  # 3b image variants
+    site = load_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
+    images = prepare_images(site, config.cache_dir, progress)  # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
     env = make_env(config.layouts_dir, config.cache_dir)
     layouts = read_layouts(env)
     usage = cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
     outputs = render_site(site, env, usage, previous.keys(), images.infos)  # 4 plan outputs
     assets = site.assets + images.assets  # originals, variants
-    written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous)  # 5 render, write
+    written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous, progress)  # 5 render, write
     index = index_search(config.out_dir) if search else ()  # 5b search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}

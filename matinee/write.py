@@ -24,8 +24,9 @@ from typing import Protocol
 
 from .config import Config
 from .errors import MatineeError
-from .fanout import fan_out, shares_for
+from .fanout import Tick, fan_out, shares_for
 from .model import Asset, Output
+from .progress import Progress, silent
 
 MANIFEST_VERSION = 2
 COMMIT_MARKER = ".matinee-commit"
@@ -97,7 +98,12 @@ class Outputs(Protocol):
 
 
 def write_tree(
-    outputs: Outputs, assets: Sequence[Asset], out_dir: Path, manifest_path: Path, previous: Manifest
+    outputs: Outputs,
+    assets: Sequence[Asset],
+    out_dir: Path,
+    manifest_path: Path,
+    previous: Manifest,
+    progress: Progress = silent,
 ) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
@@ -113,7 +119,8 @@ def write_tree(
         staging.mkdir(parents=True)
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, staging, known)
-        shares = fan_out(stage, shares_for(outputs.to_render))
+        total = outputs.to_render
+        shares = fan_out(stage, shares_for(total), lambda done: progress("Rendering pages", done, total))
         files = {path: entry for share in shares for path, entry in share.files.items()}
         errors = list({str(error): error for share in shares for error in share.errors}.values())  # once each
         if errors:
@@ -189,13 +196,15 @@ class _Staged:
     errors: list[MatineeError]
 
 
-def _stage_share(outputs: Outputs, staging: Path, previous: Manifest, share: int, shares: int) -> _Staged:
+def _stage_share(outputs: Outputs, staging: Path, previous: Manifest, share: int, shares: int, tick: Tick) -> _Staged:
     """Render and stage one share of the outputs; unchanged bytes are not written."""
     writer = _Writer(staging)
     files: dict[str, Entry] = {}
     try:
         for output in outputs.outputs(share, shares):
             _stage_output(output, writer, files, previous)
+            if output.body is not None:
+                tick()
     except ExceptionGroup as group:  # layout errors: the other shares' are wanted too
         return _Staged(files, writer.written, [error for error in group.exceptions if isinstance(error, MatineeError)])
     return _Staged(files, writer.written, [])

@@ -48,9 +48,7 @@ class Running:
     def port(self) -> int:
         return int(self.preview.url.rsplit(":", 1)[1].strip("/"))
 
-    def get(
-        self, path: str, *, method: str = "GET", headers: dict[str, str] | None = None
-    ) -> Response:
+    def get(self, path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Response:
         """Send one request on a fresh connection and read the whole answer."""
         return request(self.port, path, method=method, headers=headers)
 
@@ -101,18 +99,14 @@ def running(root: Path, *, poll: bool = False) -> Iterator[Running]:
         assert not thread.is_alive(), "the preview did not stop"
 
 
-def request(
-    port: int, path: str, *, method: str = "GET", headers: dict[str, str] | None = None
-) -> Response:
+def request(port: int, path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Response:
     """Send one request with http.client and read the whole answer."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
     try:
         connection.request(method, path, headers=headers or {})
         answer = connection.getresponse()
         body = answer.read()
-        return Response(
-            answer.status, {name.lower(): value for name, value in answer.getheaders()}, body
-        )
+        return Response(answer.status, {name.lower(): value for name, value in answer.getheaders()}, body)
     finally:
         connection.close()
 
@@ -160,9 +154,7 @@ class CliServe:
 
     def __init__(self, root: Path, *args: str) -> None:
         command = [sys.executable, str(REPO / "build.py"), "serve", "--source", str(root), *args]
-        self.process = subprocess.Popen(
-            command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-        )
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -20,14 +20,10 @@ ALPHA = "2024/01/alpha/"
 def alpha(opening: str, **fields: object) -> str:
     """Alpha's post file: `opening`, then enough paragraphs to scroll through."""
     filler = "\n\n".join(f"Paragraph {number} of the review." for number in range(120))
-    return post(
-        "Alpha", date=fields.pop("date", "2024-01-05"), body=f"{opening}\n\n{filler}", **fields
-    )
+    return post("Alpha", date=fields.pop("date", "2024-01-05"), body=f"{opening}\n\n{filler}", **fields)
 
 
-def test_edit_break_fix_and_restyle_without_touching_the_browser(
-    tmp_path: Path, browser: Any
-) -> None:
+def test_edit_break_fix_and_restyle_without_touching_the_browser(tmp_path: Path, browser: Any) -> None:
     from playwright.sync_api import expect
 
     root = make_site(tmp_path, {ALPHA_FILE: alpha("The original text.")})
@@ -56,15 +52,9 @@ def test_edit_break_fix_and_restyle_without_touching_the_browser(
         expect(front.locator("#matinee-overlay pre")).to_contain_text(place, timeout=TIMEOUT_MS)
 
         # ... and shows an error's text as text, never as markup.
-        server.write(
-            ALPHA_FILE, alpha("Still broken.", date="<img src=x onerror=window.injected=1>")
-        )
-        expect(overlay).to_contain_text(
-            "content/posts/alpha.md:3: date '<img src=x", timeout=TIMEOUT_MS
-        )
-        assert page.evaluate(
-            "window.injected === undefined && !document.querySelector('img[src=x]')"
-        )
+        server.write(ALPHA_FILE, alpha("Still broken.", date="<img src=x onerror=window.injected=1>"))
+        expect(overlay).to_contain_text("content/posts/alpha.md:3: date '<img src=x", timeout=TIMEOUT_MS)
+        assert page.evaluate("window.injected === undefined && !document.querySelector('img[src=x]')")
 
         # 3. Fix it: the overlay goes and the page recovers, with the new text.
         server.write(ALPHA_FILE, alpha("The fixed text."))
@@ -75,9 +65,7 @@ def test_edit_break_fix_and_restyle_without_touching_the_browser(
         # 4. Change only the stylesheet: the page restyles without a reload.
         page.evaluate("window.sameDocument = true")
         css = (root / "layouts/assets/style.css").read_text(encoding="utf-8")
-        server.write(
-            "layouts/assets/style.css", css + "\n.prose p { color: rgb(1, 2, 3) !important; }\n"
-        )
+        server.write("layouts/assets/style.css", css + "\n.prose p { color: rgb(1, 2, 3) !important; }\n")
         page.wait_for_function(
             "getComputedStyle(document.querySelector('.prose p')).color === 'rgb(1, 2, 3)'",
             timeout=TIMEOUT_MS,

@@ -196,9 +196,7 @@ def test_every_page_is_a_folder_with_index_html(tmp_path: Path) -> None:
     out = build_site(root)
     pages = {name for name in outputs(out) if name.endswith(".html")}
     assert pages - {"404.html"}
-    assert all(
-        name == "index.html" or name.endswith("/index.html") for name in pages - {"404.html"}
-    )
+    assert all(name == "index.html" or name.endswith("/index.html") for name in pages - {"404.html"})
     assert "2024/01/dune/index.html" in pages
     assert "about/index.html" in pages
 
@@ -227,8 +225,7 @@ def scratch_blog(tmp_path: Path) -> Path:
                 "Amélie returns", date="2024-01-01", films=["Amélie"], people=["Audrey Tautou"]
             ),
             "content/films/dune-part-two.md": "---\ntitle: 'Dune: Part Two'\nyear: 2024\n---\n",
-            "content/about.md": "---\ntitle: About\n---\n"
-            "Read [our Dune review](posts/2024/dune/index.md).\n",
+            "content/about.md": "---\ntitle: About\n---\nRead [our Dune review](posts/2024/dune/index.md).\n",
             "config.yaml": f'title: "Blog"\nbase_url: "{BLOG}"\nper_page: 1\n',
         },
     )
@@ -262,9 +259,7 @@ def test_a_link_to_a_missing_markdown_file_is_an_error(tmp_path: Path) -> None:
 
 def test_a_link_to_a_missing_markdown_file_names_its_line(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", body="Intro.\n\nSee [b](b.md).")})
-    assert errors_of(root) == [
-        "content/posts/a.md:7: links to 'b.md', but content/posts/b.md does not exist"
-    ]
+    assert errors_of(root) == ["content/posts/a.md:7: links to 'b.md', but content/posts/b.md does not exist"]
 
 
 def test_links_inside_code_samples_are_left_as_written(tmp_path: Path) -> None:
@@ -293,11 +288,7 @@ def test_links_inside_code_samples_are_left_as_written(tmp_path: Path) -> None:
 def test_base_url_override_reaches_feeds_and_canonical_links(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", date="2024-01-02")})
     out = build_site(root, base_url="https://films.example/news/")
-    canonical = [
-        link.get("href")
-        for link in page(out, "/2024/01/a/").iter("link")
-        if link.get("rel") == "canonical"
-    ]
+    canonical = [link.get("href") for link in page(out, "/2024/01/a/").iter("link") if link.get("rel") == "canonical"]
     assert canonical == ["https://films.example/news/2024/01/a/"]
     assert "https://films.example/news/2024/01/a/" in (out / "feed.xml").read_text(encoding="utf-8")
 
@@ -343,25 +334,19 @@ def test_a_slug_comes_from_front_matter_first(tmp_path: Path) -> None:
 
 
 def test_a_slug_comes_from_the_file_name_without_its_date(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/posts/2024/2024-03-01-dune-review.md": post("T", date="2024-03-01")}
-    )
+    root = make_site(tmp_path, {"content/posts/2024/2024-03-01-dune-review.md": post("T", date="2024-03-01")})
     assert (build_site(root) / "2024/03/dune-review/index.html").is_file()
 
 
 def test_an_index_md_takes_its_folder_name(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/posts/2024/2024-03-01-dune/index.md": post("T", date="2024-03-01")}
-    )
+    root = make_site(tmp_path, {"content/posts/2024/2024-03-01-dune/index.md": post("T", date="2024-03-01")})
     assert (build_site(root) / "2024/03/dune/index.html").is_file()
 
 
 def test_a_changed_title_never_moves_the_url(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune is out", date="2024-03-01")})
     first = outputs(build_site(root))
-    (root / "content/posts/dune.md").write_text(
-        post("Dune: Part Two is a triumph", date="2024-03-01")
-    )
+    (root / "content/posts/dune.md").write_text(post("Dune: Part Two is a triumph", date="2024-03-01"))
     second = outputs(build_site(root))
     assert first == second
     assert "2024/03/dune/index.html" in second
@@ -386,23 +371,17 @@ def test_a_slug_that_could_leave_the_site_is_an_error_at_its_line(tmp_path: Path
 
 
 @pytest.mark.parametrize("alias", ["../../x", "/a/../../b/", "c:/x", "https://evil.example/"])
-def test_an_alias_that_could_leave_the_site_is_an_error_at_its_line(
-    tmp_path: Path, alias: str
-) -> None:
+def test_an_alias_that_could_leave_the_site_is_an_error_at_its_line(tmp_path: Path, alias: str) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", aliases=[alias])})
     (message,) = errors_of(root)
     assert message.startswith("content/posts/a.md:3: alias")
 
 
 def test_an_alias_writes_a_redirect_to_the_post(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/posts/a.md": post("A", date="2024-01-02", aliases=["/old/a/"])}
-    )
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", date="2024-01-02", aliases=["/old/a/"])})
     out = build_site(root, base_url=BLOG)
     tree = page(out, "/old/a/")
-    refresh = [
-        meta.get("content") for meta in tree.iter("meta") if meta.get("http-equiv") == "refresh"
-    ]
+    refresh = [meta.get("content") for meta in tree.iter("meta") if meta.get("http-equiv") == "refresh"]
     assert refresh == ["0; url=/blog/2024/01/a/"]
 
 
@@ -424,17 +403,13 @@ def test_pages_get_their_own_urls(tmp_path: Path) -> None:
 
 def test_files_under_content_are_copied_as_they_are(tmp_path: Path) -> None:
     pdf = bytes(range(256))
-    root = make_site(
-        tmp_path, {"content/downloads/press-kit.pdf": pdf, "content/posts/a.md": post("A")}
-    )
+    root = make_site(tmp_path, {"content/downloads/press-kit.pdf": pdf, "content/posts/a.md": post("A")})
     out = build_site(root)
     assert (out / "downloads/press-kit.pdf").read_bytes() == pdf
 
 
 def test_theme_assets_under_layouts_are_copied_but_layouts_are_not(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"layouts/assets/extra.css": "body{}", "layouts/fonts/x.woff2": b"\x00\x01"}
-    )
+    root = make_site(tmp_path, {"layouts/assets/extra.css": "body{}", "layouts/fonts/x.woff2": b"\x00\x01"})
     out = build_site(root)
     assert (out / "assets/extra.css").read_text() == "body{}"
     assert (out / "fonts/x.woff2").read_bytes() == b"\x00\x01"
@@ -453,9 +428,7 @@ def test_an_image_beside_a_plain_post_file_is_linked_where_it_is_copied(tmp_path
     root = make_site(
         tmp_path,
         {
-            "content/posts/2024/dune.md": post(
-                "Dune", date="2024-03-01", body="![Sand](img/sand.jpg)"
-            ),
+            "content/posts/2024/dune.md": post("Dune", date="2024-03-01", body="![Sand](img/sand.jpg)"),
             "content/posts/2024/img/sand.jpg": image_bytes(kind="JPEG"),
         },
     )
@@ -473,9 +446,7 @@ def five_posts(tmp_path: Path, per_page: int = 2) -> Path:
         {
             "config.yaml": f'title: T\nbase_url: "https://example.org/"\nper_page: {per_page}\n',
             **{
-                f"content/posts/p{day}.md": post(
-                    f"Post {day}", date=f"2024-0{day}-1{day}", tags=["news"]
-                )
+                f"content/posts/p{day}.md": post(f"Post {day}", date=f"2024-0{day}-1{day}", tags=["news"])
                 for day in range(1, 6)
             },
         },
@@ -494,27 +465,18 @@ def test_home_is_paginated_by_per_page_newest_first(tmp_path: Path) -> None:
 
 def test_pages_link_to_their_neighbours(tmp_path: Path) -> None:
     out = build_site(five_posts(tmp_path))
-    rels = {
-        a.get("rel"): a.get("href")
-        for a in main_of(page(out, "/page/2/")).iter("a")
-        if a.get("rel")
-    }
+    rels = {a.get("rel"): a.get("href") for a in main_of(page(out, "/page/2/")).iter("a") if a.get("rel")}
     assert rels == {"prev": "/", "next": "/page/3/"}
 
 
 def test_per_page_defaults_to_ten(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
-        {
-            f"content/posts/p{n:02d}.md": post(f"Post {n}", date=f"2024-01-{n:02d}")
-            for n in range(1, 12)
-        },
+        {f"content/posts/p{n:02d}.md": post(f"Post {n}", date=f"2024-01-{n:02d}") for n in range(1, 12)},
     )
     out = build_site(root)
     assert len(in_order(main_of(page(out, "/")), [f"Post {n}" for n in range(1, 12)])) == 10
-    assert in_order(main_of(page(out, "/page/2/")), [f"Post {n}" for n in range(1, 12)]) == [
-        "Post 1"
-    ]
+    assert in_order(main_of(page(out, "/page/2/")), [f"Post {n}" for n in range(1, 12)]) == ["Post 1"]
 
 
 def test_an_empty_site_still_builds_a_home_page(tmp_path: Path) -> None:
@@ -572,12 +534,8 @@ def hidden_posts_site(tmp_path: Path) -> Path:
         tmp_path,
         {
             "content/posts/shown.md": post("Shown", date=NOW.isoformat(), tags=["news"]),
-            "content/posts/draft.md": post(
-                "Draft piece", date="2024-01-01", tags=["news"], draft="true"
-            ),
-            "content/posts/future.md": post(
-                "Future piece", date=later, tags=["news"], films=["Dune"]
-            ),
+            "content/posts/draft.md": post("Draft piece", date="2024-01-01", tags=["news"], draft="true"),
+            "content/posts/future.md": post("Future piece", date=later, tags=["news"], films=["Dune"]),
             "content/posts/2024/bundle/index.md": post("Bundled draft", draft="yes"),
             "content/posts/2024/bundle/secret.png": b"PNG",
         },
@@ -587,9 +545,7 @@ def hidden_posts_site(tmp_path: Path) -> Path:
 def test_drafts_and_future_posts_are_left_out_everywhere(tmp_path: Path) -> None:
     out = build_site(hidden_posts_site(tmp_path))
     everything = "".join(
-        path.read_text(encoding="utf-8")
-        for path in out.rglob("*")
-        if path.suffix in {".html", ".xml"}
+        path.read_text(encoding="utf-8") for path in out.rglob("*") if path.suffix in {".html", ".xml"}
     )
     assert "Shown" in everything
     for hidden in (
@@ -626,9 +582,7 @@ def tagged_site(tmp_path: Path) -> Path:
         tmp_path,
         {
             "config.yaml": 'title: T\nbase_url: "https://example.org/"\nper_page: 2\n',
-            "content/posts/a.md": post(
-                "Alpha", date="2024-01-05", tags=["festivals"], people=["Greta Gerwig"]
-            ),
+            "content/posts/a.md": post("Alpha", date="2024-01-05", tags=["festivals"], people=["Greta Gerwig"]),
             "content/posts/b.md": post("Beta", date="2024-02-09", tags=["festivals", "news"]),
             "content/posts/c.md": post("Gamma", date="2024-03-01", tags="festivals"),
             "content/posts/d.md": post(
@@ -781,9 +735,7 @@ def test_film_metadata_is_shown_on_the_film_page(tmp_path: Path) -> None:
 
 def test_the_film_poster_is_shown_on_the_film_page(tmp_path: Path) -> None:
     out = build_site(film_site(tmp_path))
-    sources = [
-        image.get("src") or "" for image in main_of(page(out, "/films/dune-part-two/")).iter("img")
-    ]
+    sources = [image.get("src") or "" for image in main_of(page(out, "/films/dune-part-two/")).iter("img")]
     assert any((out / src.lstrip("/")).is_file() and src.endswith("poster.jpg") for src in sources)
 
 
@@ -798,9 +750,7 @@ def test_cast_links_on_a_film_page_resolve(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
         {
-            "content/films/dune-part-two.md": FILM.replace(
-                '"Zendaya"', '"Zendaya", "Javier Bardem"'
-            ),
+            "content/films/dune-part-two.md": FILM.replace('"Zendaya"', '"Zendaya", "Javier Bardem"'),
             "content/films/poster.jpg": image_bytes(kind="JPEG"),
             "content/posts/a.md": post("Dune review", date="2024-03-01", films=["Dune: Part Two"]),
         },
@@ -940,8 +890,7 @@ BAD_FILES: dict[str, str | bytes] = {
     "content/posts/month-13.md": "---\ntitle: A\ndate: 2024-13-01\n---\n",
     "content/posts/feb-30.md": "---\ntitle: A\n\ndate: 2023-02-30\n---\n",
     "content/posts/tag-list.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [ok, [nested]]\n---\n",
-    "content/posts/film-mapping.md": "---\ntitle: A\ndate: 2024-01-01\n"
-    "films: [1917, No, 2001: A Space Odyssey]\n---\n",
+    "content/posts/film-mapping.md": "---\ntitle: A\ndate: 2024-01-01\nfilms: [1917, No, 2001: A Space Odyssey]\n---\n",
     "content/posts/latin1.md": b"---\ntitle: Am\xe9lie\ndate: 2024-01-01\n---\n",
     "content/films/bad-year.md": "---\ntitle: Film\nyear: soon\n---\n",
     "content/bad-page.md": "---\nslug: about\n---\n",
@@ -1019,8 +968,7 @@ def test_two_different_sites_build_correctly_one_after_another(tmp_path: Path) -
     )
     second_files: dict[str, str | bytes] = {
         "config.yaml": 'title: "Second Reel"\nbase_url: "https://two.example/"\n',
-        "layouts/post.html": '{% extends "base.html" %}'
-        "{% block main %}<h1>{{ page.title }}</h1>{% endblock %}",
+        "layouts/post.html": '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{% endblock %}',
         "content/posts/c.md": post("Only in two", date="2024-02-01", tags=["two-tag"]),
     }
     second = make_site(tmp_path / "two", second_files)

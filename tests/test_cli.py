@@ -13,9 +13,7 @@ from conftest import REPO, make_site, post
 
 from matinee.frontmatter import decode, split
 
-SUMMARY = re.compile(
-    r"^Built (\d+) files .*: (\d+) posts, (\d+) tags, (\d+) films, (\d+) people in [\d.]+ s", re.M
-)
+SUMMARY = re.compile(r"^Built (\d+) files .*: (\d+) posts, (\d+) tags, (\d+) films, (\d+) people in [\d.]+ s", re.M)
 ERROR_LINE = re.compile(r"^(content|layouts)/\S+:\d+: .+")
 
 
@@ -46,9 +44,7 @@ def small_site(tmp_path: Path) -> Path:
     return make_site(
         tmp_path,
         {
-            "content/posts/a.md": post(
-                "Dune review", date="2024-03-01", tags=["reviews"], films=["Dune"]
-            ),
+            "content/posts/a.md": post("Dune review", date="2024-03-01", tags=["reviews"], films=["Dune"]),
             "content/posts/b.md": post("Draft piece", date="2024-03-02", draft="true"),
             "content/about.md": "---\ntitle: About\n---\nUs.\n",
         },
@@ -134,8 +130,7 @@ def test_a_template_error_exits_1_naming_the_layout_and_line(tmp_path: Path) -> 
     root = make_site(
         tmp_path,
         {
-            "layouts/post.html": '{% extends "base.html" %}\n{% block main %}\n'
-            "{{ page.nope }}\n{% endblock %}\n",
+            "layouts/post.html": '{% extends "base.html" %}\n{% block main %}\n{{ page.nope }}\n{% endblock %}\n',
             "content/posts/a.md": post("A"),
         },
     )
@@ -145,9 +140,7 @@ def test_a_template_error_exits_1_naming_the_layout_and_line(tmp_path: Path) -> 
 
 
 def test_a_template_syntax_error_exits_1_naming_the_layout_and_line(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"layouts/index.html": '{% extends "base.html" %}\n\n{% block main %}\n'}
-    )
+    root = make_site(tmp_path, {"layouts/index.html": '{% extends "base.html" %}\n\n{% block main %}\n'})
     result = run("build", "--source", root)
     assert result.returncode == 1
     assert re.search(r"^layouts/index\.html:\d+: ", result.stderr, re.M), result.stderr
@@ -157,9 +150,7 @@ def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path: Path) 
     root = small_site(tmp_path)
     assert run("build", "--source", root).returncode == 0
     before = tree_digest(root / "site")
-    (root / "content/posts/c.md").write_text(
-        "---\ntitle: C\ndate: 2023-02-30\n---\n", encoding="utf-8"
-    )
+    (root / "content/posts/c.md").write_text("---\ntitle: C\ndate: 2023-02-30\n---\n", encoding="utf-8")
     result = run("build", "--source", root)
     assert result.returncode == 1
     assert "content/posts/c.md:3: date '2023-02-30'" in result.stderr
@@ -261,9 +252,7 @@ def test_version() -> None:
 
 def new_post_file(root: Path, slug: str) -> Path:
     (path,) = (root / "content/posts").glob(f"*/*-{slug}.md")
-    assert re.fullmatch(
-        rf"(\d{{4}})/\1-\d\d-\d\d-{slug}\.md", path.relative_to(root / "content/posts").as_posix()
-    )
+    assert re.fullmatch(rf"(\d{{4}})/\1-\d\d-\d\d-{slug}\.md", path.relative_to(root / "content/posts").as_posix())
     return path
 
 
@@ -286,10 +275,7 @@ def test_new_writes_a_dated_post_with_its_front_matter(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     path = new_post_file(root, "dune-part-three-first-look")
     assert path.relative_to(root).as_posix() in result.stderr
-    fields = {
-        key: field.value
-        for key, field in split(decode(path.read_bytes(), "x.md"), "x.md").fields.items()
-    }
+    fields = {key: field.value for key, field in split(decode(path.read_bytes(), "x.md"), "x.md").fields.items()}
     assert fields["title"] == "Dune: Part Three – first look"
     assert fields["films"] == ["Dune: Part Three", "1917"]
     assert fields["tags"] == ["trailers"]

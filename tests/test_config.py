@@ -39,8 +39,7 @@ def test_an_empty_config_gives_the_defaults(tmp_path: Path) -> None:
 def test_settings_are_read_with_their_types(tmp_path: Path) -> None:
     config = config_from(
         tmp_path,
-        'title: "Reel: News"\nper_page: 5\nfeed_size: 3\nlanguage: fr\n'
-        "taxonomies: [tags, films, people, studios]\n",
+        'title: "Reel: News"\nper_page: 5\nfeed_size: 3\nlanguage: fr\ntaxonomies: [tags, films, people, studios]\n',
     )
     assert config.title == "Reel: News"
     assert (config.per_page, config.feed_size, config.language) == (5, 3, "fr")
@@ -65,9 +64,7 @@ def test_a_mistyped_number_is_an_error_at_its_line(tmp_path: Path) -> None:
 
 
 def test_per_page_must_be_positive(tmp_path: Path) -> None:
-    assert config_error(tmp_path, "per_page: 0\n").startswith(
-        "config.yaml:1: per_page must be at least 1"
-    )
+    assert config_error(tmp_path, "per_page: 0\n").startswith("config.yaml:1: per_page must be at least 1")
 
 
 def test_broken_yaml_in_config_is_an_error_at_its_line(tmp_path: Path) -> None:
@@ -105,9 +102,7 @@ def test_a_base_url_at_the_root(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["example.org", "ftp://example.org/", "https://", "/blog/"])
 def test_a_base_url_that_is_not_a_web_address_is_an_error(tmp_path: Path, url: str) -> None:
-    assert config_error(tmp_path, f'title: T\nbase_url: "{url}"\n').startswith(
-        "config.yaml:2: base_url"
-    )
+    assert config_error(tmp_path, f'title: T\nbase_url: "{url}"\n').startswith("config.yaml:2: base_url")
 
 
 # --- overrides ---------------------------------------------------------------------------
@@ -154,20 +149,12 @@ def test_a_permalink_without_slug_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("pattern", ["/{category}/{slug}/", "/{title}/{slug}/", "/{}/{slug}/"])
 def test_a_permalink_naming_an_unknown_field_is_an_error(tmp_path: Path, pattern: str) -> None:
-    assert config_error(tmp_path, f'permalink: "{pattern}"\n').startswith(
-        "config.yaml:1: permalink names"
-    )
+    assert config_error(tmp_path, f'permalink: "{pattern}"\n').startswith("config.yaml:1: permalink names")
 
 
-@pytest.mark.parametrize(
-    "pattern", ["/../../{slug}/", "/a/./{slug}/", "/c:/{slug}/", "/{slug", "/{year:x}/{slug}/"]
-)
-def test_a_permalink_that_could_leave_the_site_or_cannot_be_filled_is_an_error(
-    tmp_path: Path, pattern: str
-) -> None:
-    assert config_error(tmp_path, f'permalink: "{pattern}"\n').startswith(
-        "config.yaml:1: permalink"
-    )
+@pytest.mark.parametrize("pattern", ["/../../{slug}/", "/a/./{slug}/", "/c:/{slug}/", "/{slug", "/{year:x}/{slug}/"])
+def test_a_permalink_that_could_leave_the_site_or_cannot_be_filled_is_an_error(tmp_path: Path, pattern: str) -> None:
+    assert config_error(tmp_path, f'permalink: "{pattern}"\n').startswith("config.yaml:1: permalink")
 
 
 def test_a_taxonomy_must_be_a_plain_name(tmp_path: Path) -> None:

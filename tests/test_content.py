@@ -140,9 +140,7 @@ def test_an_unquoted_film_with_a_colon_is_an_error_naming_the_item(tmp_path: Pat
         tmp_path,
         {"content/posts/a.md": FRONT.format(films="[1917, No, 2001: A Space Odyssey]")},
     )
-    assert errors_of(root) == [
-        "content/posts/a.md:4: films[2] was read as a mapping; put the title in quotes"
-    ]
+    assert errors_of(root) == ["content/posts/a.md:4: films[2] was read as a mapping; put the title in quotes"]
 
 
 def test_a_term_with_nothing_to_make_a_url_from_is_an_error(tmp_path: Path) -> None:
@@ -165,20 +163,14 @@ def test_the_author_defaults_to_the_config_author(tmp_path: Path) -> None:
 
 
 def test_updated_is_shown(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/posts/a.md": post("A", date="2024-01-02", updated="2024-02-03")}
-    )
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", date="2024-01-02", updated="2024-02-03")})
     assert "3 February 2024" in main_text(build_site(root) / "2024/01/a/index.html")
 
 
 def test_a_front_matter_summary_is_plain_text_never_markdown(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
-        {
-            "content/posts/a.md": post(
-                "A", date="2024-01-02", summary='"*Not* emphasis & <b>no</b> tags"'
-            )
-        },
+        {"content/posts/a.md": post("A", date="2024-01-02", summary='"*Not* emphasis & <b>no</b> tags"')},
     )
     out = build_site(root)
     assert meta_description(out / "2024/01/a/index.html") == "*Not* emphasis & <b>no</b> tags"
@@ -222,9 +214,7 @@ def test_a_post_image_and_its_alt_text(tmp_path: Path) -> None:
     tree = parse_html(out / "2024/03/dune/index.html")
     (hero,) = [image for image in tree.iter("img") if image.get("alt") == "Paul on a sandworm"]
     assert hero.get("src") == "/2024/03/dune/poster.jpg"
-    og_image = [
-        meta.get("content") for meta in tree.iter("meta") if meta.get("property") == "og:image"
-    ]
+    og_image = [meta.get("content") for meta in tree.iter("meta") if meta.get("property") == "og:image"]
     assert og_image == ["https://example.org/2024/03/dune/poster.jpg"]
     remote = parse_html(out / "2024/03/remote/index.html")
     assert "https://cdn.example/still.jpg" in [image.get("src") for image in remote.iter("img")]
@@ -286,9 +276,7 @@ def test_a_film_file_name_must_be_a_slug(tmp_path: Path) -> None:
 
 def test_a_film_needs_a_title(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/films/dune.md": "---\nyear: 2021\n---\n"})
-    assert errors_of(root) == [
-        "content/films/dune.md:1: front matter has no title; add 'title: ...'"
-    ]
+    assert errors_of(root) == ["content/films/dune.md:1: front matter has no title; add 'title: ...'"]
 
 
 def test_a_film_title_from_its_file_names_the_term(tmp_path: Path) -> None:
@@ -304,9 +292,7 @@ def test_a_film_title_from_its_file_names_the_term(tmp_path: Path) -> None:
 
 
 def test_a_page_slug_from_front_matter(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/about.md": "---\ntitle: About\nslug: who-we-are\n---\nUs.\n"}
-    )
+    root = make_site(tmp_path, {"content/about.md": "---\ntitle: About\nslug: who-we-are\n---\nUs.\n"})
     out = build_site(root)
     assert (out / "who-we-are/index.html").is_file()
     assert not (out / "about").exists()

@@ -13,15 +13,9 @@ import pytest
 from conftest import make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
-needs_rsync = pytest.mark.skipif(
-    shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)"
-)
-needs_git = pytest.mark.skipif(
-    shutil.which("git") is None, reason="git is not installed (apt-get install git)"
-)
-needs_nginx = pytest.mark.skipif(
-    find_nginx() is None, reason="nginx is not installed (apt-get install nginx)"
-)
+needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)")
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
+needs_nginx = pytest.mark.skipif(find_nginx() is None, reason="nginx is not installed (apt-get install nginx)")
 OLD = 1_000_000_000  # 2001-09-09, a time no deploy writes
 
 
@@ -45,18 +39,12 @@ def blog(tmp_path: Path, deploy: str, base_url: str = "https://example.org/") ->
                 films=["Dune: Part Two"],
                 body="Numbers are in. See the [review](2024-03-01-dune-review.md).",
             ),
-            "content/posts/2024-04-02-cannes.md": post(
-                "Cannes line-up", date="2024-04-02", tags=["festivals"]
-            ),
-            "content/films/dune-part-two.md": (
-                '---\ntitle: "Dune: Part Two"\nyear: 2024\n---\nThe sequel.\n'
-            ),
+            "content/posts/2024-04-02-cannes.md": post("Cannes line-up", date="2024-04-02", tags=["festivals"]),
+            "content/films/dune-part-two.md": ('---\ntitle: "Dune: Part Two"\nyear: 2024\n---\nThe sequel.\n'),
             "content/about.md": "---\ntitle: About\n---\nWho writes this.\n",
         },
     )
-    config = (
-        f'title: "Test Reel"\nbase_url: "{base_url}"\nauthor: "Desk"\ndescription: "Film news"\n'
-    )
+    config = f'title: "Test Reel"\nbase_url: "{base_url}"\nauthor: "Desk"\ndescription: "Film news"\n'
     (root / "config.yaml").write_text(config + "deploy:\n" + deploy, encoding="utf-8")
     return root
 
@@ -71,9 +59,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def git(*args: str | Path, cwd: Path | None = None) -> str:
-    return subprocess.run(
-        ["git", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run(["git", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
 
 # --- rsync --------------------------------------------------------------------------------
@@ -96,9 +82,7 @@ def test_rsync_mirrors_the_site_and_later_sends_only_changed_files(tmp_path: Pat
     before = tree(root / "site")
 
     edited = root / "content/posts/2024-04-02-cannes.md"
-    edited.write_text(
-        post("Cannes line-up", date="2024-04-02", body="Now with more films."), encoding="utf-8"
-    )
+    edited.write_text(post("Cannes line-up", date="2024-04-02", body="Now with more films."), encoding="utf-8")
     second = run_cli("deploy", "--source", root)
     assert second.returncode == 0, second.stderr
     after = tree(root / "site")
@@ -140,13 +124,10 @@ def test_rsync_refuses_a_remote_home_or_root_folder(tmp_path: Path) -> None:
 
 def test_a_missing_rsync_is_one_sentence(tmp_path: Path) -> None:
     root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
-    result = run_cli(
-        "deploy", "--source", root, env={**os.environ, "PATH": str(tmp_path / "no-tools")}
-    )
+    result = run_cli("deploy", "--source", root, env={**os.environ, "PATH": str(tmp_path / "no-tools")})
     assert result.returncode == 1
     assert result.stderr.splitlines()[-2:] == [
-        f"deploy: rsync is not installed or not on PATH, so it cannot publish to "
-        f"{tmp_path / 'www'}/; install it first",
+        f"deploy: rsync is not installed or not on PATH, so it cannot publish to {tmp_path / 'www'}/; install it first",
         "Deploy failed.",
     ]
 
@@ -178,15 +159,11 @@ def test_git_commits_the_site_with_nojekyll_and_skips_an_unchanged_deploy(tmp_pa
     assert "Nothing changed since the last deploy" in again.stderr
     assert git("--git-dir", remote, "rev-parse", "gh-pages") == head
 
-    (root / "content/about.md").write_text(
-        "---\ntitle: About\n---\nWho writes this, now.\n", encoding="utf-8"
-    )
+    (root / "content/about.md").write_text("---\ntitle: About\n---\nWho writes this, now.\n", encoding="utf-8")
     changed = run_cli("deploy", "--source", root)
     assert changed.returncode == 0, changed.stderr
     assert git("--git-dir", remote, "rev-parse", "gh-pages^") == head
-    assert "M\tabout/index.html" in git(
-        "--git-dir", remote, "show", "--name-status", "--format=", "gh-pages"
-    )
+    assert "M\tabout/index.html" in git("--git-dir", remote, "show", "--name-status", "--format=", "gh-pages")
     assert list((root / ".matinee-cache").glob("deploy-git-*")) == []  # the temporary clone is gone
 
 
@@ -195,17 +172,13 @@ def test_a_rejected_push_is_one_sentence_with_gits_message(tmp_path: Path) -> No
     remote = tmp_path / "pages.git"
     git("init", "--quiet", "--bare", remote)
     hook = remote / "hooks/pre-receive"
-    hook.write_text(
-        "#!/bin/sh\necho 'deploys are frozen this week' >&2\nexit 1\n", encoding="utf-8"
-    )
+    hook.write_text("#!/bin/sh\necho 'deploys are frozen this week' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
     root = blog(tmp_path, f"  target: git\n  repository: {remote}\n")
     result = run_cli("deploy", "--source", root)
     assert result.returncode == 1
     message = result.stderr.splitlines()[-2]
-    assert message.startswith(
-        f"deploy: git failed to push to {remote} (branch gh-pages) (exit 1): "
-    )
+    assert message.startswith(f"deploy: git failed to push to {remote} (branch gh-pages) (exit 1): ")
     assert "deploys are frozen this week" in message and "pre-receive hook declined" in message
 
 
@@ -247,9 +220,7 @@ def test_a_failing_command_is_reported_with_its_output(tmp_path: Path) -> None:
 
 def test_deploy_refuses_drafts(tmp_path: Path) -> None:
     root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
-    (root / "content/posts/secret.md").write_text(
-        post("Secret", date="2024-05-01", draft="true"), encoding="utf-8"
-    )
+    (root / "content/posts/secret.md").write_text(post("Secret", date="2024-05-01", draft="true"), encoding="utf-8")
     assert run_cli("deploy", "--source", root, "--drafts").returncode == 2
     assert run_cli("build", "--source", root, "--drafts").returncode == 0
     result = run_cli("deploy", "--source", root, "--no-build")
@@ -260,9 +231,7 @@ def test_deploy_refuses_drafts(tmp_path: Path) -> None:
 
 def test_deploy_refuses_a_failed_build(tmp_path: Path) -> None:
     root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
-    (root / "content/posts/bad.md").write_text(
-        "---\ntitle: X\ndate: 2024-13-01\n---\n", encoding="utf-8"
-    )
+    (root / "content/posts/bad.md").write_text("---\ntitle: X\ndate: 2024-13-01\n---\n", encoding="utf-8")
     result = run_cli("deploy", "--source", root)
     assert result.returncode == 1
     assert "content/posts/bad.md:3: date" in result.stderr
@@ -273,10 +242,7 @@ def test_deploy_without_settings_says_what_to_add(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("Alpha")})
     result = run_cli("deploy", "--source", root)
     assert result.returncode == 1
-    assert (
-        "config.yaml: has no deploy: settings; add deploy: with target: rsync, git or command"
-        in result.stderr
-    )
+    assert "config.yaml: has no deploy: settings; add deploy: with target: rsync, git or command" in result.stderr
 
 
 # --- served by nginx ----------------------------------------------------------------------
@@ -300,9 +266,7 @@ def test_nginx_serves_the_deployed_site(tmp_path: Path) -> None:
         assert missing.body == (www / "404.html").read_bytes()
         feed = fetch(f"{address}/feed.xml")
         assert feed.status == 200 and feed.content_type.startswith("application/atom+xml")
-        assert fetch(f"{address}/tags/reviews/feed.xml").content_type.startswith(
-            "application/atom+xml"
-        )
+        assert fetch(f"{address}/tags/reviews/feed.xml").content_type.startswith("application/atom+xml")
 
 
 @needs_rsync
@@ -319,9 +283,7 @@ def test_site_under_a_base_path_resolves_every_internal_link(tmp_path: Path) -> 
         crawled = crawl(f"{address}/blog/")
         broken = {url: answer.body[:80] for url, answer in crawled.items() if answer.status != 200}
         assert broken == {}
-        pages = [
-            url for url, answer in crawled.items() if answer.content_type.startswith("text/html")
-        ]
+        pages = [url for url, answer in crawled.items() if answer.content_type.startswith("text/html")]
         assert len(pages) >= 15  # home, posts, terms, archive, about...
         assert f"{base}about/" in crawled and f"{base}feed.xml" in crawled
         missing = fetch(f"{address}/blog/nowhere/")

@@ -14,13 +14,16 @@ from matinee.memo import Planned
 from matinee.render import Rendering
 
 
-def _pid_and_share(share: int, shares: int) -> tuple[int, int, int]:
+def _pid_and_share(share: int, shares: int, tick: fanout.Tick) -> tuple[int, int, int]:
+    tick()
     return os.getpid(), share, shares
 
 
 def test_shares_run_in_forked_children_and_come_back_in_order() -> None:
-    results = fanout.fan_out(_pid_and_share, 2)
+    heard: list[int] = []
+    results = fanout.fan_out(_pid_and_share, 2, heard.append)
     assert [(share, shares) for _, share, shares in results] == [(0, 2), (1, 2)]
+    assert not heard or heard[-1] <= 2  # the children's ticks, as far as the parent saw them
     assert all(pid != os.getpid() for pid, _, _ in results)
 
 
@@ -28,7 +31,7 @@ def test_one_share_runs_in_this_process() -> None:
     assert fanout.fan_out(_pid_and_share, 1) == [(os.getpid(), 0, 1)]
 
 
-def _fails_in_share_one(share: int, shares: int) -> int:
+def _fails_in_share_one(share: int, shares: int, tick: fanout.Tick) -> int:
     if share == 1:
         raise MatineeError("layouts/post.html", 3, "broken")
     return share

@@ -22,9 +22,7 @@ def feed(out: Path, rel: str = "feed.xml") -> ET.Element:
 
 
 def entry_titles(root: ET.Element) -> list[str]:
-    return [
-        entry.findtext("a:title", namespaces=ATOM) or "" for entry in root.findall("a:entry", ATOM)
-    ]
+    return [entry.findtext("a:title", namespaces=ATOM) or "" for entry in root.findall("a:entry", ATOM)]
 
 
 def site_with_posts(tmp_path: Path, count: int, **config: str) -> Path:
@@ -126,9 +124,7 @@ def test_drafts_and_future_posts_are_not_in_feeds(tmp_path: Path) -> None:
         {
             "content/posts/a.md": post("Shown", date="2024-01-01", tags=["news"]),
             "content/posts/b.md": post("Draft", date="2024-01-02", tags=["news"], draft="true"),
-            "content/posts/c.md": post(
-                "Future", date=(NOW + timedelta(days=1)).isoformat(), tags=["news"]
-            ),
+            "content/posts/c.md": post("Future", date=(NOW + timedelta(days=1)).isoformat(), tags=["news"]),
         },
     )
     out = build_site(root)
@@ -179,9 +175,7 @@ def sitemap_of(out: Path) -> dict[str, str | None]:
     root = ET.fromstring((out / "sitemap.xml").read_bytes())
     assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
     return {
-        url.findtext("s:loc", namespaces=SITEMAP) or "": url.findtext(
-            "s:lastmod", namespaces=SITEMAP
-        )
+        url.findtext("s:loc", namespaces=SITEMAP) or "": url.findtext("s:lastmod", namespaces=SITEMAP)
         for url in root.findall("s:url", SITEMAP)
     }
 
@@ -233,11 +227,7 @@ def test_xml_outputs_declare_utf8(tmp_path: Path, name: str) -> None:
 def test_feeds_stay_well_formed_with_control_characters_pasted_in(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
-        {
-            "content/posts/a.md": post(
-                "Tab\x0bbed", tags=["x\x0cy"], body="A form\x0cfeed and \x1b[0m escape."
-            )
-        },
+        {"content/posts/a.md": post("Tab\x0bbed", tags=["x\x0cy"], body="A form\x0cfeed and \x1b[0m escape.")},
     )
     out = build_site(root)
     for name in ("feed.xml", "tags/x-y/feed.xml", "sitemap.xml"):
@@ -251,9 +241,7 @@ def test_sitemap_lastmod_of_a_listing_counts_an_older_post_updated_later(tmp_pat
         {
             "config.yaml": f'title: T\nbase_url: "{BLOG}"\n',
             "content/posts/new.md": post("New", date="2024-06-01", tags=["news"]),
-            "content/posts/old.md": post(
-                "Old", date="2023-01-01", updated="2025-01-01", tags=["news"]
-            ),
+            "content/posts/old.md": post("Old", date="2023-01-01", updated="2025-01-01", tags=["news"]),
         },
     )
     entries = sitemap_of(build_site(root))

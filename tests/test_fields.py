@@ -43,9 +43,7 @@ def test_a_missing_required_field_is_an_error_on_line_1() -> None:
 
 
 def test_an_empty_required_field_is_an_error_at_its_line() -> None:
-    assert failure(reader("date: 2024-01-01", "title: ''").text, "title", required=True) == (
-        f"{REL}:3: title is empty"
-    )
+    assert failure(reader("date: 2024-01-01", "title: ''").text, "title", required=True) == (f"{REL}:3: title is empty")
 
 
 def test_a_list_where_text_belongs_is_an_error_at_its_line() -> None:
@@ -86,9 +84,7 @@ def test_films_that_yaml_would_turn_into_numbers_and_booleans_stay_titles() -> N
 
 def test_an_unquoted_colon_in_a_flow_list_names_the_item_and_its_line() -> None:
     fields = reader("title: X", "date: 2024-01-01", "films: [1917, No, 2001: A Space Odyssey]")
-    assert failure(fields.texts, "films") == (
-        f"{REL}:4: films[2] was read as a mapping; put the title in quotes"
-    )
+    assert failure(fields.texts, "films") == (f"{REL}:4: films[2] was read as a mapping; put the title in quotes")
 
 
 def test_an_unquoted_colon_in_a_block_list_points_at_the_item_line() -> None:
@@ -155,9 +151,7 @@ def test_iso_8601_with_a_time_zone() -> None:
 
 
 def test_iso_8601_without_a_time_zone_is_utc() -> None:
-    assert reader("date: 2024-03-01T09:30").moment("date") == datetime(
-        2024, 3, 1, 9, 30, tzinfo=UTC
-    )
+    assert reader("date: 2024-03-01T09:30").moment("date") == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 
 
 def test_iso_8601_with_z_and_with_a_space() -> None:
@@ -170,14 +164,10 @@ def test_a_leap_day_is_a_date() -> None:
     assert reader("date: 2024-02-29").moment("date") == datetime(2024, 2, 29, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "raw", ["2024-13-01", "2023-02-30", "2024-00-10", "yesterday", "2024/03/01"]
-)
+@pytest.mark.parametrize("raw", ["2024-13-01", "2023-02-30", "2024-00-10", "yesterday", "2024/03/01"])
 def test_a_date_that_is_not_a_date_is_an_error_at_its_line(raw: str) -> None:
     fields = reader("title: X", f"date: {raw}")
-    assert failure(fields.moment, "date", required=True) == (
-        f"{REL}:3: date '{raw}' is not YYYY-MM-DD or ISO 8601"
-    )
+    assert failure(fields.moment, "date", required=True) == (f"{REL}:3: date '{raw}' is not YYYY-MM-DD or ISO 8601")
 
 
 def test_a_bad_time_is_an_error() -> None:

@@ -175,10 +175,7 @@ def test_front_matter_never_closed_is_an_error() -> None:
 
 
 def test_decode_drops_a_bom_and_normalises_line_ends() -> None:
-    assert (
-        decode(b"\xef\xbb\xbf---\r\ntitle: A\r\n---\rBody\r\n", "x.md")
-        == "---\ntitle: A\n---\nBody\n"
-    )
+    assert decode(b"\xef\xbb\xbf---\r\ntitle: A\r\n---\rBody\r\n", "x.md") == "---\ntitle: A\n---\nBody\n"
 
 
 def test_crlf_file_keeps_correct_lines() -> None:
@@ -204,9 +201,7 @@ def test_a_nul_byte_is_an_error() -> None:
 # --- properties --------------------------------------------------------------------------
 
 # Line and paragraph separators are line breaks to YAML, so a writer cannot keep them in a title.
-printable = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60
-)
+printable = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60)
 
 
 def quoted(value: object) -> str:

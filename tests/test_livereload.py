@@ -45,6 +45,4 @@ def test_css_changes_lists_stylesheets_only_when_nothing_else_changed() -> None:
     assert css_changes(before, {**before, "assets/new.css": 1}) == ("/assets/new.css",)
     assert css_changes(before, before) == ()
     assert css_changes(before, {**before, "index.html": 2, "assets/style.css": 2}) is None
-    assert (
-        css_changes(before, {"assets/style.css": 1, "assets/print.css": 1}) is None
-    )  # a page went
+    assert css_changes(before, {"assets/style.css": 1, "assets/print.css": 1}) is None  # a page went

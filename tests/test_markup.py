@@ -77,9 +77,7 @@ def test_a_converter_keeps_no_state_between_documents() -> None:
 
 
 def test_raw_html_passes_through() -> None:
-    assert '<figure class="wide">' in convert(
-        '<figure class="wide"><img src="a.png" alt="A"></figure>\n'
-    )
+    assert '<figure class="wide">' in convert('<figure class="wide"><img src="a.png" alt="A"></figure>\n')
 
 
 # --- smart punctuation -------------------------------------------------------------------
@@ -143,9 +141,7 @@ def test_the_more_marker_may_be_spaced_either_way(marker: str) -> None:
 
 
 def test_summary_skips_a_paragraph_that_is_only_an_image() -> None:
-    assert summarize(convert("![A still](still.png)\n\nThe review starts here.\n")) == (
-        "The review starts here."
-    )
+    assert summarize(convert("![A still](still.png)\n\nThe review starts here.\n")) == ("The review starts here.")
 
 
 def test_summary_reads_a_paragraph_with_attributes() -> None:

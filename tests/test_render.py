@@ -55,9 +55,7 @@ def test_the_date_filter() -> None:
 
 
 def test_a_template_syntax_error_names_the_layout_and_line(tmp_path: Path) -> None:
-    broken = (
-        '{% extends "base.html" %}\n{% block main %}\n<h1>{{ page.title }</h1>\n{% endblock %}\n'
-    )
+    broken = '{% extends "base.html" %}\n{% block main %}\n<h1>{{ page.title }</h1>\n{% endblock %}\n'
     messages = layout_errors(tmp_path, {"post.html": broken})
     assert len(messages) == 1
     assert messages[0].startswith("layouts/post.html:3: ")

@@ -21,9 +21,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 def sample_files() -> dict[str, str | bytes]:
     return {
-        "content/posts/alpha.md": post(
-            "Alpha", date="2024-01-05", body="First paragraph about Alpha."
-        ),
+        "content/posts/alpha.md": post("Alpha", date="2024-01-05", body="First paragraph about Alpha."),
         "content/posts/beta.md": post("Beta", date="2024-02-09"),
         "content/posts/still.png": PNG,
     }
@@ -101,9 +99,7 @@ def test_every_answer_says_no_store(server: Running, path: str) -> None:
     assert refused.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize(
-    "path", ["/", ALPHA, "/assets/style.css", "/posts/still.png", "/2024/01/alpha", "/nope/"]
-)
+@pytest.mark.parametrize("path", ["/", ALPHA, "/assets/style.css", "/posts/still.png", "/2024/01/alpha", "/nope/"])
 def test_head_gives_the_get_headers_without_a_body(server: Running, path: str) -> None:
     got = server.get(path)
     head = server.get(path, method="HEAD")
@@ -126,9 +122,7 @@ def test_many_tabs_are_served_at_once(server: Running) -> None:
     stalled.sendall(b"GET / HTTP/1.1\r\n")  # a client that never finishes its request
     try:
         with ThreadPoolExecutor(16) as pool:
-            answers = list(
-                pool.map(lambda n: server.get([ALPHA, "/", "/assets/style.css"][n % 3]), range(90))
-            )
+            answers = list(pool.map(lambda n: server.get([ALPHA, "/", "/assets/style.css"][n % 3]), range(90)))
         assert [answer.status for answer in answers] == [200] * 90
         assert all(json.loads(tab.next_message())["epoch"] == 1 for tab in tabs)
     finally:
@@ -232,12 +226,7 @@ def test_other_host_headers_are_refused(server: Running, host: str) -> None:
 
 def test_missing_or_repeated_host_header_is_refused(server: Running) -> None:
     assert raw_request(server.port, b"GET / HTTP/1.0").status == 403
-    assert (
-        raw_request(
-            server.port, b"GET / HTTP/1.1", b"Host: 127.0.0.1", b"Host: evil.example"
-        ).status
-        == 403
-    )
+    assert raw_request(server.port, b"GET / HTTP/1.1", b"Host: 127.0.0.1", b"Host: evil.example").status == 403
 
 
 # --- rebuilds ------------------------------------------------------------------------------
@@ -245,9 +234,7 @@ def test_missing_or_repeated_host_header_is_refused(server: Running) -> None:
 
 def test_editing_a_post_rebuilds_and_serves_the_new_page(server: Running) -> None:
     server.next_build(
-        lambda: server.write(
-            "content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Rewritten.")
-        )
+        lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Rewritten."))
     )
     assert b"Rewritten." in server.get(ALPHA).body
     assert server.reports[-1].posts == 2
@@ -256,15 +243,11 @@ def test_editing_a_post_rebuilds_and_serves_the_new_page(server: Running) -> Non
 def test_a_burst_of_200_saves_gives_one_rebuild(server: Running) -> None:
     def burst() -> None:
         for number in range(200):
-            server.write(
-                f"content/posts/burst/p{number}.md", post(f"Burst {number}", date="2024-03-01")
-            )
+            server.write(f"content/posts/burst/p{number}.md", post(f"Burst {number}", date="2024-03-01"))
 
     snapshot = server.next_build(burst)
     assert snapshot.builds == 2 and snapshot.errors == ()
-    assert (
-        server.preview.live.wait_for(lambda now: now.builds > 2, 1.0) is None
-    )  # no second rebuild
+    assert server.preview.live.wait_for(lambda now: now.builds > 2, 1.0) is None  # no second rebuild
     assert server.get("/2024/03/p199/").status == 200
 
     def touch_all() -> None:  # a `git checkout` rewriting them all
@@ -281,15 +264,11 @@ def test_deleted_created_and_moved_files_and_folders_all_count(server: Running) 
     server.next_build(lambda: (server.root / "content/posts/beta.md").unlink())
     assert server.get("/2024/02/beta/").status == 404
 
-    server.next_build(
-        lambda: server.write("content/posts/new/gamma.md", post("Gamma", date="2024-04-01"))
-    )
+    server.next_build(lambda: server.write("content/posts/new/gamma.md", post("Gamma", date="2024-04-01")))
     assert server.get("/2024/04/gamma/").status == 200
 
     posts = server.root / "content/posts"
-    server.next_build(
-        lambda: (posts / "new").rename(posts / ".trash")
-    )  # hidden folders are skipped
+    server.next_build(lambda: (posts / "new").rename(posts / ".trash"))  # hidden folders are skipped
     assert server.get("/2024/04/gamma/").status == 404
 
     server.next_build(lambda: (posts / ".trash").rename(posts / "back"))
@@ -297,19 +276,11 @@ def test_deleted_created_and_moved_files_and_folders_all_count(server: Running) 
 
 
 def test_config_and_layout_changes_rebuild(server: Running) -> None:
-    config = (
-        (server.root / "config.yaml")
-        .read_text(encoding="utf-8")
-        .replace("Test Reel", "Second Reel")
-    )
+    config = (server.root / "config.yaml").read_text(encoding="utf-8").replace("Test Reel", "Second Reel")
     server.next_build(lambda: server.write("config.yaml", config))
     assert b"Second Reel" in server.get("/").body
 
-    layout = (
-        (server.root / "layouts/404.html")
-        .read_text(encoding="utf-8")
-        .replace("This reel is missing", "Lost reel")
-    )
+    layout = (server.root / "layouts/404.html").read_text(encoding="utf-8").replace("This reel is missing", "Lost reel")
     server.next_build(lambda: server.write("layouts/404.html", layout))
     assert b"Lost reel" in server.get("/nope/").body
 
@@ -324,11 +295,7 @@ def test_replaced_content_folder_is_watched_again(server: Running) -> None:
 
     server.next_build(replace_content)
     server.wait_for(lambda now: now.errors == ())
-    server.next_build(
-        lambda: server.write(
-            "content/posts/alpha.md", post("Alpha", date="2024-01-05", body="After.")
-        )
-    )
+    server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="After.")))
     assert b"After." in server.get(ALPHA).body
 
 
@@ -337,9 +304,7 @@ def test_writing_the_output_and_cache_folders_starts_no_build(server: Running) -
     (server.root / ".matinee-cache" / "stray.txt").write_text("x", encoding="utf-8")
     (server.root / "notes.txt").write_text("x", encoding="utf-8")
     (server.root / "content/posts/.alpha.md.swp").write_text("x", encoding="utf-8")
-    assert (
-        server.preview.live.wait_for(lambda now: now.builds > 1, 1.0) is None
-    )  # and no build loop
+    assert server.preview.live.wait_for(lambda now: now.builds > 1, 1.0) is None  # and no build loop
 
 
 def test_pages_are_never_served_half_written(server: Running) -> None:
@@ -356,11 +321,7 @@ def test_pages_are_never_served_half_written(server: Running) -> None:
             body = request(server.port, ALPHA).body
             versions = set(re.findall(rb"version(\d+)", body))
             seen.update(versions)
-            if (
-                len(versions) != 1
-                or not body.rstrip().endswith(b"</html>")
-                or body.count(b"version") != 40000
-            ):
+            if len(versions) != 1 or not body.rstrip().endswith(b"</html>") or body.count(b"version") != 40000:
                 broken.append(f"{len(body)} bytes, versions {versions}")
 
     readers = [threading.Thread(target=read_repeatedly) for _ in range(4)]
@@ -368,9 +329,7 @@ def test_pages_are_never_served_half_written(server: Running) -> None:
         reader.start()
     try:
         for version in range(1, 6):
-            server.next_build(
-                lambda version=version: server.write("content/posts/alpha.md", big(version))
-            )
+            server.next_build(lambda version=version: server.write("content/posts/alpha.md", big(version)))
     finally:
         stop.set()
         for reader in readers:
@@ -403,17 +362,11 @@ def test_events_tell_tabs_what_changed(server: Running) -> None:
         first = json.loads(tab.next_message())
         assert first["epoch"] == 1 and first["errors"] == []
 
-        css = (server.root / "layouts/assets/style.css").read_text(
-            encoding="utf-8"
-        ) + "\nbody { color: red; }\n"
+        css = (server.root / "layouts/assets/style.css").read_text(encoding="utf-8") + "\nbody { color: red; }\n"
         server.next_build(lambda: server.write("layouts/assets/style.css", css))
         assert json.loads(tab.next_message()) == {**first, "epoch": 2, "css": ["/assets/style.css"]}
 
-        server.next_build(
-            lambda: server.write(
-                "content/posts/alpha.md", post("Alpha", date="2024-01-05", body="New.")
-            )
-        )
+        server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="New.")))
         assert json.loads(tab.next_message()) == {**first, "epoch": 3, "css": None}
     finally:
         tab.close()
@@ -422,9 +375,7 @@ def test_events_tell_tabs_what_changed(server: Running) -> None:
 def test_failed_build_shows_the_errors_and_keeps_the_last_good_site(server: Running) -> None:
     broken = post("Alpha", date="<script>alert(1)</script>")
     snapshot = server.next_build(lambda: server.write("content/posts/alpha.md", broken))
-    expected = (
-        "content/posts/alpha.md:3: date '<script>alert(1)</script>' is not YYYY-MM-DD or ISO 8601"
-    )
+    expected = "content/posts/alpha.md:3: date '<script>alert(1)</script>' is not YYYY-MM-DD or ISO 8601"
     assert snapshot.errors == (expected,)
     assert server.errors == [(expected,)]  # what the terminal prints
     assert snapshot.epoch == 1  # the site on disk is still the last good one
@@ -437,9 +388,7 @@ def test_failed_build_shows_the_errors_and_keeps_the_last_good_site(server: Runn
     try:
         assert json.loads(tab.next_message())["errors"] == [expected]
         fixed = server.next_build(
-            lambda: server.write(
-                "content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Fixed.")
-            )
+            lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Fixed."))
         )
         assert fixed.errors == () and fixed.epoch == 2
         assert json.loads(tab.next_message())["errors"] == []
@@ -456,9 +405,7 @@ def test_starting_with_a_broken_site_serves_the_errors_until_it_is_fixed(tmp_pat
         placeholder = server.get("/")
         assert placeholder.status == 404
         assert page_state(placeholder.body)["errors"] == list(server.preview.live.snapshot().errors)
-        server.next_build(
-            lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05"))
-        )
+        server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05")))
         assert server.get(ALPHA).status == 200
 
 
@@ -528,14 +475,10 @@ def test_terminal_shows_build_errors_as_lines_never_a_traceback(tmp_path: Path) 
     serve = CliServe(root, "--port", "0")
     try:
         serve.wait_line(r"^Built ")
-        (root / "content/posts/alpha.md").write_text(
-            "---\ntitle: [unclosed\n---\n", encoding="utf-8"
-        )
+        (root / "content/posts/alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
         serve.wait_line(r"^content/posts/alpha\.md:2: front matter is not valid YAML")
         serve.wait_line(r"^Build failed with 1 error; still serving the last good build\.")
-        (root / "content/posts/alpha.md").write_text(
-            post("Alpha", date="2024-01-05"), encoding="utf-8"
-        )
+        (root / "content/posts/alpha.md").write_text(post("Alpha", date="2024-01-05"), encoding="utf-8")
         serve.wait_line(r"^Built ")
         assert serve.interrupt() == 0
     finally:
@@ -546,9 +489,7 @@ def test_terminal_shows_build_errors_as_lines_never_a_traceback(tmp_path: Path) 
 def test_poll_mode_sees_edits_too(tmp_path: Path) -> None:
     with running(make_site(tmp_path, sample_files()), poll=True) as server:
         server.next_build(
-            lambda: server.write(
-                "content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Polled.")
-            )
+            lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="Polled."))
         )
         assert b"Polled." in server.get(ALPHA).body
         assert server.preview.live.wait_for(lambda now: now.builds > 2, 1.5) is None

@@ -17,9 +17,7 @@ from matinee.site import paginate
 
 def main_links(path: Path) -> list[str]:
     """Return the text of every link in the page's <main>, in order."""
-    tree: ET.Element = html5lib.parse(
-        path.read_bytes(), treebuilder="etree", namespaceHTMLElements=False
-    )
+    tree: ET.Element = html5lib.parse(path.read_bytes(), treebuilder="etree", namespaceHTMLElements=False)
     main = tree.find(".//main")
     assert main is not None
     return [" ".join("".join(anchor.itertext()).split()) for anchor in main.iter("a")]
@@ -101,18 +99,14 @@ def test_a_post_dated_exactly_now_is_published_and_one_second_later_is_not(tmp_p
         tmp_path,
         {
             "content/posts/now.md": post("Right now", date=NOW.isoformat()),
-            "content/posts/later.md": post(
-                "A second later", date=(NOW + timedelta(seconds=1)).isoformat()
-            ),
+            "content/posts/later.md": post("A second later", date=(NOW + timedelta(seconds=1)).isoformat()),
         },
     )
     assert shown(build_site(root) / "index.html", ["Right now", "A second later"]) == ["Right now"]
 
 
 def test_a_future_post_appears_once_its_time_has_come(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path, {"content/posts/a.md": post("Scheduled", date="2026-12-01T09:00:00Z")}
-    )
+    root = make_site(tmp_path, {"content/posts/a.md": post("Scheduled", date="2026-12-01T09:00:00Z")})
     assert shown(build_site(root) / "index.html", ["Scheduled"]) == []
     later = NOW + timedelta(days=5)
     assert shown(build_site(root, now=later) / "index.html", ["Scheduled"]) == ["Scheduled"]
@@ -134,10 +128,7 @@ def test_posts_are_ordered_by_the_instant_they_were_published(tmp_path: Path) ->
 def test_posts_on_the_same_date_all_appear(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
-        {
-            f"content/posts/{name}.md": post(name.title(), date="2024-01-01")
-            for name in ("a", "b", "c")
-        },
+        {f"content/posts/{name}.md": post(name.title(), date="2024-01-01") for name in ("a", "b", "c")},
     )
     assert set(shown(build_site(root) / "index.html", ["A", "B", "C"])) == {"A", "B", "C"}
 

@@ -50,9 +50,7 @@ def test_slugify(text: str, slug: str) -> None:
     ("text", "slug"),
     [("ゴジラ-1.0", "ゴジラ-1-0"), ("हिन्दी सिनेमा", "हिन्दी-सिनेमा"), ("Йоко", "йоко")],
 )
-def test_slugify_keeps_the_marks_that_are_part_of_a_letter_outside_latin(
-    text: str, slug: str
-) -> None:
+def test_slugify_keeps_the_marks_that_are_part_of_a_letter_outside_latin(text: str, slug: str) -> None:
     # Only accents on Latin letters come off; ゴ without its mark is a different letter.
     assert slugify(text) == slug
 

@@ -56,9 +56,7 @@ def good_site(tmp_path: Path) -> Path:
 
 BREAKAGES: dict[str, dict[str, str]] = {
     "bad front matter": {"content/posts/c.md": "---\ntitle: C\ndate: 2024-13-01\n---\n"},
-    "bad layout": {
-        "layouts/post.html": '{% extends "base.html" %}{% block main %}{{ nope }}{% endblock %}'
-    },
+    "bad layout": {"layouts/post.html": '{% extends "base.html" %}{% block main %}{{ nope }}{% endblock %}'},
     "layout syntax": {"layouts/index.html": "{% for %}"},
     "clashing output": {"content/posts/c.md": post("C", aliases=["/archive/"])},
     "clashing permalink": {"content/posts/c.md": post("C", date="2024-01-02", slug="a")},
@@ -66,9 +64,7 @@ BREAKAGES: dict[str, dict[str, str]] = {
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
-def test_a_failed_build_leaves_the_previous_output_byte_identical(
-    tmp_path: Path, breakage: str
-) -> None:
+def test_a_failed_build_leaves_the_previous_output_byte_identical(tmp_path: Path, breakage: str) -> None:
     root = good_site(tmp_path)
     out = build_site(root)
     before = tree_digest(out)
@@ -175,9 +171,7 @@ def test_hostile_titles_terms_and_aliases_stay_inside_the_output_folder(tmp_path
         ("layout", '"../../../pwned"'),
     ],
 )
-def test_a_path_that_would_leave_the_output_folder_is_refused(
-    tmp_path: Path, key: str, value: str
-) -> None:
+def test_a_path_that_would_leave_the_output_folder_is_refused(tmp_path: Path, key: str, value: str) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", **{key: value})})
     before = outside(tmp_path, root / ".matinee-cache")
     (message,) = fails(root)

@@ -184,7 +184,5 @@ def crawl(start: str) -> dict[str, Fetched]:
             if urlsplit(target).netloc == host and target.startswith(scope) and target not in seen:
                 queue.append(target)
             elif urlsplit(target).netloc == host and not target.startswith(scope):
-                seen[target] = Fetched(
-                    target, 0, "", b"outside the base path, linked from " + url.encode()
-                )
+                seen[target] = Fetched(target, 0, "", b"outside the base path, linked from " + url.encode())
     return seen
