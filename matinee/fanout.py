@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+Tick = Callable[[], None]  # a share calls it for each item done
 
 MIN_SHARE = 100  # work items (pages to render) below which a fork costs more than it saves
 _PR_SET_PDEATHSIG = 1  # Linux prctl(): a signal for this process when its parent dies
 _work: Callable[[int, int, Tick], Any] | None = None  # the job the forked children run
 _done: Any = None  # items done, one counter per share, in memory the children share
-Tick = Callable[[], None]  # a share calls it for each item done
 
 
 def cores() -> int:

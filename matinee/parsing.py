@@ -115,10 +115,12 @@ def _parse_fresh(
     batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
     fresh: list[Parsed_] = []
     converted: dict[str, str] = {}
+    parsed = 0
     for batch, results in zip(
         batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True
     ):
-        progress(len(fresh) + len(batch))
+        parsed += len(batch)
+        progress(parsed)
         for job, result in zip(batch, results, strict=True):
             if isinstance(result, MatineeError):
                 errors.append(result)
