@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import code_digest
-from .content import Signature, Source, SourceFile, signature
+from .content import Signature, Source, SourceFile
 from .model import Film, Page, Post
 
 if TYPE_CHECKING:
@@ -67,23 +66,23 @@ class BuildCache:
     def __init__(self, cache_dir: Path | None, *, in_memory: bool = False) -> None:
         """`in_memory` keeps results between builds of one process too (for `serve`)."""
         self._in_memory = in_memory
-        self._markdown: dict[str, str] = {}
+        self._markdown: dict[str, bytes] = {}  # packed HTML (see model.pack_html)
         self._parsed: dict[str, Any] = {}
         self._remembered: dict[str, tuple[str, Any]] = {}  # slot -> (key, value)
         self._fingerprints: dict[str, tuple[Signature, str]] = {}  # source -> (signature, fingerprint)
         self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
-    def known_markdown(self, bodies: Sequence[str]) -> dict[str, str]:
-        """Return markdown_key(body) -> HTML for the bodies converted before."""
+    def known_markdown(self, bodies: Sequence[str]) -> dict[str, bytes]:
+        """Return markdown_key(body) -> packed HTML for the bodies converted before."""
         keys = [key for key in dict.fromkeys(map(markdown_key, bodies))]
         self._markdown.update(self._read("markdown", [key for key in keys if key not in self._markdown]))
         result = {key: self._markdown[key] for key in keys if key in self._markdown}
         self._markdown = _trim(self._markdown, keys) if self._in_memory else {}
         return result
 
-    def store_markdown(self, converted: dict[str, str]) -> None:
-        """Remember freshly converted Markdown under its markdown_key."""
+    def store_markdown(self, converted: dict[str, bytes]) -> None:
+        """Remember freshly converted Markdown (packed HTML) under its markdown_key."""
         if self._in_memory:
             self._markdown.update(converted)
         self._write("markdown", converted)
@@ -111,14 +110,8 @@ class BuildCache:
 
         Only a cache kept in memory (`serve`) knows: its rebuilds skip reading unchanged files.
         """
-        if file.rel not in self._fingerprints:
-            return None
-        try:
-            now = signature(os.stat(file.path))
-        except OSError:
-            return None
-        known, fingerprint = self._fingerprints[file.rel]
-        return fingerprint if now == known else None
+        known, fingerprint = self._fingerprints.get(file.rel, (None, ""))
+        return fingerprint if file.signature == known else None
 
     def note_fingerprint(self, source: Source) -> None:
         """Remember a source's fingerprint under its file's signature (in memory only)."""

@@ -62,6 +62,7 @@ class SourceFile:
     kind: str  # "post", "film" or "page"
     rel: str  # relative to the source folder, e.g. content/posts/2024/dune.md
     path: Path
+    signature: Signature  # its stat when found (see signature())
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +91,16 @@ def find_sources(config: Config) -> Sources:
     errors: list[MatineeError] = []
     source_prefix = len(str(config.source)) + 1  # string slicing: pathlib costs seconds at 10,000 files
     content_prefix = len(str(config.content_dir)) + 1
-    for path in _walk(config.content_dir, config.source, errors):
+    for path, status in _walk(config.content_dir, config.source, errors):
         text = str(path).replace(os.sep, "/")
         rel, inner = text[source_prefix:], text[content_prefix:]
         if not inner.lower().endswith(".md"):
             assets.append(Asset(path, rel, inner))
             continue
         folder = inner.split("/", 1)[0] if "/" in inner else ""
-        files.append(SourceFile({POSTS_DIR: "post", FILMS_DIR: "film"}.get(folder, "page"), rel, path))
-    for path in _walk(config.layouts_dir, config.source, errors):
+        kind = {POSTS_DIR: "post", FILMS_DIR: "film"}.get(folder, "page")
+        files.append(SourceFile(kind, rel, path, signature(status)))
+    for path, _ in _walk(config.layouts_dir, config.source, errors):
         if path.suffix.lower() not in TEMPLATE_SUFFIXES:
             assets.append(
                 Asset(path, path.relative_to(config.source).as_posix(), path.relative_to(config.layouts_dir).as_posix())
@@ -136,8 +138,9 @@ def signature(status: os.stat_result) -> Signature:
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
-def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:
-    found: list[Path] = []
+def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[tuple[Path, os.stat_result]]:
+    """Return every usable file under `top` with its stat; note why the others are not."""
+    found: list[tuple[Path, os.stat_result]] = []
     root = top.resolve()
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(name for name in dirs if not IGNORED.search(name))
@@ -145,10 +148,10 @@ def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:
             if IGNORED.search(name):
                 continue
             path = Path(folder, name)
-            if problem := _unusable(path, root, top.name):
-                errors.append(MatineeError(_shown(path.relative_to(source)), None, problem))
-                continue
-            found.append(path)
+            try:
+                found.append((path, _usable(path, root, top.name)))
+            except _Unusable as unusable:
+                errors.append(MatineeError(_shown(path.relative_to(source)), None, str(unusable)))
         for name in dirs:  # os.walk skips folder links; one leading out is an error, not a gap
             path = Path(folder, name)
             if path.is_symlink() and not path.resolve().is_relative_to(root):
@@ -157,22 +160,26 @@ def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[Path]:
     return found
 
 
-def _unusable(path: Path, root: Path, top: str) -> str | None:
-    """Return why a file found under content/ or layouts/ cannot be built from, or None."""
+class _Unusable(Exception):
+    """Why a file found under content/ or layouts/ cannot be built from."""
+
+
+def _usable(path: Path, root: Path, top: str) -> os.stat_result:
+    """Return the stat of a file found under content/ or layouts/, or raise _Unusable."""
     text = str(path)  # os calls, not pathlib: this runs for every file of a big site
     try:
         status = os.lstat(text)
         if stat.S_ISLNK(status.st_mode):
             if not path.resolve().is_relative_to(root):
-                return f"is a link to a file outside {top}/; copy the file in instead"
+                raise _Unusable(f"is a link to a file outside {top}/; copy the file in instead")
             status = os.stat(text)
     except OSError:
-        return "is a broken link, or was deleted during the build"
+        raise _Unusable("is a broken link, or was deleted during the build") from None
     if not _is_utf8(text):
-        return "has a name that is not UTF-8; rename it"
+        raise _Unusable("has a name that is not UTF-8; rename it")
     if not stat.S_ISREG(status.st_mode):  # reading a named pipe would wait for ever
-        return "is not a regular file (a pipe, socket or device); remove it"
-    return None
+        raise _Unusable("is not a regular file (a pipe, socket or device); remove it")
+    return status
 
 
 def _is_utf8(text: str) -> bool:
@@ -250,7 +257,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         title=reader.text("title", required=True) or slug,
         slug=slug,
         url=url,
-        body_html=body_html,
+        body=pack_html(body_html),
         summary=reader.text("summary") or summarize(body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from .errors import MatineeError
 from .fields import Reader, parse_day
 from .frontmatter import FrontMatter
-from .model import Film, Post, Release, Taxonomy, Term
+from .model import Film, Post, Release, Taxonomy, Term, pack_html
 from .urls import is_slug, slugify
 
 FILM_KEYS = frozenset(
@@ -46,7 +46,7 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
         source=source_rel,
         slug=slug,
         title=reader.text("title", required=True) or slug,
-        body_html=body_html,
+        body=pack_html(body_html),
         fingerprint=fingerprint,
         original_title=reader.text("original_title"),
         year=reader.number("year"),

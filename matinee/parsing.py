@@ -21,7 +21,7 @@ from .errors import MatineeError
 from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
-from .model import Asset, Film, Page, Post
+from .model import Asset, Film, Page, Post, unpack_html
 from .progress import Progress, silent
 
 PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
@@ -48,7 +48,7 @@ class _Job:
 
     source: Source
     front: FrontMatter
-    html: str | None
+    html: bytes | None  # packed (see model.pack_html)
 
 
 def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
@@ -114,7 +114,7 @@ def _parse_fresh(
     ]
     batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
     fresh: list[Parsed_] = []
-    converted: dict[str, str] = {}
+    converted: dict[str, bytes] = {}
     parsed = 0
     for batch, results in zip(
         batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True
@@ -127,7 +127,7 @@ def _parse_fresh(
                 continue
             fresh.append(result)
             if job.html is None:
-                converted[markdown_key(job.front.body)] = result.body_html
+                converted[markdown_key(job.front.body)] = result.body
     cache.store_markdown(converted)
     return fresh
 
@@ -139,7 +139,7 @@ def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | MatineeErro
 
 def _parse_one(job: _Job, config: Config) -> Parsed_ | MatineeError:
     source, front = job.source, job.front
-    html = job.html if job.html is not None else converter().convert(front.body)
+    html = unpack_html(job.html) if job.html is not None else converter().convert(front.body)
     try:
         if source.kind == "post":
             return parse_post(source, front, html, config)

@@ -220,9 +220,12 @@ def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list
     under_path = config.base_path != "/"
     if not page.links and not under_path:
         return page
-    body = under_base(page.body_html, config.base_path) if under_path else page.body_html
+    written = page.body_html
+    body = under_base(written, config.base_path) if under_path else written
     body = resolve_links(body, page.source, urls, config.link, errors, page.link_lines.get)
-    return page if body == page.body_html else replace(page, body_html=body, fingerprint=digest(page.fingerprint, body))
+    if body == written:
+        return page
+    return replace(page, body=pack_html(body), fingerprint=digest(page.fingerprint, body))
 
 
 def _duplicate_urls(
