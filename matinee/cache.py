@@ -169,6 +169,9 @@ class BuildCache:
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self._path, check_same_thread=False)
+            # A cache need not survive a power cut (a damaged file is found and rebuilt), so a
+            # commit does not wait for the disk: on a disk busy with other writes, that wait grows.
+            db.execute("PRAGMA synchronous = OFF")
             db.execute("CREATE TABLE IF NOT EXISTS meta (salt BLOB)")
             for table in ("markdown", "parsed"):
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")

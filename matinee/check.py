@@ -201,22 +201,12 @@ def scan_file(out_dir: Path, base: Base, rel: str) -> PageScan:
     try:
         text = (out_dir / rel).read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        return PageScan(
-            rel,
-            frozenset(),
-            (),
-            (Problem("encoding", None, f"is not UTF-8: {error.reason}"),),
-            True,
-        )
+        problem = Problem("encoding", None, f"is not UTF-8: {error.reason}")
     except OSError as error:
-        return PageScan(
-            rel,
-            frozenset(),
-            (),
-            (Problem("read", None, f"cannot be read: {error.strerror}"),),
-            True,
-        )
-    return scan_page(rel, text, base)
+        problem = Problem("read", None, f"cannot be read: {error.strerror}")
+    else:
+        return scan_page(rel, text, base)
+    return PageScan(rel, frozenset(), (), (problem,), True)
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .errors import MatineeError, raise_all
+from .fanout import cores
 from .links import resolve_path
 from .memo import digest
 from .model import Asset, ImageInfo, Site, Variant
@@ -196,7 +197,7 @@ def _make_all(folder: Path, todo: Mapping[str, Asset], progress: Progress) -> di
         _Job(asset.path, folder / key, PurePosixPath(asset.rel_out).stem, asset.path.suffix.lower())
         for key, asset in todo.items()
     ]
-    workers = os.cpu_count() or 1
+    workers = cores()
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return _counted(todo, map(make_variants, jobs), progress)
     with ProcessPoolExecutor(workers) as pool:

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,17 @@ edits = st.one_of(
 )
 
 
+def _edit_sequences(test: Callable[..., None]) -> Callable[..., None]:
+    """Run `test` on a few random sequences of edits (each step builds twice: few examples)."""
+    suppress = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    return settings(max_examples=6, deadline=None, suppress_health_check=suppress)(
+        given(st.lists(edits, min_size=1, max_size=4))(test)
+    )
+
+
+START: dict[str, str | bytes] = {"content/posts/p0.md": post("Start", films=["Dune: Part Two"], tags=["news"])}
+
+
 def _apply(root: Path, edit: tuple[object, ...]) -> None:
     kind = edit[0]
     posts = root / "content" / "posts"
@@ -91,13 +103,10 @@ def _apply(root: Path, edit: tuple[object, ...]) -> None:
         layout.write_text(layout.read_text(encoding="utf-8") + f"\n<!-- {text} -->\n", encoding="utf-8")
 
 
-@settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(st.lists(edits, min_size=1, max_size=4))
+@_edit_sequences
 def test_incremental_builds_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
-        root = make_site(Path(scratch), {"content/posts/p0.md": post("Start", films=["Dune: Part Two"], tags=["news"])})
+        root = make_site(Path(scratch), START)
         build_site(root)
         for step in steps:
             _apply(root, step)
@@ -112,14 +121,11 @@ def _age(root: Path) -> None:
         os.utime(path, (past, past))
 
 
-@settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(st.lists(edits, min_size=1, max_size=4))
+@_edit_sequences
 def test_rebuilds_of_one_serve_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
     """`serve` keeps its cache in memory: unchanged files unread, related posts kept while terms stay."""
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
-        root = make_site(Path(scratch), {"content/posts/p0.md": post("Start", films=["Dune: Part Two"], tags=["news"])})
+        root = make_site(Path(scratch), START)
         config = load_config(root)
         cache = BuildCache(config.cache_dir, in_memory=True)
         _age(root)

@@ -17,6 +17,8 @@ import statistics
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,16 +83,21 @@ def test_a_posts_folder_renamed_twice_in_a_burst_gives_the_right_site(tmp_path: 
         assert server.get("/2024/01/alpha/").status == 200
 
 
+@contextmanager
+def _written_without_event(path: Path) -> Iterator[None]:
+    """Change Alpha's paragraph to Omega's through mmap, for which inotify reports no event (a
+    real lost event, no mocking). The file stays open meanwhile: closing it would report one."""
+    with path.open("r+b") as file, mmap.mmap(file.fileno(), 0) as mapped:
+        at = mapped.find(b"A paragraph about Alpha.")
+        mapped[at : at + 24] = b"A paragraph about Omega."
+        mapped.flush()
+        yield
+
+
 def test_a_change_whose_event_was_lost_is_caught_by_a_periodic_rescan(tmp_path: Path) -> None:
     with running(small_site(tmp_path)) as server:
         builds = server.preview.live.snapshot().builds
-        path = server.root / "content/posts/alpha.md"
-        # inotify reports no event for a write through mmap: a real lost event, no mocking. The
-        # file stays open meanwhile, since closing it would report a 'closed after writing' event.
-        with path.open("r+b") as file, mmap.mmap(file.fileno(), 0) as mapped:
-            at = mapped.find(b"A paragraph about Alpha.")
-            mapped[at : at + 24] = b"A paragraph about Omega."
-            mapped.flush()
+        with _written_without_event(server.root / "content/posts/alpha.md"):
             assert server.preview.live.wait_for(lambda now: now.builds > builds, RESCAN_WAIT), "no rescan"
             assert b"A paragraph about Omega." in server.get("/2024/01/alpha/").body
 
@@ -98,11 +105,7 @@ def test_a_change_whose_event_was_lost_is_caught_by_a_periodic_rescan(tmp_path: 
 def test_with_poll_a_change_that_raises_no_event_is_still_built(tmp_path: Path) -> None:
     with running(small_site(tmp_path), poll=True) as server:
         builds = server.preview.live.snapshot().builds
-        path = server.root / "content/posts/alpha.md"
-        with path.open("r+b") as file, mmap.mmap(file.fileno(), 0) as mapped:
-            at = mapped.find(b"A paragraph about Alpha.")
-            mapped[at : at + 24] = b"A paragraph about Omega."
-            mapped.flush()
+        with _written_without_event(server.root / "content/posts/alpha.md"):
             server.wait_for(lambda now: now.builds > builds)
             assert b"A paragraph about Omega." in server.get("/2024/01/alpha/").body
 

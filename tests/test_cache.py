@@ -1,0 +1,63 @@
+"""The build cache: a corrupt, tampered or foreign cache is never trusted, only rebuilt."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from pathlib import Path
+
+from conftest import build_site, make_site, post
+
+from matinee.model import pack_html
+
+CACHE = Path(".matinee-cache/build.sqlite")
+
+
+def _site(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {
+        "content/posts/dune.md": post("Dune", films=["Dune"], body="The spice must flow."),
+        "content/posts/arrival.md": post("Arrival", date="2024-02-01", body="Heptapods write in circles."),
+    }
+    return make_site(tmp_path, files)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+
+def _clean(root: Path) -> dict[str, bytes]:
+    (root / CACHE).unlink(missing_ok=True)
+    return _tree(build_site(root, out_dir=root / "clean"))
+
+
+def test_a_corrupt_cache_file_is_replaced_and_the_build_is_right(tmp_path: Path) -> None:
+    root = _site(tmp_path)
+    build_site(root)
+    (root / CACHE).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    (root / "content/posts/dune.md").write_text(post("Dune", films=["Dune"], body="Changed."), encoding="utf-8")
+    assert _tree(build_site(root)) == _clean(root)
+
+
+def test_an_entry_changed_behind_the_cache_s_back_is_not_trusted(tmp_path: Path) -> None:
+    root = _site(tmp_path)
+    build_site(root)
+    with sqlite3.connect(root / CACHE) as db:  # a stored body swapped for another, digest kept
+        forged = pickle.dumps(pack_html("<p>Forged.</p>"))
+        for table in ("markdown", "parsed"):
+            db.execute(f"UPDATE {table} SET value = substr(value, 1, 40) || ?", (forged,))
+    (root / "site").rename(root / "old-site")  # so the posts are rendered again from the cache
+    rebuilt = _tree(build_site(root))
+    assert all(b"Forged" not in body for body in rebuilt.values())
+    assert rebuilt == _clean(root)
+
+
+def test_a_cache_from_another_version_is_emptied(tmp_path: Path) -> None:
+    root = _site(tmp_path)
+    build_site(root)
+    with sqlite3.connect(root / CACHE) as db:
+        db.execute("UPDATE meta SET salt = ?", (b"matinee 0.0 schema 0",))
+        db.execute("UPDATE markdown SET value = ?", (b"0" * 40 + pickle.dumps(pack_html("<p>Old.</p>")),))
+    (root / "site").rename(root / "old-site")
+    assert all(b"Old." not in body for body in _tree(build_site(root)).values())
+    with sqlite3.connect(root / CACHE) as db:
+        assert db.execute("SELECT count(*) FROM markdown").fetchone()[0] == 2  # both converted afresh
