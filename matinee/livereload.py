@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EVENTS_URL = "/_matinee/events"
@@ -44,14 +44,10 @@ def event_message(snapshot: Snapshot) -> bytes:
     return f"data: {json.dumps(state)}\n\n".encode()
 
 
-def css_changes(before: Mapping[str, object], after: Mapping[str, object]) -> tuple[str, ...] | None:
-    """Return the URLs of the changed files if all are stylesheets (() if none), else None.
-
-    `before` and `after` map output paths ('assets/style.css') to anything that changes
-    when the file does (its inode number).
-    """
-    paths = before.keys() | after.keys()
-    changed = sorted(path for path in paths if before.get(path) != after.get(path))
+def css_changes(touched: Iterable[str]) -> tuple[str, ...] | None:
+    """Return the URLs of a build's written or deleted output files ('assets/style.css') if
+    all are stylesheets (() if none), else None."""
+    changed = sorted(touched)
     if all(path.endswith(".css") for path in changed):
         return tuple("/" + path for path in changed)
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -33,6 +33,7 @@ class Report:
     films: int
     people: int
     seconds: float
+    touched: tuple[str, ...] = field(default=(), repr=False)  # output paths written or deleted
 
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
@@ -69,14 +70,15 @@ def build(
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
     report = Report(
         files=files,
-        changed=written.changed,
+        changed=len(written.written),
         posts=len(site.posts),
         tags=counts.get("tags", 0),
         films=counts.get("films", 0),
         people=counts.get("people", 0),
         seconds=time.perf_counter() - started,
+        touched=written.written + written.deleted,
     )
     valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
     inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
-    save_stamp(stamp_path(config), inputs, report, valid_until)  # 6 remember
+    save_stamp(stamp_path(config), inputs, {"files": report.files, "posts": report.posts}, valid_until)  # 6 remember
     return report

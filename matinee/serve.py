@@ -100,9 +100,9 @@ class Preview:
         cache = BuildCache(self.config.cache_dir, in_memory=True)  # parsed sources kept between rebuilds
         try:
             self._watcher.start()  # before the first build, so that no save during it is missed
-            tree = self._rebuild(load, cache, _stamp_tree(self.config.out_dir), on_build, on_errors)
+            self._rebuild(load, cache, on_build, on_errors)
             while self._watcher.wait_until_quiet():
-                tree = self._rebuild(load, cache, tree, on_build, on_errors)
+                self._rebuild(load, cache, on_build, on_errors)
         finally:
             self.stop()
             self._watcher.join()
@@ -120,22 +120,19 @@ class Preview:
         self,
         load: Callable[[], Config],
         cache: BuildCache,
-        before: dict[str, object],
         on_build: OnBuild,
         on_errors: OnErrors,
-    ) -> dict[str, object]:
-        """Build once and tell the tabs; return the output tree's stamps for the next build."""
+    ) -> None:
+        """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
         try:
             report = build(load(), now=datetime.now(UTC), cache=cache)
         except Exception as error:  # the server outlives a failed build; the error is shown
             problems = describe(error)
             self.live.failed(problems)
             on_errors(problems)
-            return before
-        after = _stamp_tree(self.config.out_dir)
-        self.live.built(css_changes(before, after))
+            return
+        self.live.built(css_changes(report.touched))
         on_build(report)
-        return after
 
 
 class LiveState:
@@ -201,29 +198,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def _stamp_tree(out_dir: Path) -> dict[str, object]:
-    """Return each output file's inode number, read from its folder without a stat() per file.
-
-    The writer never rewrites a file in place (it renames a finished file over it, which is
-    also what lets requests read whole files), so a changed file always has a new inode.
-    """
-    stamps: dict[str, object] = {}
-
-    def visit(folder: str, prefix: str) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                visit(entry.path, f"{prefix}{entry.name}/")
-            else:
-                stamps[prefix + entry.name] = entry.inode()
-
-    visit(str(out_dir), "")
-    return stamps
 
 
 # --- the HTTP side -------------------------------------------------------------------------

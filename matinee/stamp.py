@@ -74,10 +74,10 @@ def up_to_date(config: Config, now: datetime, *, search: bool = True) -> dict[st
     return stamp.report
 
 
-def save_stamp(stamp_path: Path, inputs: str, report: object, valid_until: datetime | None) -> None:
+def save_stamp(stamp_path: Path, inputs: str, report: dict[str, int], valid_until: datetime | None) -> None:
     """Record a successful build; failing to record it only costs a rebuild next time."""
     try:
-        stamp = Stamp(inputs, asdict(report), valid_until.isoformat() if valid_until else None)  # type: ignore[call-overload]
+        stamp = Stamp(inputs, report, valid_until.isoformat() if valid_until else None)
         stamp_path.parent.mkdir(parents=True, exist_ok=True)
         stamp_path.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
     except OSError:

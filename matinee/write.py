@@ -56,11 +56,11 @@ class Manifest:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """What write_tree did: files in the tree, how many it wrote, how many it deleted."""
+    """What write_tree did: files in the tree, the paths it wrote, the paths it deleted."""
 
     files: int
-    changed: int
-    deleted: int
+    written: tuple[str, ...]
+    deleted: tuple[str, ...]
 
 
 def manifest_path(config: Config) -> Path:
@@ -144,8 +144,8 @@ def write_tree(
     _remove(staging)
     files = {path: _restat(out_dir / path, entry) for path, entry in files.items()}
     _save_manifest(manifest_path, out_dir, files)
-    changed = writer.written + sum(share.written for share in shares)
-    return Written(files=len(files), changed=changed, deleted=len(deleted))
+    written = (*(path for share in shares for path in share.written), *writer.written)
+    return Written(files=len(files), written=written, deleted=tuple(deleted))
 
 
 def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
@@ -172,7 +172,7 @@ class _Writer:
     def __init__(self, staging: Path) -> None:
         self._staging = staging
         self._made: set[Path] = {staging}
-        self.written = 0
+        self.written: list[str] = []
 
     def write(self, rel: str, content: bytes | Path) -> None:
         """Write one file at `rel` inside the staging tree."""
@@ -184,7 +184,7 @@ class _Writer:
             shutil.copyfile(content, target)
         else:
             target.write_bytes(content)
-        self.written += 1
+        self.written.append(rel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ class _Staged:
     """What one share of the outputs left in the staging tree."""
 
     files: dict[str, Entry]
-    written: int
+    written: list[str]
     errors: list[MatineeError]
 
 
