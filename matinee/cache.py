@@ -1,9 +1,11 @@
 """The build cache: one SQLite file under .matinee-cache/ (git-ignored, safe to delete).
 
-It keeps two pure, expensive results between runs:
+It keeps pure, expensive results between runs:
 - Markdown -> HTML, keyed by a hash of the body, the Markdown settings and Matinee's version;
 - parsed sources (Post, Film, Page), keyed by a hash of the file's bytes, its path and the
-  settings that shape parsing.
+  settings that shape parsing;
+- the latest result of a few whole-site computations (what the layouts read, related
+  posts), each under a key made of its inputs.
 A corrupt or foreign cache file is deleted and rebuilt, never trusted: every stored value
 carries a digest of itself that is checked on reading.
 """
@@ -32,6 +34,7 @@ _SHAPE = [(cls.__name__, [(f.name, str(f.type)) for f in fields(cls)]) for cls i
 _SALT = f"matinee {code_digest()} schema {SCHEMA} {_SHAPE}".encode()
 _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _CHUNK = 500
+TABLES = ("markdown", "parsed", "remembered")  # remembered: slot -> (key, value), see remember()
 
 T = TypeVar("T")
 
@@ -119,15 +122,18 @@ class BuildCache:
             self._fingerprints[source.rel] = (source.signature, source.fingerprint)
 
     def remember(self, slot: str, key: str, compute: Callable[[], T]) -> T:
-        """Return compute(), kept in memory under `key` for this process's later builds.
+        """Return compute(), or what it returned before under the same `key`.
 
-        Only the latest value of each `slot` is kept: when layouts change, the old ones go.
+        Kept in memory for this process's later builds and on disk for later runs; only the
+        latest value of each `slot` is kept (when layouts change, the old ones go).
         """
-        if not self._in_memory:
-            return compute()
-        if self._remembered.get(slot, (None,))[0] != key:
-            self._remembered[slot] = (key, compute())
-        return self._remembered[slot][1]  # type: ignore[no-any-return]
+        kept = self._remembered.get(slot) or self._read("remembered", [slot]).get(slot)
+        if kept is None or kept[0] != key:
+            kept = (key, compute())
+            self._write("remembered", {slot: kept})
+        if self._in_memory:
+            self._remembered[slot] = kept
+        return kept[1]
 
     def close(self) -> None:
         """Close the cache file."""
@@ -173,12 +179,12 @@ class BuildCache:
             # commit does not wait for the disk: on a disk busy with other writes, that wait grows.
             db.execute("PRAGMA synchronous = OFF")
             db.execute("CREATE TABLE IF NOT EXISTS meta (salt BLOB)")
-            for table in ("markdown", "parsed"):
+            for table in TABLES:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
             salt = db.execute("SELECT salt FROM meta").fetchone()
             if salt is None or salt[0] != _SALT:  # another version's cache: start afresh
                 with db:
-                    for table in ("markdown", "parsed", "meta"):
+                    for table in (*TABLES, "meta"):
                         db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT INTO meta VALUES (?)", (_SALT,))
         except (sqlite3.Error, OSError):

@@ -6,8 +6,10 @@ import pickle
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import build_site, make_site, post
 
+from matinee import pipeline, site
 from matinee.model import pack_html
 
 CACHE = Path(".matinee-cache/build.sqlite")
@@ -61,3 +63,22 @@ def test_a_cache_from_another_version_is_emptied(tmp_path: Path) -> None:
     assert all(b"Old." not in body for body in _tree(build_site(root)).values())
     with sqlite3.connect(root / CACHE) as db:
         assert db.execute("SELECT count(*) FROM markdown").fetchone()[0] == 2  # both converted afresh
+
+
+def test_related_posts_and_layout_reads_are_remembered_between_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _site(tmp_path)
+    build_site(root)
+    computed: list[str] = []
+    real_related, real_usage = site.related_posts, pipeline.layout_usage
+    monkeypatch.setattr(site, "related_posts", lambda *args: computed.append("related") or real_related(*args))
+    monkeypatch.setattr(pipeline, "layout_usage", lambda *args: computed.append("layouts") or real_usage(*args))
+    (root / "content/posts/dune.md").write_text(post("Dune", films=["Dune"], body="Edited."), encoding="utf-8")
+    build_site(root)
+    assert computed == []  # a body changed: neither the layouts nor any post's terms or date
+    (root / "content/posts/dune.md").write_text(post("Dune", films=["Dune"], tags=["new"]), encoding="utf-8")
+    (root / "layouts/post.html").write_text("<h1>{{ page.title }}</h1>\n", encoding="utf-8")
+    out = build_site(root)
+    assert sorted(computed) == ["layouts", "related"]
+    assert _tree(out) == _clean(root)
