@@ -4,6 +4,7 @@ It keeps pure, expensive results between runs:
 - Markdown -> HTML, keyed by a hash of the body, the Markdown settings and Matinee's version;
 - parsed sources (Post, Film, Page), keyed by a hash of the file's bytes, its path and the
   settings that shape parsing;
+- each source's fingerprint under its stat signature, so that unchanged files are not read;
 - the latest result of a few whole-site computations (what the layouts read, related
   posts), each under a key made of its inputs.
 A corrupt or foreign cache file is deleted and rebuilt, never trusted: every stored value
@@ -34,7 +35,7 @@ _SHAPE = [(cls.__name__, [(f.name, str(f.type)) for f in fields(cls)]) for cls i
 _SALT = f"matinee {code_digest()} schema {SCHEMA} {_SHAPE}".encode()
 _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _CHUNK = 500
-TABLES = ("markdown", "parsed", "remembered")  # remembered: slot -> (key, value), see remember()
+TABLES = ("markdown", "parsed", "fingerprints", "remembered")  # remembered: slot -> (key, value)
 
 T = TypeVar("T")
 
@@ -108,18 +109,23 @@ class BuildCache:
             self._parsed.update(items)
         self._write("parsed", items)
 
-    def fingerprint(self, file: SourceFile) -> str | None:
-        """Return the fingerprint of a source read before and unchanged since, without reading it.
+    def unchanged(self, files: Sequence[SourceFile]) -> dict[str, str]:
+        """Return source -> fingerprint for the files read before and unchanged since (same
+        signature), so that they need not be read again."""
+        wanted = [file.rel for file in files if file.rel not in self._fingerprints]
+        self._fingerprints.update(self._read("fingerprints", wanted))
+        known = {file: self._fingerprints.get(file.rel) for file in files}
+        if not self._in_memory:
+            self._fingerprints = {}
+        return {file.rel: noted[1] for file, noted in known.items() if noted and noted[0] == file.signature}
 
-        Only a cache kept in memory (`serve`) knows: its rebuilds skip reading unchanged files.
-        """
-        known, fingerprint = self._fingerprints.get(file.rel, (None, ""))
-        return fingerprint if file.signature == known else None
-
-    def note_fingerprint(self, source: Source) -> None:
-        """Remember a source's fingerprint under its file's signature (in memory only)."""
-        if self._in_memory and source.signature is not None:
-            self._fingerprints[source.rel] = (source.signature, source.fingerprint)
+    def note_fingerprints(self, sources: Sequence[Source]) -> None:
+        """Remember the fingerprints of sources just read, under their files' signatures
+        (those read too soon after being written have none: see content.RACY_NS)."""
+        noted = {source.rel: (source.signature, source.fingerprint) for source in sources if source.signature}
+        if self._in_memory:
+            self._fingerprints.update(noted)
+        self._write("fingerprints", noted)
 
     def remember(self, slot: str, key: str, compute: Callable[[], T]) -> T:
         """Return compute(), or what it returned before under the same `key`.

@@ -60,7 +60,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
             files = sources.files[start : start + CHUNK]
-            unread = {file.rel: fingerprint for file in files if (fingerprint := cache.fingerprint(file))}
+            unread = cache.unchanged(files)
             keys = {
                 file.rel: cache_key(file.kind, file.rel, unread[file.rel], settings)
                 for file in files
@@ -72,8 +72,8 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
                 for file in files
                 if keys.get(file.rel) not in known and (source := _catch(errors, load_source, file))
             ]
+            cache.note_fingerprints(loaded)
             for source in loaded:
-                cache.note_fingerprint(source)
                 keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
             known |= cache.parsed([keys[source.rel] for source in loaded])
             todo = [source for source in loaded if keys[source.rel] not in known]

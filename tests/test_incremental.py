@@ -138,7 +138,10 @@ def test_rebuilds_of_one_serve_match_clean_builds(tmp_path: Path, steps: list[tu
         cache.close()
 
 
-def test_a_serve_rebuild_reads_only_the_files_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["serve", "one-shot builds"])
+def test_a_rebuild_reads_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
     files = {f"content/posts/p{number}.md": post(f"Story {number}") for number in range(5)}
     root = make_site(tmp_path, files)
     config = load_config(root)
@@ -149,6 +152,9 @@ def test_a_serve_rebuild_reads_only_the_files_that_changed(tmp_path: Path, monke
     real = parsing.load_source
     monkeypatch.setattr(parsing, "load_source", lambda file: read.append(file.rel) or real(file))
     (root / "content/posts/p3.md").write_text(post("Story 3, revised"), encoding="utf-8")
+    if not in_memory:
+        cache.close()
+        cache = BuildCache(config.cache_dir)
     build(config, now=NOW, cache=cache)
     assert read == ["content/posts/p3.md"]
     assert "Story 3, revised" in (root / "site/index.html").read_text(encoding="utf-8")
