@@ -60,11 +60,11 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
             files = sources.files[start : start + CHUNK]
-            unread = cache.unchanged(files)
+            unchanged = cache.unchanged(files)  # source -> fingerprint, without reading the file
             keys = {
-                file.rel: cache_key(file.kind, file.rel, unread[file.rel], settings)
+                file.rel: cache_key(file.kind, file.rel, unchanged[file.rel], settings)
                 for file in files
-                if file.rel in unread
+                if file.rel in unchanged
             }
             known = cache.parsed(list(keys.values()))
             loaded = [

@@ -50,8 +50,8 @@ def assemble(
 ) -> Site:
     """Return the Site: visible posts newest first, links resolved, terms and archive built.
 
-    `memo(slot, key, compute)` may return a result computed before under the same key
-    (`serve` keeps related posts between rebuilds: they change only with dates and terms).
+    `memo(slot, key, compute)` may return a result computed before under the same key (the
+    build cache keeps related posts: they change only with posts' dates and terms).
     """
     visible = sorted(
         (post for post in posts if config.drafts or (not post.is_draft and post.date <= now)),
