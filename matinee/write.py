@@ -20,13 +20,15 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import MatineeError
-from .fanout import Tick, fan_out, shares_for
 from .model import Asset, Output
 from .progress import Progress, silent
+
+if TYPE_CHECKING:
+    from .fanout import Tick
 
 MANIFEST_VERSION = 2
 COMMIT_MARKER = ".matinee-commit"
@@ -120,6 +122,8 @@ def write_tree(
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, staging, known)
         total = outputs.to_render
+        from .fanout import fan_out, shares_for  # not on top: the no-change check loads this module, not these
+
         shares = fan_out(stage, shares_for(total), lambda done: progress("Rendering pages", done, total))
         files = {path: entry for share in shares for path, entry in share.files.items()}
         errors = list({str(error): error for share in shares for error in share.errors}.values())  # once each
