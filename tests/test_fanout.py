@@ -67,16 +67,16 @@ def _tree(out: Path) -> dict[str, bytes]:
 def test_a_build_split_over_cores_matches_one_made_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(write, "shares_for", lambda items: 1)
+    monkeypatch.setattr(fanout, "shares_for", lambda items: 1)
     alone, _ = run_build(_site(tmp_path, "alone"))
-    monkeypatch.setattr(write, "shares_for", lambda items: 2)
+    monkeypatch.setattr(fanout, "shares_for", lambda items: 2)
     split, report = run_build(_site(tmp_path, "split"))
     assert _tree(split) == _tree(alone)
     assert report.changed == report.files
 
 
 def test_layout_errors_of_every_share_are_reported_once_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(write, "shares_for", lambda items: 2)
+    monkeypatch.setattr(fanout, "shares_for", lambda items: 2)
     root = _site(tmp_path, "broken", "<h1>{{ page.title }}</h1>\n{{ page.title.nope() }}\n")
     with pytest.raises(ExceptionGroup) as raised:
         run_build(root)
