@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,13 @@ from matinee.pipeline import Report, build
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 MINIMAL_CONFIG = 'title: "Test Reel"\nbase_url: "https://example.org/"\nauthor: "Desk"\n'
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A shell starts background jobs with Ctrl-C (SIGINT) ignored, and children inherit that:
+    `serve` would then not stop when a test presses Ctrl-C. Take it back for this run."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def post(title: str, **fields: object) -> str:
