@@ -105,8 +105,8 @@ class _Changes(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Note the time of any change to a source file; ignore reads and other files."""
-        if event.event_type in ("opened", "closed_no_write"):
-            return  # every build reads every source; reading is not changing
+        if event.event_type in ("opened", "closed_no_write", "attrib"):
+            return  # reading is not changing (and a first read of a new file sets its access time)
         if event.is_directory and event.event_type == "modified":
             return  # a folder's entries changed; the entry's own event says which one
         paths = [os.fsdecode(path) for path in (event.src_path, event.dest_path) if path]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -258,6 +260,14 @@ def test_a_burst_of_200_saves_gives_one_rebuild(server: Running) -> None:
 
     assert server.next_build(touch_all).builds == 3
     assert server.preview.live.wait_for(lambda now: now.builds > 3, 1.0) is None
+
+
+def test_reading_a_new_source_which_sets_its_access_time_is_no_change(server: Running) -> None:
+    server.next_build(lambda: server.write("content/posts/fresh.md", post("Fresh", date="2024-03-02")))
+    builds = server.preview.live.snapshot().builds
+    path = server.root / "content/posts/fresh.md"
+    os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))  # what a first read does on relatime disks
+    assert server.preview.live.wait_for(lambda now: now.builds > builds, 1.0) is None
 
 
 def test_deleted_created_and_moved_files_and_folders_all_count(server: Running) -> None:
