@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 content, layout or build error, 2 usage.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
@@ -168,6 +169,11 @@ def _run_build(args: argparse.Namespace) -> int:
 
     cache = BuildCache(config.cache_dir)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+    # Python's cycle collector walks the whole model on each full pass, and a build's
+    # allocations set off several: measured, 0.35 s of a one-post rebuild at 10,000 posts.
+    # A build leaves little cyclic garbage (11,000 objects after 1,000 posts from cold),
+    # and this process ends with it.
+    gc.disable()
     try:
         report = build(config, now=now, cache=cache, search=search, progress=progress or silent)
     finally:

@@ -8,6 +8,7 @@ burst of changes to go quiet, rebuilds through pipeline.build and tells every op
 from __future__ import annotations
 
 import errno
+import gc
 import ipaddress
 import logging
 import mimetypes
@@ -16,7 +17,8 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -124,15 +126,32 @@ class Preview:
         on_errors: OnErrors,
     ) -> None:
         """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
-        try:
-            report = build(load(), now=datetime.now(UTC), cache=cache)
-        except Exception as error:  # the server outlives a failed build; the error is shown
-            problems = describe(error)
-            self.live.failed(problems)
-            on_errors(problems)
-            return
-        self.live.built(css_changes(report.touched))
-        on_build(report)
+        with _collector_paused():
+            try:
+                report = build(load(), now=datetime.now(UTC), cache=cache)
+            except Exception as error:  # the server outlives a failed build; the error is shown
+                problems = describe(error)
+                self.live.failed(problems)
+                on_errors(problems)
+                return
+            self.live.built(css_changes(report.touched))
+            on_build(report)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a rebuild, then run it once.
+
+    Each of its full passes walks the whole model kept in memory, and a rebuild's allocations
+    set off several: measured, a third of a one-post rebuild at 10,000 posts. One pass after
+    the tabs are told (0.06 s there) frees what the rebuild left.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 class LiveState:
