@@ -61,7 +61,7 @@ class SourceFile:
 
     kind: str  # "post", "film" or "page"
     rel: str  # relative to the source folder, e.g. content/posts/2024/dune.md
-    path: Path
+    path: str  # a string: pathlib costs seconds at 10,000 files
     signature: Signature  # its stat when found (see signature())
 
 
@@ -92,19 +92,19 @@ def find_sources(config: Config) -> Sources:
     source_prefix = len(str(config.source)) + 1  # string slicing: pathlib costs seconds at 10,000 files
     content_prefix = len(str(config.content_dir)) + 1
     for path, status in _walk(config.content_dir, config.source, errors):
-        text = str(path).replace(os.sep, "/")
+        text = path.replace(os.sep, "/")
         rel, inner = text[source_prefix:], text[content_prefix:]
         if not inner.lower().endswith(".md"):
-            assets.append(Asset(path, rel, inner))
+            assets.append(Asset(Path(path), rel, inner))
             continue
         folder = inner.split("/", 1)[0] if "/" in inner else ""
         kind = {POSTS_DIR: "post", FILMS_DIR: "film"}.get(folder, "page")
         files.append(SourceFile(kind, rel, path, signature(status)))
-    for path, _ in _walk(config.layouts_dir, config.source, errors):
-        if path.suffix.lower() not in TEMPLATE_SUFFIXES:
-            assets.append(
-                Asset(path, path.relative_to(config.source).as_posix(), path.relative_to(config.layouts_dir).as_posix())
-            )
+    for found, _ in _walk(config.layouts_dir, config.source, errors):
+        layout_file = Path(found)
+        if layout_file.suffix.lower() not in TEMPLATE_SUFFIXES:
+            rel_out = layout_file.relative_to(config.layouts_dir).as_posix()
+            assets.append(Asset(layout_file, layout_file.relative_to(config.source).as_posix(), rel_out))
     if errors:
         raise ExceptionGroup("unreadable sources", errors)
     return Sources(tuple(files), tuple(assets))
@@ -113,7 +113,7 @@ def find_sources(config: Config) -> Sources:
 def load_source(file: SourceFile) -> Source:
     """Read one Markdown file's bytes; refuse one too big to build in reasonable time."""
     try:
-        with file.path.open("rb") as opened:
+        with open(file.path, "rb") as opened:
             status = os.fstat(opened.fileno())
             size = status.st_size
             if size > MAX_SOURCE_BYTES:
@@ -138,25 +138,25 @@ def signature(status: os.stat_result) -> Signature:
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
-def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[tuple[Path, os.stat_result]]:
+def _walk(top: Path, source: Path, errors: list[MatineeError]) -> list[tuple[str, os.stat_result]]:
     """Return every usable file under `top` with its stat; note why the others are not."""
-    found: list[tuple[Path, os.stat_result]] = []
+    found: list[tuple[str, os.stat_result]] = []
     root = top.resolve()
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(name for name in dirs if not IGNORED.search(name))
         for name in sorted(files):
             if IGNORED.search(name):
                 continue
-            path = Path(folder, name)
+            path = os.path.join(folder, name)
             try:
                 found.append((path, _usable(path, root, top.name)))
             except _Unusable as unusable:
-                errors.append(MatineeError(_shown(path.relative_to(source)), None, str(unusable)))
+                errors.append(MatineeError(_shown(Path(path).relative_to(source)), None, str(unusable)))
         for name in dirs:  # os.walk skips folder links; one leading out is an error, not a gap
-            path = Path(folder, name)
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            link = Path(folder, name)
+            if link.is_symlink() and not link.resolve().is_relative_to(root):
                 problem = f"is a link to a folder outside {top.name}/; copy the folder in instead"
-                errors.append(MatineeError(_shown(path.relative_to(source)), None, problem))
+                errors.append(MatineeError(_shown(link.relative_to(source)), None, problem))
     return found
 
 
@@ -164,18 +164,17 @@ class _Unusable(Exception):
     """Why a file found under content/ or layouts/ cannot be built from."""
 
 
-def _usable(path: Path, root: Path, top: str) -> os.stat_result:
+def _usable(path: str, root: Path, top: str) -> os.stat_result:
     """Return the stat of a file found under content/ or layouts/, or raise _Unusable."""
-    text = str(path)  # os calls, not pathlib: this runs for every file of a big site
     try:
-        status = os.lstat(text)
+        status = os.lstat(path)  # os calls, not pathlib: this runs for every file of a big site
         if stat.S_ISLNK(status.st_mode):
-            if not path.resolve().is_relative_to(root):
+            if not Path(path).resolve().is_relative_to(root):
                 raise _Unusable(f"is a link to a file outside {top}/; copy the file in instead")
-            status = os.stat(text)
+            status = os.stat(path)
     except OSError:
         raise _Unusable("is a broken link, or was deleted during the build") from None
-    if not _is_utf8(text):
+    if not _is_utf8(path):
         raise _Unusable("has a name that is not UTF-8; rename it")
     if not stat.S_ISREG(status.st_mode):  # reading a named pipe would wait for ever
         raise _Unusable("is not a regular file (a pipe, socket or device); remove it")

@@ -146,7 +146,8 @@ def write_tree(
         _remove(staging)
         raise
     _remove(staging)
-    files = {path: _restat(out_dir / path, entry) for path, entry in files.items()}
+    root = str(out_dir)  # strings, not pathlib: this runs for every file of a big site
+    files = {path: _restat(os.path.join(root, path), entry) for path, entry in files.items()}
     _save_manifest(manifest_path, out_dir, files)
     written = (*(path for share in shares for path in share.written), *writer.written)
     return Written(files=len(files), written=written, deleted=tuple(deleted))
@@ -341,10 +342,10 @@ def _intact(path: str, entry: Entry) -> bool:
     return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
 
 
-def _restat(path: Path, entry: Entry) -> Entry:
+def _restat(path: str, entry: Entry) -> Entry:
     if entry.mtime_ns:
         return entry
-    stat = path.stat()
+    stat = os.stat(path)
     return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
 
 
