@@ -112,8 +112,10 @@ def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) 
     for post in posts:
         for name in post.terms.get(taxonomy, ()):
             slug = slugify(name)
-            by_slug.setdefault(slug, []).append(post)
-            spellings.setdefault(slug, Counter())[name] += 1
+            if slug not in by_slug:
+                by_slug[slug], spellings[slug] = [], Counter()
+            by_slug[slug].append(post)
+            spellings[slug][name] += 1
     if taxonomy == "films":
         for slug in films:
             by_slug.setdefault(slug, [])
@@ -265,8 +267,8 @@ def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]
     urls |= {f"/page/{number}/" for number in range(2, len(posts) // config.per_page + 2)}
     for taxonomy in config.taxonomies:
         urls.add(f"/{taxonomy}/")
-        for post in posts:
-            terms = [term_url(taxonomy, slugify(name)) for name in post.terms.get(taxonomy, ())]
-            urls.update(terms + [f"{url}feed.xml" for url in terms])  # feeds.py makes some terms a feed
+        names = {name for post in posts for name in post.terms.get(taxonomy, ())}
+        terms = {term_url(taxonomy, slugify(name)) for name in names}
+        urls.update(terms, {f"{url}feed.xml" for url in terms})  # feeds.py makes some terms a feed
     urls.update(term_url("films", film.slug) for film in films)
     return urls
