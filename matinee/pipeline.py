@@ -18,7 +18,7 @@ from .progress import Progress, silent
 from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
 from .site import assemble
-from .stamp import NO_SEARCH_INDEX, input_state, save_stamp, stamp_path
+from .stamp import NO_SEARCH_INDEX, drop_stamp, input_state, save_stamp, stamp_path
 from .write import manifest_path, read_manifest, record_files, write_tree
 
 
@@ -45,17 +45,26 @@ def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Pro
 
 
 def build(
-    config: Config, *, now: datetime, cache: BuildCache, search: bool = False, progress: Progress = silent
+    config: Config,
+    *,
+    now: datetime,
+    cache: BuildCache,
+    search: bool = False,
+    progress: Progress = silent,
+    stamp: bool = True,
 ) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
     `search` also makes the search index (`matinee build` does; `serve` rebuilds do not);
     `progress` hears how long stages (reading, images, rendering) advance.
-    The stamp saved at the end lets `matinee build` skip a run whose inputs did not change
-    (see stamp.py); it is checked before this module and its libraries are imported.
+    With `stamp`, the stamp saved at the end lets `matinee build` skip a run whose inputs did
+    not change (see stamp.py; it is checked before this module and its libraries are imported).
+    `serve` builds for its own address, which no later `build` shares: it only drops the stamp.
     """
     started = time.perf_counter()
-    inputs = input_state(config)  # 0 note inputs
+    inputs = input_state(config) if stamp else None  # 0 note inputs
+    if inputs is None:
+        drop_stamp(stamp_path(config))
     site = load_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
     images = prepare_images(site, config.cache_dir, progress)  # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
@@ -78,7 +87,8 @@ def build(
         seconds=time.perf_counter() - started,
         touched=written.written + written.deleted,
     )
-    valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
-    inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
-    save_stamp(stamp_path(config), inputs, {"files": report.files, "posts": report.posts}, valid_until)  # 6 remember
+    if inputs is not None:  # 6 remember
+        valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
+        inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
+        save_stamp(stamp_path(config), inputs, {"files": report.files, "posts": report.posts}, valid_until)
     return report

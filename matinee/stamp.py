@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,7 +82,13 @@ def save_stamp(stamp_path: Path, inputs: str, report: dict[str, int], valid_unti
         stamp_path.parent.mkdir(parents=True, exist_ok=True)
         stamp_path.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
     except OSError:
-        pass
+        stamp_path.unlink(missing_ok=True)
+
+
+def drop_stamp(stamp_path: Path) -> None:
+    """Forget the last build's stamp, before a build whose output no stamp describes."""
+    with suppress(OSError):  # a folder in its place: no stamp can be read from it either
+        stamp_path.unlink(missing_ok=True)
 
 
 def _add(hasher: Any, path: str) -> None:

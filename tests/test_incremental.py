@@ -18,6 +18,7 @@ from matinee import parsing
 from matinee.cache import BuildCache
 from matinee.config import load_config
 from matinee.pipeline import build
+from matinee.stamp import up_to_date
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
 FILMS = ["Dune: Part Two", "Amélie", "Past Lives", "Oppenheimer"]
@@ -178,3 +179,16 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     changed = {path.relative_to(out).as_posix() for path, mtime in before.items() if path.stat().st_mtime_ns != mtime}
     assert "2024/01/a/index.html" not in changed
     assert "2024/02/b/index.html" in changed
+
+
+def test_a_serve_build_drops_the_stamp_so_the_next_build_runs(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    config = load_config(root, out_dir=root / "site")
+    cache = BuildCache(config.cache_dir)
+    try:
+        build(config, now=NOW, cache=cache)
+        assert up_to_date(config, NOW, search=False) is not None
+        build(config, now=NOW, cache=cache, stamp=False)  # as `serve` builds: for its own address
+    finally:
+        cache.close()
+    assert up_to_date(config, NOW, search=False) is None, "the site on disk is serve's; a `build` must not skip"
