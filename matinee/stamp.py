@@ -82,7 +82,7 @@ def save_stamp(stamp_path: Path, inputs: str, report: dict[str, int], valid_unti
         stamp_path.parent.mkdir(parents=True, exist_ok=True)
         stamp_path.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
     except OSError:
-        stamp_path.unlink(missing_ok=True)
+        pass
 
 
 def drop_stamp(stamp_path: Path) -> None:
