@@ -6,7 +6,7 @@ import html
 import math
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +23,7 @@ from . import feeds, films, seo
 from .calendar import releases_calendar
 from .embeds import embed_or_link
 from .errors import MatineeError
-from .memo import SITE_PARTS, Planned, base_key, digest
+from .memo import SITE_PARTS, Planned, base_key, digest, kept_digest
 from .model import ImageInfo, Output, Post, Site, Taxonomy
 from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
@@ -218,9 +218,9 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
         related = site.related.get(post.source, ())
-        films_named = [film.fingerprint for name in post.films if (film := site.films.get(slugify(name)))]
-        neighbours = (_neighbour(newer), _neighbour(older), [_neighbour(other) for other in related])
-        key = digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
+        films_named = tuple(film.fingerprint for name in post.films if (film := site.films.get(slugify(name))))
+        neighbours = (_neighbour(newer), _neighbour(older), tuple(_neighbour(other) for other in related))
+        key = kept_digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
         context: dict[str, Any] = {
             "page": post,
             "newer": newer,
@@ -280,12 +280,12 @@ def _plan_taxonomy(
             term.name,
             len(term.posts),
             term.film and term.film.fingerprint,
-            [(credit.fingerprint, role) for credit, role in credits],
+            tuple((credit.fingerprint, role) for credit, role in credits),
             poster,
         )
         meta = partial(seo.term_meta, site, term, taxonomy.title)
         for pager in paginate(term.posts, config.per_page, term.url):
-            key = digest(base, term_key, _pager_key(pager))
+            key = kept_digest(base, term_key, _pager_key(pager))
             context = {
                 "page": term,
                 "term": term,
@@ -347,17 +347,17 @@ def _plan_taxonomy(
     yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
 
 
-def _images_key(post: Post, lookup: Lookup) -> list[ImageInfo | None]:
+def _images_key(post: Post, lookup: Lookup) -> tuple[ImageInfo | None, ...]:
     """The sizes and variants of the images a post page shows: new variants, new page."""
-    return [lookup(src) for src in (post.image or "", *post.images) if src]
+    return tuple(lookup(src) for src in (post.image or "", *post.images) if src)
 
 
 def _neighbour(post: Post | None) -> tuple[str, str] | None:
     return (post.url, post.title) if post else None
 
 
-def _pager_key(pager: Pager) -> tuple[object, ...]:
-    return (pager.number, pager.total, [post.fingerprint for post in pager.posts])
+def _pager_key(pager: Pager) -> tuple[Hashable, ...]:
+    return (pager.number, pager.total, tuple(post.fingerprint for post in pager.posts))
 
 
 def _alias(alias: str, post: Post, site: Site) -> Planned:

@@ -146,8 +146,7 @@ def write_tree(
         _remove(staging)
         raise
     _remove(staging)
-    root = str(out_dir)  # strings, not pathlib: this runs for every file of a big site
-    files = {path: _restat(os.path.join(root, path), entry) for path, entry in files.items()}
+    files = {path: entry if entry.mtime_ns else _restat(out_dir / path, entry) for path, entry in files.items()}
     _save_manifest(manifest_path, out_dir, files)
     written = (*(path for share in shares for path in share.written), *writer.written)
     return Written(files=len(files), written=written, deleted=tuple(deleted))
@@ -342,10 +341,9 @@ def _intact(path: str, entry: Entry) -> bool:
     return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
 
 
-def _restat(path: str, entry: Entry) -> Entry:
-    if entry.mtime_ns:
-        return entry
-    stat = os.stat(path)
+def _restat(path: Path, entry: Entry) -> Entry:
+    """Note the size and mtime of a file just written."""
+    stat = path.stat()
     return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
 
 
