@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .config import Config, load_config
 from .errors import MatineeError, flatten
-from .stamp import up_to_date
+from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
     from .pipeline import Report
@@ -155,7 +155,8 @@ def _run_build(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     started = time.perf_counter()
     search = not args.no_search
-    if last := up_to_date(config, now, search=search):
+    inputs = input_state(config)  # before anything is read, so that a change during the build counts
+    if last := up_to_date(config, now, inputs, search=search):
         if not args.quiet:
             print(
                 f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
@@ -175,7 +176,7 @@ def _run_build(args: argparse.Namespace) -> int:
     # and this process ends with it.
     gc.disable()
     try:
-        report = build(config, now=now, cache=cache, search=search, progress=progress or silent)
+        report = build(config, now=now, cache=cache, search=search, progress=progress or silent, inputs=inputs)
     finally:
         cache.close()
         if progress:

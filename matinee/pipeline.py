@@ -18,7 +18,7 @@ from .progress import Progress, silent
 from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
 from .site import assemble
-from .stamp import NO_SEARCH_INDEX, drop_stamp, input_state, save_stamp, stamp_path
+from .stamp import NO_SEARCH_INDEX, drop_stamp, save_stamp, stamp_path
 from .write import manifest_path, read_manifest, record_files, write_tree
 
 
@@ -51,18 +51,18 @@ def build(
     cache: BuildCache,
     search: bool = False,
     progress: Progress = silent,
-    stamp: bool = True,
+    inputs: str | None = None,
 ) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
     `search` also makes the search index (`matinee build` does; `serve` rebuilds do not);
     `progress` hears how long stages (reading, images, rendering) advance.
-    With `stamp`, the stamp saved at the end lets `matinee build` skip a run whose inputs did
-    not change (see stamp.py; it is checked before this module and its libraries are imported).
-    `serve` builds for its own address, which no later `build` shares: it only drops the stamp.
+    `inputs`, the state of the inputs noted before the build (stamp.input_state), is saved as
+    the stamp that lets a later `matinee build` skip a run if they do not change (see
+    stamp.py). Without it the stamp is dropped: `serve` builds for its own address, which
+    no later `build` shares.
     """
     started = time.perf_counter()
-    inputs = input_state(config) if stamp else None  # 0 note inputs
     if inputs is None:
         drop_stamp(stamp_path(config))
     site = load_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model

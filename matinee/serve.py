@@ -128,7 +128,7 @@ class Preview:
         """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
         with _collector_paused():
             try:
-                report = build(load(), now=datetime.now(UTC), cache=cache, stamp=False)
+                report = build(load(), now=datetime.now(UTC), cache=cache)  # no stamp: see build()
             except Exception as error:  # the server outlives a failed build; the error is shown
                 problems = describe(error)
                 self.live.failed(problems)

@@ -58,14 +58,13 @@ def stamp_path(config: Config) -> Path:
     return manifest_path(config).with_suffix(".stamp")
 
 
-def up_to_date(config: Config, now: datetime, *, search: bool = True) -> dict[str, Any] | None:
-    """Return the last build's report if its output is what the inputs would build now
-    (with a search index, if `search`)."""
+def up_to_date(config: Config, now: datetime, state: str, *, search: bool = True) -> dict[str, Any] | None:
+    """Return the last build's report if its output is what the inputs, in `state` (see
+    input_state), would build now (with a search index, if `search`)."""
     try:
         stamp = Stamp(**json.loads(stamp_path(config).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    state = input_state(config)
     if stamp.inputs not in ((state,) if search else (state, state + NO_SEARCH_INDEX)):
         return None
     if stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until):

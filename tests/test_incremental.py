@@ -18,7 +18,7 @@ from matinee import parsing
 from matinee.cache import BuildCache
 from matinee.config import load_config
 from matinee.pipeline import build
-from matinee.stamp import up_to_date
+from matinee.stamp import input_state, up_to_date
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
 FILMS = ["Dune: Part Two", "Amélie", "Past Lives", "Oppenheimer"]
@@ -186,9 +186,10 @@ def test_a_serve_build_drops_the_stamp_so_the_next_build_runs(tmp_path: Path) ->
     config = load_config(root, out_dir=root / "site")
     cache = BuildCache(config.cache_dir)
     try:
-        build(config, now=NOW, cache=cache)
-        assert up_to_date(config, NOW, search=False) is not None
-        build(config, now=NOW, cache=cache, stamp=False)  # as `serve` builds: for its own address
+        build(config, now=NOW, cache=cache, inputs=input_state(config))
+        assert up_to_date(config, NOW, input_state(config), search=False) is not None
+        build(config, now=NOW, cache=cache)  # as `serve` builds: for its own address
     finally:
         cache.close()
-    assert up_to_date(config, NOW, search=False) is None, "the site on disk is serve's; a `build` must not skip"
+    state = input_state(config)
+    assert up_to_date(config, NOW, state, search=False) is None, "the site on disk is serve's; a `build` must not skip"

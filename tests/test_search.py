@@ -22,7 +22,7 @@ from matinee import search
 from matinee.cache import BuildCache
 from matinee.config import load_config
 from matinee.pipeline import build
-from matinee.stamp import up_to_date
+from matinee.stamp import input_state, up_to_date
 
 needs_pagefind = pytest.mark.skipif(search.pagefind_executable() is None, reason="Pagefind is not installed")
 SPOILER_WORDS = ("Chaniwalksaway", "Harkonnenbaron")
@@ -107,7 +107,7 @@ def test_serve_style_builds_make_no_index_and_leave_build_to_make_one(tmp_path: 
     assert not (out / "pagefind").exists()
     assert (out / "search/index.html").is_file()
     config = load_config(root, out_dir=root / "site")
-    assert up_to_date(config, NOW) is None, "a later `build` must not skip making the index"
+    assert up_to_date(config, NOW, input_state(config)) is None, "a later `build` must not skip making the index"
 
 
 @needs_pagefind
