@@ -8,9 +8,8 @@ Equal keys mean equal bytes, so an incremental build matches a clean one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import code_digest
 from .model import Site
@@ -25,19 +24,13 @@ class Planned:
     make: Callable[[], bytes]
 
 
+Digest = Callable[..., str]  # digest(), or one that remembers what it computed
 SITE_PARTS = ("posts", "pages", "taxonomies", "archive", "built_at", "assets")
 
 
 def digest(*parts: object) -> str:
     """Return a short stable hex digest of `parts` (their repr, which is deterministic here)."""
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
-@lru_cache(maxsize=2**17)
-def kept_digest(*parts: Hashable) -> str:
-    """Return digest(*parts), remembered: `serve` plans every post page again on each rebuild,
-    and looking equal parts up is four times cheaper than writing them out to hash them."""
-    return digest(*parts)
 
 
 def fingerprint(raw: bytes) -> str:

@@ -71,7 +71,7 @@ def build(
     env = make_env(config.layouts_dir, config.cache_dir)
     layouts = read_layouts(env)
     usage = cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
-    outputs = render_site(site, env, usage, previous.keys(), images.infos)  # 4 plan outputs
+    outputs = render_site(site, env, usage, previous.keys(), images.infos, cache.digest)  # 4 plan outputs
     assets = site.assets + images.assets  # originals, variants
     written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous, progress)  # 5 render, write
     index = index_search(config.out_dir) if search else ()  # 5b search index

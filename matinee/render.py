@@ -23,7 +23,7 @@ from . import feeds, films, seo
 from .calendar import releases_calendar
 from .embeds import embed_or_link
 from .errors import MatineeError
-from .memo import SITE_PARTS, Planned, base_key, digest, kept_digest
+from .memo import SITE_PARTS, Digest, Planned, base_key, digest
 from .model import ImageInfo, Output, Post, Site, Taxonomy
 from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
@@ -153,15 +153,18 @@ def render_site(
     usage: Usage,
     previous: Mapping[str, str],
     images: Mapping[str, ImageInfo] | None = None,
+    kept_digest: Digest = digest,
 ) -> Rendering:
     """Plan every output with its memo key; those whose key is in `previous` need no rendering.
 
     `images` (site URL -> sizes and variants) makes the images layouts show responsive.
+    `kept_digest` hashes the keys of post and term pages (`serve` remembers them: see
+    BuildCache.digest).
     """
     lookup = lookup_for(images or {}, site.config.base_path)
     env.globals.update(_globals(site, env, lookup))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
-    planned = chain(plan_pages(site, env, base, lookup), feeds.plan_feeds(site, base))
+    planned = chain(plan_pages(site, env, base, lookup, kept_digest), feeds.plan_feeds(site, base))
     return Rendering(tuple(planned), previous)
 
 
@@ -207,10 +210,13 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
     return Usage(digest(sources), frozenset(SITE_PARTS if everything else parts), uses_now or everything)
 
 
-def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = lambda url: None) -> Iterator[Planned]:
+def plan_pages(
+    site: Site, env: jinja2.Environment, base: str, lookup: Lookup = lambda url: None, kept_digest: Digest = digest
+) -> Iterator[Planned]:
     """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404, search.
 
-    `lookup` gives the images' sizes and variants, which are part of the keys of pages showing them.
+    `lookup` gives the images' sizes and variants, which are part of the keys of pages showing them;
+    `kept_digest` hashes the keys of the many post and term pages.
     """
     config = site.config
     posts = site.posts
@@ -245,7 +251,7 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
         }
         yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
-        yield from _plan_taxonomy(site, env, base, taxonomy, lookup)
+        yield from _plan_taxonomy(site, env, base, taxonomy, lookup, kept_digest)
     archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
     meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
     yield _page(
@@ -259,7 +265,7 @@ def plan_pages(site: Site, env: jinja2.Environment, base: str, lookup: Lookup = 
 
 
 def _plan_taxonomy(
-    site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup
+    site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup, kept_digest: Digest
 ) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config

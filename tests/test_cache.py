@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import build_site, make_site, post
 
+from matinee import cache as cache_module
 from matinee import pipeline, site
+from matinee.cache import BuildCache
+from matinee.memo import digest
 from matinee.model import pack_html
 
 CACHE = Path(".matinee-cache/build.sqlite")
@@ -82,3 +85,15 @@ def test_related_posts_and_layout_reads_are_remembered_between_runs(
     out = build_site(root)
     assert sorted(computed) == ["layouts", "related"]
     assert _tree(out) == _clean(root)
+
+
+def test_serve_s_cache_remembers_page_keys_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "MAX_DIGESTS", 3)
+    kept = BuildCache(None, in_memory=True)
+    parts = ("base", "fingerprint", (("/2024/dune/", "Dune"),))
+    assert kept.digest(*parts) == digest(*parts) == BuildCache(None).digest(*parts)
+    assert kept.digest(*parts) is kept.digest(*parts), "looked up, not hashed again"
+    assert kept.digest("base", "other") != kept.digest(*parts)
+    for number in range(10):
+        assert kept.digest("base", number) == digest("base", number)
+    assert len(kept._digests) <= 3
