@@ -124,13 +124,15 @@ class _Changes(FileSystemEventHandler):
         with self._noted:
             while not self._closed:
                 if self._first is None:
+                    if self._scanned is None:  # taken after the build, off the path from a save to the reload
+                        self._scanned = sources_state(self._source)
                     if not self._noted.wait(RESCAN_SECONDS) and self._rescan_differs():
                         return True
                     continue
                 due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
                 if time.monotonic() >= due:
                     self._first = None
-                    self._scanned = sources_state(self._source)  # what this build will see
+                    self._scanned = None  # the build about to run changes what a rescan compares with
                     return True
                 self._noted.wait(due - time.monotonic())
             return False
