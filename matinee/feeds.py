@@ -32,11 +32,7 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
                 if term.posts:
                     yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
-    terms = [
-        (term.url, len(term.posts), term.posts[0].fingerprint if term.posts else None)
-        for taxonomy in site.taxonomies
-        for term in taxonomy.terms
-    ]
+    terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
     yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
     news = news_posts(site)
     yield Planned(

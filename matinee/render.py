@@ -225,7 +225,8 @@ def plan_pages(
         older = posts[index + 1] if index + 1 < len(posts) else None
         related = site.related.get(post.source, ())
         films_named = tuple(film.fingerprint for name in post.films if (film := site.films.get(slugify(name))))
-        neighbours = (_neighbour(newer), _neighbour(older), tuple(_neighbour(other) for other in related))
+        # The layout may show anything of the posts beside it and related to it: all of each counts.
+        neighbours = (_fingerprint(newer), _fingerprint(older), tuple(other.fingerprint for other in related))
         key = kept_digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
         context: dict[str, Any] = {
             "page": post,
@@ -358,8 +359,8 @@ def _images_key(post: Post, lookup: Lookup) -> tuple[ImageInfo | None, ...]:
     return tuple(lookup(src) for src in (post.image or "", *post.images) if src)
 
 
-def _neighbour(post: Post | None) -> tuple[str, str] | None:
-    return (post.url, post.title) if post else None
+def _fingerprint(post: Post | None) -> str | None:
+    return post.fingerprint if post else None
 
 
 def _pager_key(pager: Pager) -> tuple[Hashable, ...]:

@@ -193,3 +193,49 @@ def test_a_serve_build_drops_the_stamp_so_the_next_build_runs(tmp_path: Path) ->
         cache.close()
     state = input_state(config)
     assert up_to_date(config, NOW, state, search=False) is None, "the site on disk is serve's; a `build` must not skip"
+
+
+def test_a_term_s_sitemap_date_follows_a_tag_moving_between_older_posts(tmp_path: Path) -> None:
+    """The term page's lastmod is its latest post's update; here the tag moves from one older
+    post to another that was updated later, and the term's count and newest post stay."""
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("Alpha", date="2024-03-01", tags=["news"]),
+            "content/posts/b.md": post("Beta", date="2024-01-01", tags=["news"]),
+            "content/posts/c.md": post("Gamma", date="2024-01-02", updated="2024-06-01"),
+        },
+    )
+    build_site(root)
+    (root / "content/posts/b.md").write_text(post("Beta", date="2024-01-01"), encoding="utf-8")
+    (root / "content/posts/c.md").write_text(
+        post("Gamma", date="2024-01-02", updated="2024-06-01", tags=["news"]), encoding="utf-8"
+    )
+    built = _tree(build_site(root))
+    clean = _clean_build(root)
+    assert b"2024-06-01" in clean["sitemap.xml"]
+    assert built["sitemap.xml"] == clean["sitemap.xml"]
+
+
+def test_a_layout_showing_more_of_the_posts_beside_a_post_is_kept_current(tmp_path: Path) -> None:
+    """A post page whose layout shows the summaries of its older and related posts changes
+    when one of those summaries does, though their titles and URLs stay."""
+    layout = (
+        "{{ page.title }}|{% if older %}{{ older.summary }}{% endif %}|"
+        "{% for other in related %}{{ other.summary }}{% endfor %}"
+    )
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("Alpha", date="2024-01-01", tags=["news"], body="Alpha's first cut."),
+            "content/posts/b.md": post("Beta", date="2024-01-02", tags=["news"]),
+            "layouts/post.html": layout,
+        },
+    )
+    build_site(root)
+    edited = post("Alpha", date="2024-01-01", tags=["news"], body="Alpha's final cut.")
+    (root / "content/posts/a.md").write_text(edited, encoding="utf-8")
+    built = _tree(build_site(root))
+    page = "2024/01/b/index.html"
+    assert built[page] == _clean_build(root)[page]
+    assert "final cut" in built[page].decode()
