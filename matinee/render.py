@@ -6,9 +6,9 @@ import html
 import math
 import time
 import traceback
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache, partial
 from itertools import chain
@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.meta import find_referenced_templates
 from markupsafe import Markup
 
 from . import feeds, films, seo
@@ -24,7 +25,7 @@ from .calendar import releases_calendar
 from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, Digest, Planned, base_key, digest
-from .model import ImageInfo, Output, Post, Site, Taxonomy
+from .model import ImageInfo, Output, Post, Site, Taxonomy, Term
 from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
@@ -37,6 +38,9 @@ CARD_LAYOUT = "partials/card.html"
 SEARCH_URL = "/search/"
 SEARCH_LAYOUT = "search.html"
 MAX_RANGE = 100_000  # numbers one range() in a layout may count (Jinja's sandbox allows as many)
+POST_ATTRIBUTES = frozenset(
+    [item.name for item in fields(Post)] + [name for name, value in vars(Post).items() if isinstance(value, property)]
+)
 RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
 
 
@@ -47,6 +51,13 @@ class Usage:
     digest: str  # of every layout's source
     site_parts: frozenset[str]  # attributes read as site.<name>; all of them if `site` escapes
     uses_now: bool
+    # Per layout, every attribute name and string it and the layouts it extends, includes or
+    # imports mention: a superset of what it can read of the posts it lists.
+    mentions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def mentioned(self, layout: str) -> frozenset[str]:
+        """Return the names `layout` may read; for a layout not parsed, every post attribute."""
+        return self.mentions.get(layout, POST_ATTRIBUTES)
 
 
 def make_env(layouts_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -164,7 +175,7 @@ def render_site(
     lookup = lookup_for(images or {}, site.config.base_path)
     env.globals.update(_globals(site, env, lookup))
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
-    planned = chain(plan_pages(site, env, base, lookup, kept_digest), feeds.plan_feeds(site, base))
+    planned = chain(plan_pages(site, env, base, usage, lookup, kept_digest), feeds.plan_feeds(site, base))
     return Rendering(tuple(planned), previous)
 
 
@@ -184,16 +195,23 @@ def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
 
 
 def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) -> Usage:
-    """Parse every layout: report syntax errors, and find what they read from `site`."""
+    """Parse every layout: report syntax errors, and find what they read from `site` and what
+    names each mentions."""
     parts: set[str] = set()
     uses_now = False
     errors = []
+    own: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # layout -> (its mentions, layouts it names)
     for name, source in sources:
         try:
             tree = env.parse(source, name, f"layouts/{name}")
         except jinja2.TemplateSyntaxError as error:
             errors.append(_layout_error(error, env))
             continue
+        references = list(find_referenced_templates(tree))  # None: a layout named by a variable, any
+        own[name] = (
+            _mentions(tree) | (POST_ATTRIBUTES if None in references else frozenset()),
+            frozenset(filter(None, references)),
+        )
         names = [node.name for node in tree.find_all(nodes.Name)]
         reads = [
             node.attr
@@ -207,16 +225,50 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
     if errors:
         raise ExceptionGroup("layouts have syntax errors", errors)
     everything = "*" in parts
-    return Usage(digest(sources), frozenset(SITE_PARTS if everything else parts), uses_now or everything)
+    return Usage(
+        digest(sources),
+        frozenset(SITE_PARTS if everything else parts),
+        uses_now or everything,
+        {name: _mentioned_with_references(name, own) for name in own},
+    )
+
+
+def _mentions(tree: nodes.Template) -> frozenset[str]:
+    """Every attribute name and string constant of a layout (`post.summary`, `attribute="summary"`)."""
+    attributes = (node.attr for node in tree.find_all(nodes.Getattr))
+    strings = (node.value for node in tree.find_all(nodes.Const) if isinstance(node.value, str))
+    return frozenset(chain(attributes, strings))
+
+
+def _mentioned_with_references(layout: str, own: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
+    """The mentions of `layout` and of every layout it extends, includes or imports, in turn."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    waiting = [layout]
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        mentions, references = own.get(name, (POST_ATTRIBUTES, frozenset()))
+        found |= mentions
+        waiting += references
+    return frozenset(found)
 
 
 def plan_pages(
-    site: Site, env: jinja2.Environment, base: str, lookup: Lookup = lambda url: None, kept_digest: Digest = digest
+    site: Site,
+    env: jinja2.Environment,
+    base: str,
+    usage: Usage,
+    lookup: Lookup = lambda url: None,
+    kept_digest: Digest = digest,
 ) -> Iterator[Planned]:
     """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404, search.
 
-    `lookup` gives the images' sizes and variants, which are part of the keys of pages showing them;
-    `kept_digest` hashes the keys of the many post and term pages.
+    `usage` says what of the posts they list the archive and index layouts may show, which is
+    part of their keys; `lookup` gives the images' sizes and variants, which are part of the
+    keys of pages showing them; `kept_digest` hashes the keys of the many post and term pages.
     """
     config = site.config
     posts = site.posts
@@ -252,8 +304,8 @@ def plan_pages(
         }
         yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
-        yield from _plan_taxonomy(site, env, base, taxonomy, lookup, kept_digest)
-    archive_key = digest(base, [(post.url, post.title, post.date) for post in posts])
+        yield from _plan_taxonomy(site, env, base, usage, taxonomy, lookup, kept_digest)
+    archive_key = digest(base, _listed(posts, {"url", "date"} | usage.mentioned("archive.html")))
     meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
     yield _page(
         env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta}
@@ -266,12 +318,20 @@ def plan_pages(
 
 
 def _plan_taxonomy(
-    site: Site, env: jinja2.Environment, base: str, taxonomy: Taxonomy, lookup: Lookup, kept_digest: Digest
+    site: Site,
+    env: jinja2.Environment,
+    base: str,
+    usage: Usage,
+    taxonomy: Taxonomy,
+    lookup: Lookup,
+    kept_digest: Digest,
 ) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
     index_key = digest(
-        base, [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms]
+        base,
+        [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms],
+        _term_posts(taxonomy.terms, "terms.html", usage),
     )
     meta = partial(
         seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url
@@ -319,6 +379,7 @@ def _plan_taxonomy(
             )
             for term, release in coming
         ],
+        _term_posts((term for term, _ in coming), "upcoming.html", usage),
     )
     meta = partial(
         seo.plain_meta,
@@ -337,7 +398,9 @@ def _plan_taxonomy(
     )
     years = films.by_year(taxonomy)
     years_key = digest(
-        base, [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years]
+        base,
+        [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years],
+        _term_posts((term for _, terms in years for term in terms), "film-years.html", usage),
     )
     meta = partial(seo.plain_meta, site, "Films by year", f"Films on {config.title}, by year of release.", BY_YEAR_URL)
     yield _page(
@@ -352,6 +415,17 @@ def _plan_taxonomy(
         base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint
     )
     yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
+
+
+def _listed(posts: Sequence[Post], names: Set[str]) -> list[tuple[object, ...]]:
+    """What a layout that mentions `names` can show of each of `posts`."""
+    shown = sorted(POST_ATTRIBUTES & names)
+    return [tuple(getattr(post, name) for name in shown) for post in posts]
+
+
+def _term_posts(terms: Iterable[Term], layout: str, usage: Usage) -> list[list[str]] | None:
+    """All of the posts of `terms`, if `layout` may show more of them than their count."""
+    return [[post.fingerprint for post in term.posts] for term in terms] if "posts" in usage.mentioned(layout) else None
 
 
 def _images_key(post: Post, lookup: Lookup) -> tuple[ImageInfo | None, ...]:

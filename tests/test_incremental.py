@@ -239,3 +239,34 @@ def test_a_layout_showing_more_of_the_posts_beside_a_post_is_kept_current(tmp_pa
     page = "2024/01/b/index.html"
     assert built[page] == _clean_build(root)[page]
     assert "final cut" in built[page].decode()
+
+
+@pytest.mark.parametrize(
+    ("layout", "shown"),
+    [
+        (
+            "archive.html",
+            "{% for month in archive %}{% for post in month.posts %}{{ post.summary }}{% endfor %}{% endfor %}",
+        ),
+        ("terms.html", "{% for term in taxonomy.terms %}{{ term.posts[0].summary }}{% endfor %}"),
+        (
+            "terms.html",
+            '{% for term in taxonomy.terms %}{{ term.posts | map(attribute="summary") | join }}{% endfor %}',
+        ),
+    ],
+)
+def test_an_index_layout_showing_more_of_its_posts_is_kept_current(tmp_path: Path, layout: str, shown: str) -> None:
+    """The archive and the term indexes are keyed by what their layouts mention of the posts."""
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("Alpha", tags=["news"], body="Alpha's first cut."),
+            f"layouts/{layout}": shown,
+        },
+    )
+    build_site(root)
+    (root / "content/posts/a.md").write_text(post("Alpha", tags=["news"], body="Alpha's final cut."), encoding="utf-8")
+    built = _tree(build_site(root))
+    page = "archive/index.html" if layout == "archive.html" else "tags/index.html"
+    assert "final cut" in built[page].decode()
+    assert built[page] == _clean_build(root)[page]
