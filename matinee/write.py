@@ -9,8 +9,6 @@ from (its memo key), so the next build can skip rendering it.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import json
@@ -24,11 +22,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import MatineeError
-from .model import Asset, Output
 from .progress import Progress, silent
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the no-change check imports this module: it loads no more than it runs
     from .fanout import Tick
+    from .model import Asset, Output
 
 MANIFEST_VERSION = 2
 COMMIT_MARKER = ".matinee-commit"
@@ -325,6 +323,8 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _exchange(first: Path, second: Path) -> bool:
+    import ctypes.util  # here: only a first build swaps a whole tree in
+
     libc_name = ctypes.util.find_library("c")
     renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
     if renameat2 is None:
