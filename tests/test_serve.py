@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -240,6 +241,19 @@ def test_editing_a_post_rebuilds_and_serves_the_new_page(server: Running) -> Non
     )
     assert b"Rewritten." in server.get(ALPHA).body
     assert server.reports[-1].posts == 2
+
+
+@pytest.mark.parametrize("body", ["Rewritten.", "{% bad"], ids=["good", "failed"])
+def test_a_rebuild_turns_the_cycle_collector_back_on(server: Running, body: str) -> None:
+    """Rebuilds run with the collector paused; a long `serve` must not keep it off."""
+    if body.startswith("{%"):
+        server.next_build(lambda: server.write("layouts/post.html", body))
+    else:
+        server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", body=body)))
+    deadline = time.monotonic() + WAIT  # the tabs are told just before the collector resumes
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gc.isenabled()
 
 
 def test_a_burst_of_200_saves_gives_one_rebuild(server: Running) -> None:
