@@ -39,7 +39,7 @@ SEARCH_URL = "/search/"
 SEARCH_LAYOUT = "search.html"
 MAX_RANGE = 100_000  # numbers one range() in a layout may count (Jinja's sandbox allows as many)
 POST_ATTRIBUTES = frozenset(
-    [item.name for item in fields(Post)] + [name for name, value in vars(Post).items() if isinstance(value, property)]
+    [item.name for item in fields(Post)] + [name for name in dir(Post) if isinstance(getattr(Post, name), property)]
 )
 RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
 

@@ -248,6 +248,7 @@ def test_a_layout_showing_more_of_the_posts_beside_a_post_is_kept_current(tmp_pa
             "archive.html",
             "{% for month in archive %}{% for post in month.posts %}{{ post.summary }}{% endfor %}{% endfor %}",
         ),
+        ("archive.html", "{% for month in archive %}{{ month.posts[0].body_html | safe }}{% endfor %}"),
         ("terms.html", "{% for term in taxonomy.terms %}{{ term.posts[0].summary }}{% endfor %}"),
         (
             "terms.html",
