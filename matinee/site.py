@@ -190,17 +190,12 @@ def _source_urls(
 
 
 def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
-    under_path = config.base_path != "/"
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]
-    if not post.links and not under_path:  # the body stays as written (and packed)
+    body = _resolved_body(post, urls, config, errors)
+    if body is None:  # the body stays as written (and packed)
         return post if image == post.image else replace(post, image=image, fingerprint=digest(post.fingerprint, image))
-    written = post.body_html
-    body = under_base(written, config.base_path) if under_path else written
-    body = resolve_links(body, post.source, urls, config.link, errors, post.link_lines.get)
-    if body == written and image == post.image:
-        return post
     return replace(
         post,
         body=pack_html(body),
@@ -219,15 +214,22 @@ def _resolve_poster(film: Film, urls: dict[str, str]) -> Film:
 
 
 def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
-    under_path = config.base_path != "/"
-    if not page.links and not under_path:
-        return page
-    written = page.body_html
-    body = under_base(written, config.base_path) if under_path else written
-    body = resolve_links(body, page.source, urls, config.link, errors, page.link_lines.get)
-    if body == written:
+    body = _resolved_body(page, urls, config, errors)
+    if body is None:
         return page
     return replace(page, body=pack_html(body), fingerprint=digest(page.fingerprint, body))
+
+
+def _resolved_body(item: Post | Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> str | None:
+    """Return the body with its relative links resolved and put under the base path, or None
+    if that changes nothing (a body with nothing to change is not even unpacked)."""
+    under_path = config.base_path != "/"
+    if not item.links and not under_path:
+        return None
+    written = item.body_html
+    body = under_base(written, config.base_path) if under_path else written
+    body = resolve_links(body, item.source, urls, config.link, errors, item.link_lines.get)
+    return None if body == written else body
 
 
 def _duplicate_urls(
