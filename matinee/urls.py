@@ -24,8 +24,12 @@ def slugify(text: str) -> str:
             continue
         kept.append(char)
     composed = unicodedata.normalize("NFC", "".join(kept)).lower()
-    words = "".join(char if _is_word_char(char) else " " for char in composed).split()
-    return "-".join(words)
+    chars: list[str] = []
+    for char in composed:
+        # A mark with no letter before it in the slug would come off on a second slugify.
+        joins = _is_word_char(char) and (not unicodedata.combining(char) or bool(chars) and chars[-1] != " ")
+        chars.append(char if joins else " ")
+    return "-".join("".join(chars).split())
 
 
 def is_slug(text: str) -> bool:
