@@ -38,6 +38,9 @@ _KEY = hashlib.blake2b(_SALT, digest_size=32).digest()
 _CHUNK = 500
 MAX_DIGESTS = 2**18  # page keys kept in memory (a site's pages, and those of many edits)
 TABLES = ("markdown", "parsed", "fingerprints", "remembered")  # remembered: slot -> (key, value)
+# Rows a table may hold beyond twice what a build uses before it is pruned: an edit leaves a
+# parsed source and its Markdown behind, and a years-long blog would keep every version.
+PRUNE_SLACK = 500
 
 T = TypeVar("T")
 
@@ -102,9 +105,15 @@ class BuildCache:
             self._parsed = {}
         return result
 
-    def keep_only(self, keys: Sequence[str]) -> None:
-        """Forget parsed sources no longer used, so a long `serve` does not grow without end."""
+    def keep_only(self, keys: Sequence[str], sources: Sequence[str]) -> None:
+        """Forget parsed sources no longer used, and the fingerprints of `sources` gone, so
+        neither a long `serve` nor the cache file grows without end."""
         self._parsed = _trim(self._parsed, keys)
+        self._prune("parsed", keys)
+        self._prune("fingerprints", sources)
+        # Markdown is keyed by body, which a build that reused parsed sources never reads:
+        # once old bodies pile up, they all go (an unchanged post is served from `parsed`).
+        self._prune("markdown", (), limit=2 * len(keys) + PRUNE_SLACK)
 
     def store_parsed(self, items: dict[str, Any]) -> None:
         """Remember parsed sources under their keys."""
@@ -191,6 +200,23 @@ class BuildCache:
                     ((key, _dump(key, value)) for key, value in items.items()),
                 )
         except (sqlite3.Error, pickle.PicklingError):
+            self._reset()
+
+    def _prune(self, table: str, keep: Sequence[str], *, limit: int | None = None) -> None:
+        """Delete the rows of `table` not in `keep`, once it holds many more than that."""
+        db = self._open()
+        limit = 2 * len(keep) + PRUNE_SLACK if limit is None else limit
+        if db is None:
+            return
+        try:
+            if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] <= limit:
+                return
+            with db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM kept")
+                db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((key,) for key in keep))
+                db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM kept)")
+        except sqlite3.Error:
             self._reset()
 
     def _open(self) -> sqlite3.Connection | None:

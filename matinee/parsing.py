@@ -85,7 +85,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
             }
             items += [by_source[file.rel] for file in files if file.rel in by_source]
             used += keys.values()
-    cache.keep_only(used)
+    cache.keep_only(used, [file.rel for file in sources.files])
     if errors:
         raise ExceptionGroup("some sources could not be read", errors)
     return Parsed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -97,3 +98,26 @@ def test_serve_s_cache_remembers_page_keys_within_a_bound(monkeypatch: pytest.Mo
     for number in range(10):
         assert kept.digest("base", number) == digest("base", number)
     assert len(kept._digests) <= 3
+
+
+def test_the_cache_file_forgets_old_versions_of_edited_and_deleted_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "PRUNE_SLACK", 0)
+    root = _site(tmp_path)
+    gone = [root / f"content/posts/gone-{number}.md" for number in range(3)]
+    for path in gone:
+        path.write_text(post(path.stem, body="Soon deleted."), encoding="utf-8")
+    for path in (root / "content/posts").iterdir():
+        os.utime(path, (0, 0))  # old enough for their fingerprints to be kept
+    build_site(root)
+    for path in gone:
+        path.unlink()
+    for number in range(6):
+        (root / "content/posts/dune.md").write_text(post("Dune", body=f"Edit {number}."), encoding="utf-8")
+        out = build_site(root)
+    with sqlite3.connect(root / CACHE) as db:
+        rows = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in cache_module.TABLES}
+        assert db.execute("SELECT key FROM fingerprints WHERE key LIKE '%gone-%'").fetchall() == []
+    assert rows["parsed"] <= 2 * 2 and rows["markdown"] <= 2 * 2  # twice the two posts, at most
+    assert _tree(out) == _clean(root)
