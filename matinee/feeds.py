@@ -91,7 +91,7 @@ def atom_feed(
 def sitemap(site: Site) -> bytes:
     """Return sitemap.xml: every page a search engine should see, with lastmod where known."""
     urlset = ET.Element("urlset", xmlns=SITEMAP)
-    newest = _latest(site.posts) or site.built_at
+    newest = _latest(site.posts)  # none without posts: the build's time is not a change
     for pager in paginate(site.posts, site.config.per_page, "/"):
         _url(urlset, site, pager.url, newest if pager.number == 1 else None)
     for post in site.posts:

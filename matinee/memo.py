@@ -25,7 +25,8 @@ class Planned:
 
 
 Digest = Callable[..., str]  # digest(), or one that remembers what it computed
-SITE_PARTS = ("posts", "pages", "taxonomies", "archive", "built_at", "assets")
+SITE_PARTS = ("posts", "pages", "taxonomies", "archive", "built_at", "assets", "films", "related", "config")
+SITE_READS = {"taxonomy": "taxonomies", "credits": "films"}  # site.<name> -> the part it reads
 
 
 def digest(*parts: object) -> str:
@@ -65,4 +66,10 @@ def _site_part(site: Site, part: str) -> str:
         )
     if part == "assets":
         return digest([asset.rel_out for asset in site.assets])
+    if part == "films":
+        return digest([film.fingerprint for film in site.films.values()])
+    if part == "related":
+        return digest([(source, [post.fingerprint for post in posts]) for source, posts in site.related.items()])
+    if part == "config":
+        return ""  # in every key already
     return site.built_at.isoformat()

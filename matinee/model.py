@@ -208,6 +208,12 @@ class Term:
     posts: tuple[Post, ...]
     film: Film | None = None
 
+    @property
+    def count(self) -> int:
+        """How many posts mention the term: a layout showing only that is not re-rendered
+        when one of them changes (see render.Usage)."""
+        return len(self.posts)
+
 
 @dataclass(frozen=True, slots=True)
 class Taxonomy:

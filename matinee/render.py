@@ -24,7 +24,7 @@ from . import feeds, films, seo
 from .calendar import releases_calendar
 from .embeds import embed_or_link
 from .errors import MatineeError
-from .memo import SITE_PARTS, Digest, Planned, base_key, digest
+from .memo import SITE_PARTS, SITE_READS, Digest, Planned, base_key, digest
 from .model import ImageInfo, Output, Post, Site, Taxonomy, Term
 from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
@@ -41,6 +41,8 @@ MAX_RANGE = 100_000  # numbers one range() in a layout may count (Jinja's sandbo
 POST_ATTRIBUTES = frozenset(
     [item.name for item in fields(Post)] + [name for name in dir(Post) if isinstance(getattr(Post, name), property)]
 )
+TERM_SHOWN = frozenset({"taxonomy", "name", "slug", "url", "film", "count"})  # in a term page's key
+TAXONOMY_SHOWN = frozenset({"name", "title", "url"})
 RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
 
 
@@ -180,18 +182,45 @@ def render_site(
 
 
 def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
-    """Return (name, source) of every layout; a layout that is not UTF-8 is an error."""
-    sources = []
-    errors = []
-    for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS):
+    """Return (name, source) of every layout, then of each other file in layouts/ that one
+    names in quotes: `{% include 'assets/inline.css' %}` puts that file in the pages too, so
+    it is part of their keys. A layout that is not UTF-8 is an error."""
+    names = env.list_templates()
+    sources: list[tuple[str, str]] = []
+    errors: list[MatineeError] = []
+    for name in filter(_is_template, names):
         try:
-            sources.append((name, env.loader.get_source(env, name)[0] if env.loader else ""))
+            sources.append((name, _source(env, name)))
         except UnicodeDecodeError as error:
             line = error.object[: error.start].count(b"\n") + 1
             errors.append(MatineeError(f"layouts/{name}", line, "is not UTF-8 text; save it as UTF-8"))
     if errors:
         raise ExceptionGroup("layouts are not UTF-8", errors)
+    others = [name for name in names if not _is_template(name)]
+    named = sources
+    while named and others:  # an included file may name another
+        named_text = "\n".join(source for _, source in named)
+        quoted = [name for name in others if f"'{name}'" in named_text or f'"{name}"' in named_text]
+        others = [name for name in others if name not in quoted]
+        named = [(name, text) for name in quoted if (text := _text(env, name)) is not None]
+        sources += named
     return tuple(sources)
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    return env.loader.get_source(env, name)[0] if env.loader else ""
+
+
+def _text(env: jinja2.Environment, name: str) -> str | None:
+    """Return the text of a file in layouts/, or None for one that is not text (an image)."""
+    try:
+        return _source(env, name)
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_template(name: str) -> bool:
+    return name.rpartition(".")[2].lower() in TEMPLATE_EXTENSIONS
 
 
 def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) -> Usage:
@@ -202,23 +231,27 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
     errors = []
     own: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # layout -> (its mentions, layouts it names)
     for name, source in sources:
+        if not _is_template(name):  # a file a layout includes: in the digest, not parsed (CSS may hold "{#")
+            continue
         try:
             tree = env.parse(source, name, f"layouts/{name}")
         except jinja2.TemplateSyntaxError as error:
             errors.append(_layout_error(error, env))
             continue
+        names = [node.name for node in tree.find_all(nodes.Name)]
         references = list(find_referenced_templates(tree))  # None: a layout named by a variable, any
+        if "card" in names:  # the card() global renders this layout
+            references.append(CARD_LAYOUT)
         own[name] = (
             _mentions(tree) | (POST_ATTRIBUTES if None in references else frozenset()),
             frozenset(filter(None, references)),
         )
-        names = [node.name for node in tree.find_all(nodes.Name)]
         reads = [
             node.attr
             for node in tree.find_all(nodes.Getattr)
             if isinstance(node.node, nodes.Name) and node.node.name == "site"
         ]
-        parts.update(reads)
+        parts.update(_site_part_read(read) for read in reads)
         if names.count("site") > len(reads):  # `site` passed on whole: assume it reads everything
             parts.add("*")
         uses_now = uses_now or "now" in names
@@ -233,11 +266,23 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
     )
 
 
+def _site_part_read(attribute: str) -> str:
+    """The part of the site (memo.SITE_PARTS) that `site.<attribute>` reads; "*" if unknown."""
+    part = SITE_READS.get(attribute, attribute)
+    return part if part in SITE_PARTS else "*"
+
+
 def _mentions(tree: nodes.Template) -> frozenset[str]:
-    """Every attribute name and string constant of a layout (`post.summary`, `attribute="summary"`)."""
-    attributes = (node.attr for node in tree.find_all(nodes.Getattr))
+    """Every attribute name and string constant of a layout (`post.summary`, `attribute="summary"`),
+    each attribute of a variable by name too ("term.posts"), and "term.*" for a variable
+    used whole (passed on, indexed), of which anything may be read."""
+    reads = list(tree.find_all(nodes.Getattr))
+    attributes = (node.attr for node in reads)
     strings = (node.value for node in tree.find_all(nodes.Const) if isinstance(node.value, str))
-    return frozenset(chain(attributes, strings))
+    named = (f"{node.node.name}.{node.attr}" for node in reads if isinstance(node.node, nodes.Name))
+    read_from = {id(node.node) for node in reads}
+    whole = (f"{node.name}.*" for node in tree.find_all(nodes.Name) if id(node) not in read_from and node.ctx == "load")
+    return frozenset(chain(attributes, strings, named, whole))
 
 
 def _mentioned_with_references(layout: str, own: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
@@ -272,14 +317,19 @@ def plan_pages(
     """
     config = site.config
     posts = site.posts
+    images = _image_marks(posts, lookup)
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
         related = site.related.get(post.source, ())
         films_named = tuple(film.fingerprint for name in post.films if (film := site.films.get(slugify(name))))
         # The layout may show anything of the posts beside it and related to it: all of each counts.
-        neighbours = (_fingerprint(newer), _fingerprint(older), tuple(other.fingerprint for other in related))
-        key = kept_digest(base, post.fingerprint, films_named, *neighbours, _images_key(post, lookup))
+        beside = (newer, older, *related)
+        neighbours = (
+            tuple(other and other.fingerprint for other in beside),
+            _shown_images(beside, images, usage, post.layout),
+        )
+        key = kept_digest(base, post.fingerprint, films_named, *neighbours, images.get(post.source))
         context: dict[str, Any] = {
             "page": post,
             "newer": newer,
@@ -302,10 +352,15 @@ def plan_pages(
             "pager": pager,
             "meta": partial(seo.plain_meta, site, title, config.description, pager.url),
         }
-        yield _page(env, digest(base, _pager_key(pager)), pager.url, "index.html", None, context)
+        key = digest(base, _pager_key(pager), _shown_images(pager.posts, images, usage, "index.html"))
+        yield _page(env, key, pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
-        yield from _plan_taxonomy(site, env, base, usage, taxonomy, lookup, kept_digest)
-    archive_key = digest(base, _listed(posts, {"url", "date"} | usage.mentioned("archive.html")))
+        yield from _plan_taxonomy(site, env, base, usage, taxonomy, lookup, images, kept_digest)
+    archive_key = digest(
+        base,
+        _listed(posts, {"url", "date"} | usage.mentioned("archive.html")),
+        _shown_images(posts, images, usage, "archive.html"),
+    )
     meta = partial(seo.plain_meta, site, "Archive", f"Every story on {config.title}, by month.", "/archive/")
     yield _page(
         env, archive_key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta}
@@ -324,15 +379,19 @@ def _plan_taxonomy(
     usage: Usage,
     taxonomy: Taxonomy,
     lookup: Lookup,
+    images: Mapping[str, str],
     kept_digest: Digest,
 ) -> Iterator[Planned]:
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
-    index_key = digest(
-        base,
-        [(term.url, term.name, len(term.posts), term.film and term.film.fingerprint) for term in taxonomy.terms],
-        _term_posts(taxonomy.terms, "terms.html", usage),
-    )
+    listing = [(term.url, term.name, len(term.posts), _film_key(term, lookup)) for term in taxonomy.terms]
+    index_key = digest(base, listing, _term_posts(taxonomy.terms, "terms.html", usage))
+    shown = usage.mentioned("term.html")
+    # A term page's key holds its own page of posts, unless its layout reads more of the term
+    # (term.posts[0] on every page) or of the other terms (taxonomy.terms).
+    every_post = _reads_beyond(shown, ("term", "page"), TERM_SHOWN)
+    other_terms = _reads_beyond(shown, ("taxonomy",), TAXONOMY_SHOWN)
+    siblings = digest(listing, _term_posts(taxonomy.terms, "term.html", usage)) if other_terms else None
     meta = partial(
         seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url
     )
@@ -341,18 +400,18 @@ def _plan_taxonomy(
     )
     for term in taxonomy.terms:
         credits = site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
-        poster = lookup(term.film.poster) if term.film and term.film.poster else None
         term_key = (
             term.url,
             term.name,
             len(term.posts),
-            term.film and term.film.fingerprint,
+            _film_key(term, lookup),
             tuple((credit.fingerprint, role) for credit, role in credits),
-            poster,
+            digest([post.fingerprint for post in term.posts]) if every_post else None,
+            siblings,
         )
         meta = partial(seo.term_meta, site, term, taxonomy.title)
         for pager in paginate(term.posts, config.per_page, term.url):
-            key = kept_digest(base, term_key, _pager_key(pager))
+            key = kept_digest(base, term_key, _pager_key(pager), _shown_images(pager.posts, images, usage, "term.html"))
             context = {
                 "page": term,
                 "term": term,
@@ -374,7 +433,7 @@ def _plan_taxonomy(
                 term.url,
                 term.name,
                 release,
-                term.film and term.film.fingerprint,
+                _film_key(term, lookup),
                 term.posts[:1] and term.posts[0].fingerprint,
             )
             for term, release in coming
@@ -399,7 +458,10 @@ def _plan_taxonomy(
     years = films.by_year(taxonomy)
     years_key = digest(
         base,
-        [(year, [(term.url, term.name, len(term.posts)) for term in terms]) for year, terms in years],
+        [
+            (year, [(term.url, term.name, len(term.posts), _film_key(term, lookup)) for term in terms])
+            for year, terms in years
+        ],
         _term_posts((term for _, terms in years for term in terms), "film-years.html", usage),
     )
     meta = partial(seo.plain_meta, site, "Films by year", f"Films on {config.title}, by year of release.", BY_YEAR_URL)
@@ -417,6 +479,15 @@ def _plan_taxonomy(
     yield Planned(output_path(CALENDAR_URL), calendar_key, lambda: releases_calendar(site))
 
 
+def _reads_beyond(shown: frozenset[str], variables: tuple[str, ...], attributes: frozenset[str]) -> bool:
+    """Whether a layout that mentions `shown` reads more of `variables` than `attributes`."""
+    for mention in shown:
+        variable, dot, attribute = mention.partition(".")
+        if dot and variable in variables and attribute not in attributes:
+            return True
+    return False
+
+
 def _listed(posts: Sequence[Post], names: Set[str]) -> list[tuple[object, ...]]:
     """What a layout that mentions `names` can show of each of `posts`."""
     shown = sorted(POST_ATTRIBUTES & names)
@@ -428,13 +499,29 @@ def _term_posts(terms: Iterable[Term], layout: str, usage: Usage) -> list[list[s
     return [[post.fingerprint for post in term.posts] for term in terms] if "posts" in usage.mentioned(layout) else None
 
 
-def _images_key(post: Post, lookup: Lookup) -> tuple[ImageInfo | None, ...]:
-    """The sizes and variants of the images a post page shows: new variants, new page."""
-    return tuple(lookup(src) for src in (post.image or "", *post.images) if src)
+def _film_key(term: Term, lookup: Lookup) -> tuple[str, ImageInfo | None] | None:
+    """What a page showing a term can show of its film: its metadata, and its poster's sizes."""
+    film = term.film
+    return (film.fingerprint, lookup(film.poster) if film.poster else None) if film else None
 
 
-def _fingerprint(post: Post | None) -> str | None:
-    return post.fingerprint if post else None
+def _image_marks(posts: Sequence[Post], lookup: Lookup) -> dict[str, str]:
+    """A digest of the sizes and variants of each post's images (for posts with any): a page
+    showing them changes with them."""
+    return {
+        post.source: digest([lookup(src) for src in (post.image or "", *post.images) if src])
+        for post in posts
+        if post.image or post.images
+    }
+
+
+def _shown_images(
+    posts: Iterable[Post | None], images: Mapping[str, str], usage: Usage, layout: str
+) -> tuple[str | None, ...] | None:
+    """The image marks of `posts`, if `layout` shows images at all (other than its own post's)."""
+    if not {"picture.*", "pictures.*"} & usage.mentioned(layout):
+        return None
+    return tuple(images.get(post.source) if post else None for post in posts)
 
 
 def _pager_key(pager: Pager) -> tuple[Hashable, ...]:

@@ -96,12 +96,15 @@ def _related(posts: list[Post], taxonomies: tuple[Taxonomy, ...], weights: dict[
 
 def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], now: datetime) -> datetime | None:
     """Return when the output changes with the clock alone: a post comes due, a news item
-    leaves the news sitemap, a release date passes (the upcoming list changes)."""
+    leaves the news sitemap, a release date passes (the upcoming list changes), the day ends
+    (the upcoming page says which films open after today)."""
     moments = [post.date for post in posts if post.date > now and not post.is_draft and not config.drafts]
     moments += [post.date + NEWS_WINDOW for post in posts if post.date <= now < post.date + NEWS_WINDOW]
     release = next_change(films, now)
     if release:
         moments.append(datetime.combine(release, time(), UTC))
+    if "films" in config.taxonomies:
+        moments.append(datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo))
     return min(moments, default=None)
 
 

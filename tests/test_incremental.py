@@ -7,10 +7,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, build_site, make_site, post
+from conftest import NOW, build_site, image_bytes, make_site, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +30,11 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
 
-def _clean_build(source: Path) -> dict[str, bytes]:
+def _clean_build(source: Path, now: datetime = NOW) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "src"
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns("site", ".matinee-cache"))
-        return _tree(build_site(copy))
+        return _tree(build_site(copy, now=now))
 
 
 edits = st.one_of(
@@ -271,3 +272,116 @@ def test_an_index_layout_showing_more_of_its_posts_is_kept_current(tmp_path: Pat
     page = "archive/index.html" if layout == "archive.html" else "tags/index.html"
     assert "final cut" in built[page].decode()
     assert built[page] == _clean_build(root)[page]
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+FILM = '---\ntitle: "Dune"\nyear: 2021\nrelease_date: 2021-10-22\ndirector: ["{director}"]\n---\nSand.\n'
+# Each case: the site's files, an edit, and the page that must show it as a clean build does.
+REACHES: dict[str, tuple[dict[str, str | bytes], Callable[[Path], None], str]] = {
+    "a file a layout includes": (
+        {
+            "layouts/assets/inline.css": "main { color: red }",
+            "layouts/404.html": "<style>{% include 'assets/inline.css' %}</style>",
+        },
+        lambda root: (root / "layouts/assets/inline.css").write_text("main { color: blue }", encoding="utf-8"),
+        "404.html",
+    ),
+    "a card in the archive": (
+        {
+            "content/posts/a.md": post("Alpha", author="Ann"),
+            "layouts/archive.html": "{% for month in archive %}{% for post in month.posts %}{{ card(post) }}"
+            "{% endfor %}{% endfor %}",
+        },
+        lambda root: _replace(root / "content/posts/a.md", "author: Ann", "author: Bob"),
+        "archive/index.html",
+    ),
+    "a taxonomy read through site on a post page": (
+        {
+            **{f"content/posts/{n}.md": post(n, date=f"2024-01-0{day}") for day, n in enumerate("abcd", 1)},
+            "layouts/post.html": "{% for term in site.taxonomy('tags').terms %}{{ term.name }}{% endfor %}",
+        },
+        lambda root: (root / "content/posts/d.md").write_text(post("d", date="2024-01-04", tags=["z"])),
+        "2024/01/a/index.html",
+    ),
+    "a film's director on the films by year": (
+        {
+            "content/films/dune.md": FILM.format(director="Denis Villeneuve"),
+            "layouts/film-years.html": "{% for year, terms in years %}{% for term in terms %}"
+            "{{ term.film.director | join }}{% endfor %}{% endfor %}",
+        },
+        lambda root: _replace(root / "content/films/dune.md", "Denis Villeneuve", "David Lynch"),
+        "films/by-year/index.html",
+    ),
+    "the other terms on a term page": (
+        {
+            "content/posts/a.md": post("a", tags=["x"]),
+            "content/posts/b.md": post("b", date="2024-01-02", tags=["y"]),
+            "layouts/term.html": "{% for other in taxonomy.terms %}{{ other.name }}{% endfor %}",
+        },
+        lambda root: (root / "content/posts/b.md").write_text(post("b", date="2024-01-02", tags=["y", "z"])),
+        "tags/x/index.html",
+    ),
+    "a term's first post on its later pages": (
+        {
+            "config.yaml": 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 1\n',
+            **{f"content/posts/{n}.md": post(n, date=f"2024-01-0{day}", tags=["x"]) for day, n in enumerate("abc", 1)},
+            "layouts/term.html": "{{ term.posts[0].title }} {{ pager.number }}",
+        },
+        lambda root: (root / "content/posts/c.md").write_text(post("Retitled", date="2024-01-03", tags=["x"])),
+        "tags/x/page/2/index.html",
+    ),
+    "a listed post's image of new dimensions": (
+        {
+            "content/posts/a.md": post("a", image="hero.png", image_alt="A hero"),
+            "content/posts/hero.png": image_bytes(8, 6),
+            "layouts/index.html": "{% for post in pager.posts %}{{ picture(post.image, post.image_alt) }}{% endfor %}",
+        },
+        lambda root: (root / "content/posts/hero.png").write_bytes(image_bytes(20, 10)),
+        "index.html",
+    ),
+    "a poster of new dimensions on the upcoming films": (
+        {
+            "content/films/dune.md": '---\ntitle: "Dune"\nrelease_date: 2027-03-01\nposter: dune.png\n---\nSand.\n',
+            "content/films/dune.png": image_bytes(8, 6),
+            "layouts/upcoming.html": "{% for term, release in upcoming %}{{ picture(term.film.poster) }}{% endfor %}",
+        },
+        lambda root: (root / "content/films/dune.png").write_bytes(image_bytes(20, 10)),
+        "films/upcoming/index.html",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REACHES))
+def test_an_edit_reaches_every_page_that_shows_it(tmp_path: Path, case: str) -> None:
+    files, edit, page = REACHES[case]
+    root = make_site(tmp_path, files)
+    before = _tree(build_site(root))
+    edit(root)
+    built = _tree(build_site(root))
+    assert built[page] != before[page], "the edit shows on the page"
+    assert built[page] == _clean_build(root)[page]
+
+
+def test_a_page_showing_today_makes_the_no_change_check_expire_at_midnight(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    config = load_config(root, out_dir=root / "site")
+    cache = BuildCache(config.cache_dir)
+    try:
+        build(config, now=NOW, cache=cache, inputs=input_state(config))
+    finally:
+        cache.close()
+    state = input_state(config)
+    assert up_to_date(config, NOW, state, search=False) is not None
+    assert up_to_date(config, NOW.replace(hour=23, minute=59), state, search=False) is not None
+    assert up_to_date(config, NOW + timedelta(days=1), state, search=False) is None, "the upcoming page's date"
+
+
+def test_a_site_without_posts_has_a_sitemap_that_does_not_change_with_the_clock(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/about.md": "---\ntitle: About\n---\nWho we are.\n"})
+    first = _tree(build_site(root))["sitemap.xml"]
+    later = _tree(build_site(root, now=NOW + timedelta(days=1)))["sitemap.xml"]
+    assert later == _clean_build(root, NOW + timedelta(days=1))["sitemap.xml"]
+    assert later == first
