@@ -12,6 +12,12 @@ from .frontmatter import Field, Value
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The years a post or a release may be dated in. Films begin in the late 1880s; 1800 leaves room
+# for pieces on cinema's prehistory, and nothing is published or released after 2999. Staying far
+# from datetime's limits (years 1 and 9999) also means a date survives its move to UTC and the
+# day arithmetic of feeds, the calendar and pagination, which would otherwise crash the build.
+FIRST_YEAR = 1800
+LAST_YEAR = 2999
 
 
 class Reader:
@@ -86,6 +92,7 @@ class Reader:
         if isinstance(value, str):
             parsed = parse_moment(value)
             if parsed is not None:
+                self.check_year(key, parsed, f"{key} {_show(value)}")
                 return parsed
         raise self.fail(key, f"{key} {_show(value)} is not YYYY-MM-DD or ISO 8601")
 
@@ -97,7 +104,13 @@ class Reader:
         day = parse_day(value) if isinstance(value, str) else None
         if day is None:
             raise self.fail(key, f"{key} {_show(value)} is not a date like 2024-03-01")
+        self.check_year(key, day, f"{key} {_show(value)}")
         return day
+
+    def check_year(self, key: str, day: date, shown: str) -> None:
+        """Refuse a date outside FIRST_YEAR..LAST_YEAR; `shown` names it in the message."""
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise self.fail(key, f"{shown} is in the year {day.year}; dates must be from {FIRST_YEAR} to {LAST_YEAR}")
 
     def raw(self, key: str) -> Value | None:
         """Return the field untyped (for keys Matinee does not know, passed to layouts)."""

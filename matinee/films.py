@@ -77,6 +77,7 @@ def _releases(reader: Reader) -> tuple[Release, ...]:
         day = parse_day(text) if isinstance(text, str) else None
         if day is None or not region.strip():
             raise reader.fail("release_date", f"release_date for {region!r} must be a date like 2024-03-01")
+        reader.check_year("release_date", day, f"release_date for {region!r}")
         releases.append(Release(region.strip(), day))
     return tuple(sorted(releases, key=lambda release: (release.day, release.region)))
 

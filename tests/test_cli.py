@@ -157,6 +157,20 @@ def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path: Path) 
     assert tree_digest(root / "site") == before
 
 
+def test_a_date_out_of_range_exits_1_with_its_line_and_keeps_the_previous_site(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    assert run("build", "--source", root).returncode == 0
+    before = tree_digest(root / "site")
+    (root / "content/posts/x.md").write_text(
+        post("X", date="2024-03-03", updated="9999-12-31T23:00:00-05:00"), encoding="utf-8"
+    )
+    result = run("build", "--source", root, "--no-search")
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    assert re.search(r"^content/posts/x\.md:4: updated .* 1800 to 2999$", result.stderr, re.M), result.stderr
+    assert tree_digest(root / "site") == before
+
+
 def test_a_bad_config_exits_1_with_its_line(tmp_path: Path) -> None:
     root = small_site(tmp_path)
     (root / "config.yaml").write_text("title: T\nper_pgae: 3\n", encoding="utf-8")

@@ -264,6 +264,21 @@ def test_the_date_a_writer_gives_decides_the_permalink(tmp_path: Path) -> None:
     assert (build_site(root) / "2024/03/a/index.html").is_file()
 
 
+def test_a_date_near_the_ends_of_the_calendar_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A", date="2024-01-01", updated="9999-12-31T23:00:00-05:00"),
+            "content/posts/b.md": post("B", date="0001-01-01T00:30:00+01:00"),
+        },
+    )
+    allowed = "dates must be from 1800 to 2999"
+    assert sorted(errors_of(root)) == [
+        f"content/posts/a.md:4: updated '9999-12-31T23:00:00-05:00' is in the year 9999; {allowed}",
+        f"content/posts/b.md:3: date '0001-01-01T00:30:00+01:00' is in the year 1; {allowed}",
+    ]
+
+
 # --- films and pages ----------------------------------------------------------------------
 
 
@@ -272,6 +287,21 @@ def test_a_film_file_name_must_be_a_slug(tmp_path: Path) -> None:
     (message,) = errors_of(root)
     assert message.startswith("content/films/Dune Part Two.md")
     assert "dune-part-two.md" in message
+
+
+@pytest.mark.parametrize(
+    ("release", "shown"),
+    [("9999-12-31", "release_date '9999-12-31'"), ("{US: 2024-03-01, UK: 9999-12-31}", "release_date for 'UK'")],
+)
+def test_a_film_release_date_out_of_range_is_an_error(tmp_path: Path, release: str, shown: str) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/films/dune.md": f"---\ntitle: Dune\nrelease_date: {release}\n---\n",
+            "content/posts/a.md": post("A", films=["dune"]),
+        },
+    )
+    assert errors_of(root) == [f"content/films/dune.md:3: {shown} is in the year 9999; dates must be from 1800 to 2999"]
 
 
 def test_a_film_needs_a_title(tmp_path: Path) -> None:

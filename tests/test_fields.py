@@ -192,6 +192,35 @@ def test_calendar_day() -> None:
     assert message.startswith(f"{REL}:2: release_date '2024-02-30' is not a date")
 
 
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        ("0001-01-01T00:30:00+01:00", 1),  # in UTC this is before year 1: datetime overflows
+        ("9999-12-31T23:00:00-05:00", 9999),  # in UTC this is after year 9999
+        ("9999-12-31", 9999),  # one day later (a calendar's end, a pager's step) overflows
+        ("1799-12-31", 1799),
+        ("3000-01-01", 3000),
+    ],
+)
+def test_a_date_in_a_year_out_of_range_is_an_error_at_its_line(raw: str, year: int) -> None:
+    assert failure(reader("title: X", f"updated: {raw}").moment, "updated") == (
+        f"{REL}:3: updated '{raw}' is in the year {year}; dates must be from 1800 to 2999"
+    )
+
+
+def test_the_first_and_last_years_in_range_are_dates() -> None:
+    assert reader("date: 1800-01-01").moment("date") == datetime(1800, 1, 1, tzinfo=UTC)
+    moment = reader("date: 2999-12-31T23:00:00-05:00").moment("date")
+    assert moment == datetime(3000, 1, 1, 4, tzinfo=UTC)
+
+
+def test_a_calendar_day_out_of_range_is_an_error() -> None:
+    assert failure(reader("title: X", "release_date: 9999-12-31").day, "release_date") == (
+        f"{REL}:3: release_date '9999-12-31' is in the year 9999; dates must be from 1800 to 2999"
+    )
+    assert reader("release_date: 1888-10-14").day("release_date") == date(1888, 10, 14)
+
+
 def test_parse_moment_rejects_nonsense() -> None:
     assert parse_moment("not a date") is None
     assert parse_moment("2024-13-01") is None
