@@ -61,9 +61,12 @@ def picture(
     webp = [variant for variant in info.variants if variant.format == "webp"]
     fallback = [variant for variant in info.variants if variant.format != "webp"] or webp
     size = f' width="{info.width}" height="{info.height}"'
-    img = f'<img src="{src_html}"{_srcset(fallback, link, sizes)}{size}{attributes_html}{loading}>'
+    # One fallback file is the src itself; a srcset would only repeat it.
+    choices = _srcset(fallback, link, sizes) if len(fallback) > 1 else ""
+    img = f'<img src="{src_html}"{choices}{size}{attributes_html}{loading}>'
     if fallback is webp or not webp:
         return img
+    # A <source> has no src: even an image narrower than the first width, with one WebP copy, needs its srcset.
     return f'<picture><source type="image/webp"{_srcset(webp, link, sizes)}>{img}</picture>'
 
 
@@ -101,10 +104,12 @@ def rewrite_images(
 
 
 def _srcset(variants: Sequence[Variant], link: Link, sizes: str) -> str:
-    if len(variants) < 2:
-        return ""
+    """Return ` srcset=... sizes=...` offering `variants`; a single file needs neither widths nor sizes."""
     # A comma inside a srcset URL would split the list; percent-encode it.
-    entries = ", ".join(f"{link(variant.url).replace(',', '%2C')} {variant.width}w" for variant in variants)
+    urls = [link(variant.url).replace(",", "%2C") for variant in variants]
+    if len(variants) == 1:
+        return f' srcset="{html.escape(urls[0])}"'
+    entries = ", ".join(f"{url} {variant.width}w" for url, variant in zip(urls, variants, strict=True))
     return f' srcset="{html.escape(entries)}" sizes="{html.escape(sizes)}"'
 
 

@@ -127,6 +127,23 @@ def test_body_images_below_a_hero_load_lazily_with_their_size(tmp_path: Path) ->
     assert webp == "/2024/03/dune/sand-480w.webp 480w, /2024/03/dune/sand-600w.webp 600w"
 
 
+def test_an_image_narrower_than_every_width_offers_its_one_webp_copy(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/x/index.md": post("X", body="![Small](a.png)\n"),
+            "content/posts/x/a.png": image_bytes(300, 200),
+        },
+    )
+    out = build_site(root)
+    (picture,) = article(out, "/2024/01/x/").iter("picture")
+    source, img = picture.find("source"), picture.find("img")
+    assert source is not None and img is not None
+    assert (source.get("type"), source.get("srcset")) == ("image/webp", "/2024/01/x/a-300w.webp")
+    assert (out / "2024/01/x/a-300w.webp").is_file()
+    assert (img.get("src"), img.get("srcset"), img.get("width")) == ("/2024/01/x/a.png", None, "300")
+
+
 def test_without_a_hero_the_first_body_image_loads_at_once(tmp_path: Path) -> None:
     body = "![One](a.png)\n\n![Two](a.png)\n"
     root = make_site(
@@ -296,6 +313,16 @@ def test_rewrite_keeps_the_writers_attributes_and_escaping() -> None:
         '<img src="/a/still.jpg" srcset="/a/still-480w.jpg 480w, /a/still.jpg 800w" '
         f'sizes="{PROSE_SIZES}" width="800" height="400" alt="Tom &amp; Jerry" '
         'title="A &quot;still&quot;" loading="lazy" decoding="async"></picture></p>'
+    )
+
+
+def test_rewrite_gives_a_single_webp_copy_a_srcset_of_its_own() -> None:
+    small = ImageInfo(300, 200, (Variant("/a/small-300w.webp", 300, "webp"), Variant("/a/small.png", 300, "png")))
+    lookup = lookup_for({"/a/small.png": small}, "/")
+    html = rewrite_images('<img src="/a/small.png" alt="">', lookup, link=lambda url: url)
+    assert html == (
+        '<picture><source type="image/webp" srcset="/a/small-300w.webp">'
+        '<img src="/a/small.png" width="300" height="200" alt="" loading="lazy" decoding="async"></picture>'
     )
 
 
