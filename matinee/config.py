@@ -78,6 +78,7 @@ class Config:
 
 _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image")
 _NUMBER_KEYS = ("per_page", "feed_size")
+RESERVED_PATHS = ("archive", "search", "page", "assets")  # top-level folders of every site
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
 _KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related"}
 
@@ -157,9 +158,15 @@ def _check_base_url(url: str, line: int | None) -> str:
 
 def _taxonomies(reader: Reader) -> tuple[str, ...]:
     names = reader.texts("taxonomies")
-    for name in names:
+    for number, name in enumerate(names):
         if not name.isidentifier():
             raise reader.fail("taxonomies", f"taxonomy {name!r} must be a plain lowercase name")
+        if name in names[:number]:
+            raise reader.fail("taxonomies", f"taxonomy {name!r} is listed twice")
+        if name in RESERVED_PATHS:
+            raise reader.fail(
+                "taxonomies", f"taxonomy {name!r} would take /{name}/, where Matinee puts its {name} pages"
+            )
     return names
 
 

@@ -163,5 +163,19 @@ def test_a_taxonomy_must_be_a_plain_name(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("listed", "message"),
+    [
+        ("[tags, tags]", "config.yaml:1: taxonomy 'tags' is listed twice"),
+        ("[tags, archive]", "config.yaml:1: taxonomy 'archive' would take /archive/"),
+        ("[search]", "config.yaml:1: taxonomy 'search' would take /search/"),
+    ],
+)
+def test_a_taxonomy_may_not_clash_with_another_or_with_matinee_s_pages(
+    tmp_path: Path, listed: str, message: str
+) -> None:
+    assert config_error(tmp_path, f"taxonomies: {listed}\n").startswith(message)
+
+
 def test_one_taxonomy_given_as_a_string(tmp_path: Path) -> None:
     assert config_from(tmp_path, "taxonomies: tags\n").taxonomies == ("tags",)
