@@ -1,6 +1,6 @@
 """Skip a build when nothing it reads has changed since the last one, as `make` does.
 
-The stamp records the size and mtime of every input file (content/, layouts/, config.yaml),
+The stamp records the size, mtime, ctime and inode of every input file (content/, layouts/, config.yaml),
 the build's settings, the summary of the last build and the moment the output would change
 by itself (a future-dated post coming due). It is checked before anything heavy is imported.
 """
@@ -39,18 +39,25 @@ def input_state(config: Config) -> str:
 
 
 def sources_state(source: Path) -> str:
-    """Return a digest of the path, size and mtime of content/, layouts/ and config.yaml files."""
+    """Return a digest of the path, size, mtime, ctime and inode of content/, layouts/ and
+    config.yaml files (a file copied over another with its mtime kept has a new ctime)."""
+    return scan_sources(source)[0]
+
+
+def scan_sources(source: Path) -> tuple[str, int]:
+    """Return sources_state(source), and the newest mtime among the files (ns)."""
     hasher = hashlib.blake2b(digest_size=20)
+    newest = 0
     for top in (source / "content", source / "layouts"):
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(files):
-                _add(hasher, os.path.join(folder, name))
+                newest = max(newest, _add(hasher, os.path.join(folder, name)))
             for name in dirs:  # os.walk does not enter a folder link, but the build reports it
                 if os.path.islink(os.path.join(folder, name)):
-                    _add(hasher, os.path.join(folder, name))
-    _add(hasher, str(source / CONFIG_FILE))
-    return hasher.hexdigest()
+                    newest = max(newest, _add(hasher, os.path.join(folder, name)))
+    newest = max(newest, _add(hasher, str(source / CONFIG_FILE)))
+    return hasher.hexdigest(), newest
 
 
 def stamp_path(config: Config) -> Path:
@@ -90,10 +97,13 @@ def drop_stamp(stamp_path: Path) -> None:
         stamp_path.unlink(missing_ok=True)
 
 
-def _add(hasher: Any, path: str) -> None:
+def _add(hasher: Any, path: str) -> int:
+    """Add a file's state to `hasher`; return its mtime (ns), 0 if it cannot be read."""
     try:
         stat = os.stat(path)
     except OSError:  # a broken link, or a file going: the build reports it, so it counts
         hasher.update(f"{path}\0unreadable\n".encode("utf-8", "surrogateescape"))
-        return
-    hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        return 0
+    state = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}\n"
+    hasher.update(state.encode("utf-8", "surrogateescape"))
+    return stat.st_mtime_ns

@@ -21,7 +21,7 @@ from watchdog.observers.polling import PollingObserver
 from .config import CONFIG_FILE
 from .content import IGNORED
 from .errors import MatineeError
-from .stamp import sources_state
+from .stamp import scan_sources, sources_state
 
 QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
 LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
@@ -102,6 +102,7 @@ class _Changes(FileSystemEventHandler):
         self._last = 0.0
         self._closed = False
         self._scanned: str | None = sources_state(source)
+        self._building_since = 2**63  # when the latest build began (ns since the epoch)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Note the time of any change to a source file; ignore reads and other files."""
@@ -125,7 +126,9 @@ class _Changes(FileSystemEventHandler):
             while not self._closed:
                 if self._first is None:
                     if self._scanned is None:  # taken after the build, off the path from a save to the reload
-                        self._scanned = sources_state(self._source)
+                        self._scanned, newest = scan_sources(self._source)
+                        if newest > self._building_since:  # a change while it ran, its event lost
+                            return True
                     if not self._noted.wait(RESCAN_SECONDS) and self._rescan_differs():
                         return True
                     continue
@@ -133,6 +136,9 @@ class _Changes(FileSystemEventHandler):
                 if time.monotonic() >= due:
                     self._first = None
                     self._scanned = None  # the build about to run changes what a rescan compares with
+                    # What changed before the burst went quiet is in this build; allow for a
+                    # file system clock a tick behind.
+                    self._building_since = time.time_ns() - int(QUIET_SECONDS / 2 * 1e9)
                     return True
                 self._noted.wait(due - time.monotonic())
             return False

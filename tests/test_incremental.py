@@ -385,3 +385,19 @@ def test_a_site_without_posts_has_a_sitemap_that_does_not_change_with_the_clock(
     later = _tree(build_site(root, now=NOW + timedelta(days=1)))["sitemap.xml"]
     assert later == _clean_build(root, NOW + timedelta(days=1))["sitemap.xml"]
     assert later == first
+
+
+def test_a_file_replaced_with_its_size_and_mtime_kept_is_not_up_to_date(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune", body="Draft one.")})
+    config = load_config(root, out_dir=root / "site")
+    cache = BuildCache(config.cache_dir)
+    try:
+        build(config, now=NOW, cache=cache, inputs=input_state(config))
+    finally:
+        cache.close()
+    path = root / "content/posts/dune.md"
+    kept = path.stat()
+    path.write_text(post("Dune", body="Draft two."), encoding="utf-8")  # as `cp -p` or `tar x` would
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert path.stat().st_size == kept.st_size
+    assert up_to_date(config, NOW, input_state(config), search=False) is None

@@ -517,3 +517,22 @@ def test_poll_mode_sees_edits_too(tmp_path: Path) -> None:
         )
         assert b"Polled." in server.get(ALPHA).body
         assert server.preview.live.wait_for(lambda now: now.builds > 2, 1.5) is None
+
+
+def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp_path: Path) -> None:
+    from watchdog.events import FileModifiedEvent
+
+    from matinee.watch import _Changes
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    changes = _Changes(root)
+    changes.on_any_event(FileModifiedEvent(str(root / "content/posts/dune.md")))
+    assert changes.wait_until_quiet()  # the burst is over: a build would start now
+    time.sleep(0.2)
+    (root / "content/posts/dune.md").write_text(post("Dune", body="Saved mid-build."), encoding="utf-8")  # no event
+    answered: list[bool] = []
+    waiter = threading.Thread(target=lambda: answered.append(changes.wait_until_quiet()), daemon=True)
+    waiter.start()
+    waiter.join(2.0)  # well before a periodic rescan (RESCAN_SECONDS)
+    changes.close()
+    assert answered == [True], "the change made during the build was not noticed"
