@@ -3,8 +3,10 @@
 A first build writes a whole new tree beside the output folder and swaps it in with one
 atomic exchange. Later builds stage only the files whose bytes changed, then move them
 into place; unchanged files are not touched, so their mtimes stay and rsync-style deploys
-send only what changed. A manifest in the cache folder remembers what each file was made
-from (its memo key), so the next build can skip rendering it.
+send only what changed. That commit is all or nothing: an error part-way puts the old files
+back, and a commit cut short by a kill is finished by the next build. A manifest in the
+cache folder remembers what each file was made from (its memo key), so the next build can
+skip rendering it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # the no-change check imports this module: it loads no more t
 
 MANIFEST_VERSION = 2
 COMMIT_MARKER = ".matinee-commit"
+ASIDE = ".matinee-aside"  # in the staging folder: what a commit replaced, until the commit is done
 _RENAME_EXCHANGE = 2
 
 
@@ -137,11 +140,11 @@ def write_tree(
             deleted = []
             _swap(staging, out_dir)
     except OSError as error:
-        _remove(staging)
+        _drop_staging(staging)
         where = _output_named(error, staging, out_dir)
         raise MatineeError(where, None, f"cannot be written: {error.strerror or error}") from None
     except BaseException:
-        _remove(staging)
+        _drop_staging(staging)
         raise
     _remove(staging)
     files = {path: entry if entry.mtime_ns else _restat(out_dir / path, entry) for path, entry in files.items()}
@@ -255,57 +258,170 @@ def _claim_each(paths: Iterable[str]) -> None:
 
 
 def _commit(staging: Path, out_dir: Path, deleted: list[str]) -> None:
-    """Move the staged files into place; a marker lets a killed commit be finished next time."""
-    _check_writable(staging, out_dir, deleted)
-    (staging / COMMIT_MARKER).write_text(json.dumps(deleted), encoding="utf-8")
-    _finish_interrupted_commit(out_dir)
+    """Move the staged files into place and delete `deleted`, all or nothing.
+
+    An error part-way undoes the steps taken. A marker lets the next build finish a commit
+    that was killed, or that could not be undone.
+    """
+    staged = _staged_paths(staging)
+    _check_writable(out_dir, staged, deleted)
+    marker = staging / COMMIT_MARKER
+    commit = _Commit(staging, out_dir)
+    try:
+        marker.write_text(json.dumps(deleted), encoding="utf-8")
+        commit.run(deleted, staged)
+    except OSError as error:
+        try:
+            commit.roll_back()
+        except OSError:  # the marker stays: the next build finishes the commit instead
+            raise error from None
+        marker.unlink(missing_ok=True)
+        raise
 
 
-def _check_writable(staging: Path, out_dir: Path, deleted: list[str]) -> None:
+def _check_writable(out_dir: Path, staged: list[str], deleted: list[str]) -> None:
     """Fail before the commit starts, not half-way through, when a folder it changes is locked."""
-    staged = (Path(top) for top, _, files in os.walk(staging) if files)
-    changed = {out_dir / folder.relative_to(staging) for folder in staged}
-    changed |= {(out_dir / rel).parent for rel in deleted}
+    changed = {(out_dir / rel).parent for rel in (*staged, *deleted)}
+    for rel in staged:  # a folder in a new file's way is moved aside: that rewrites its '..' entry
+        obstacle = _in_the_way(out_dir, rel)
+        if obstacle is not None and obstacle.is_dir():
+            changed.add(obstacle)
     for folder in sorted(changed):
         # A folder the commit creates needs its nearest existing parent to be writable.
-        existing = next(path for path in (folder, *folder.parents) if path.exists())
+        existing = next(path for path in (folder, *folder.parents) if path.is_dir())
         if not os.access(existing, os.W_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
 
 
 def _output_named(error: OSError, staging: Path, out_dir: Path) -> str:
-    """Name the output file a failed write was for: a move's target, not the staged copy."""
-    where = Path(os.fsdecode(error.filename2 or error.filename or out_dir))
-    return str(out_dir / where.relative_to(staging) if where.is_relative_to(staging) else where)
+    """Name the output file a failed write was for: a move's target, not the staged or set-aside copy."""
+    for name in (error.filename2, error.filename):
+        where = Path(os.fsdecode(name)) if name else None
+        if where is None or where.is_relative_to(staging / ASIDE):
+            continue
+        return str(out_dir / where.relative_to(staging) if where.is_relative_to(staging) else where)
+    return str(out_dir)
 
 
 def _finish_interrupted_commit(out_dir: Path) -> None:
+    """Finish the commit a killed build (or one whose undo failed) left, if its marker is there."""
     staging = out_dir.with_name(f".{out_dir.name}.matinee-new")
     marker = staging / COMMIT_MARKER
-    if not marker.exists():
+    try:
+        deleted = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return
-    deleted = json.loads(marker.read_text(encoding="utf-8"))
-    for folder, _, names in os.walk(staging):
-        for name in names:
-            source = Path(folder, name)
-            if source != marker:
-                target = out_dir / source.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
-    for rel in deleted:
-        path = out_dir / rel
-        path.unlink(missing_ok=True)
-        _prune_empty(path.parent, out_dir)
-    marker.unlink()
+    except ValueError:  # cut short while it was written: the commit had not begun
+        return
+    _Commit(staging, out_dir).run(deleted, _staged_paths(staging))
 
 
-def _prune_empty(folder: Path, out_dir: Path) -> None:
-    while folder != out_dir and folder.is_relative_to(out_dir):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+def _staged_paths(staging: Path) -> list[str]:
+    """Return the files waiting in the staging folder, relative to it."""
+    found: list[str] = []
+    for folder, folders, names in os.walk(staging):
+        if folder == os.fspath(staging):  # the marker and the set-aside folder are not outputs
+            folders[:] = [name for name in folders if name != ASIDE]
+            names = [name for name in names if name != COMMIT_MARKER]
+        found.extend(Path(folder, name).relative_to(staging).as_posix() for name in names)
+    return found
+
+
+class _Commit:
+    """Moves staged files into the output folder, noting how to undo each step.
+
+    Run again after a kill it carries on where it stopped: a file still in the staging folder
+    is not in place yet, and a file to delete that is still there is not deleted yet.
+    """
+
+    def __init__(self, staging: Path, out_dir: Path) -> None:
+        self._staging = staging
+        self._out_dir = out_dir
+        self._aside = staging / ASIDE
+        self._undo: list[Callable[[], None]] = []
+
+    def run(self, deleted: Iterable[str], staged: Iterable[str]) -> None:
+        """Delete first, so a file can take the place of a folder that goes (and the reverse)."""
+        _remove(self._aside)  # what a killed run set aside: nothing will put it back
+        self._aside.mkdir()
+        for rel in deleted:
+            path = self._out_dir / rel
+            if path.is_file():  # a folder there holds new files: a killed run got further
+                self._set_aside(path)
+                self._prune(path.parent)
+        for rel in staged:
+            self._move_in(rel)
+        (self._staging / COMMIT_MARKER).unlink()
+
+    def roll_back(self) -> None:
+        """Undo the steps taken, newest first: the output folder is as it was before `run`."""
+        for step in reversed(self._undo):
+            step()
+
+    def _move_in(self, rel: str) -> None:
+        source, target = self._staging / rel, self._out_dir / rel
+        obstacle = _in_the_way(self._out_dir, rel)
+        if obstacle is not None:
+            self._set_aside(obstacle, keep=obstacle == target and obstacle.is_file())
+        self._make_folders(target.parent)
+        os.replace(source, target)
+        self._undo.append(partial(os.replace, target, source))
+
+    def _set_aside(self, path: Path, *, keep: bool = False) -> None:
+        """Move `path` into the set-aside folder; `keep` links it instead, if the file system can.
+
+        A kept file stays in place until os.replace swaps the new one in: readers of the site
+        (the preview server) never find it missing.
+        """
+        aside = self._aside / str(len(self._undo))  # every step adds one undo: the name is new
+        if not (keep and _link(path, aside)):
+            os.replace(path, aside)
+        self._undo.append(partial(os.replace, aside, path))
+
+    def _make_folders(self, folder: Path) -> None:
+        missing: list[Path] = []
+        while not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for made in reversed(missing):
+            made.mkdir()
+            self._undo.append(made.rmdir)
+
+    def _prune(self, folder: Path) -> None:
+        """Remove `folder` and its parents inside the output folder while they are empty."""
+        while folder != self._out_dir and folder.is_relative_to(self._out_dir):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty
+                return
+            self._undo.append(folder.mkdir)
+            folder = folder.parent
+
+
+def _in_the_way(out_dir: Path, rel: str) -> Path | None:
+    """Return what is where the new file `rel` goes: an old file or folder, or a file where a folder must be."""
+    target = out_dir / rel
+    if os.path.lexists(target):
+        return target
+    for parent in reversed(Path(rel).parents[:-1]):  # from the top; [-1] is '.'
+        folder = out_dir / parent
+        if not folder.is_dir():
+            return folder if os.path.lexists(folder) else None
+    return None
+
+
+def _link(path: Path, to: Path) -> bool:
+    try:
+        os.link(path, to)
+    except OSError:  # a file system without hard links
+        return False
+    return True
+
+
+def _drop_staging(staging: Path) -> None:
+    """Remove the staging folder after a failed build, unless it holds a commit the next build must finish."""
+    if not (staging / COMMIT_MARKER).exists():
+        _remove(staging)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import build_site, make_site, post, run_build
 
-from matinee.errors import flatten
+from matinee.errors import MatineeError, flatten
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -132,6 +135,114 @@ def test_a_foreign_non_empty_folder_is_not_replaced(tmp_path: Path) -> None:
     (message,) = fails(root, out_dir=foreign)
     assert "documents" in message
     assert tree_digest(foreign) == before
+
+
+def clean_tree(root: Path) -> dict[str, str]:
+    """Return tree_digest of a clean build of a copy of `root`'s sources (no cache, no old output)."""
+    copy = root.parent / "clean-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("site", ".matinee-cache"))
+    return tree_digest(build_site(copy))
+
+
+# A page's output is a folder (about/index.html), a plain file's is a file (about): one name,
+# a folder in one build and a file in the next.
+SAME_NAME = {"page": ("content/about.md", "---\ntitle: About\n---\nUs.\n"), "file": ("content/about", "plain")}
+
+
+@pytest.mark.parametrize(("old", "new"), [("page", "file"), ("file", "page")])
+def test_a_file_replacing_a_folder_of_the_same_name_builds_as_a_clean_build_does(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    root = good_site(tmp_path)
+    (root / "content/about.md").unlink()
+    (root / SAME_NAME[old][0]).write_text(SAME_NAME[old][1], encoding="utf-8")
+    (root / "content/zzz.txt").write_text("one", encoding="utf-8")
+    build_site(root)
+    (root / SAME_NAME[old][0]).unlink()
+    (root / SAME_NAME[new][0]).write_text(SAME_NAME[new][1], encoding="utf-8")
+    (root / "content/zzz.txt").write_text("two", encoding="utf-8")
+    out = build_site(root)
+    assert (out / "about").is_dir() == (new == "page")
+    assert tree_digest(out) == clean_tree(root)
+
+
+def test_a_folder_the_last_build_did_not_record_is_moved_out_of_a_file_s_way(tmp_path: Path) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    (out / "about/notes.txt").write_text("left here by hand", encoding="utf-8")
+    (root / "content/about.md").unlink()
+    (root / "content/about").write_text("plain", encoding="utf-8")
+    build_site(root)
+    assert tree_digest(out) == clean_tree(root)
+
+
+def _fail_moving_in(monkeypatch: pytest.MonkeyPatch, out: Path, moved: int, *, then_all: bool = False) -> list[str]:
+    """Make the `moved`-th move of a staged file into `out` fail (and, `then_all`, every
+    os.replace after it, as on a disk that stopped working); return the moves tried."""
+    real, moves, broken = os.replace, [], []
+    staging = out.with_name(f".{out.name}.matinee-new")
+
+    def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if not broken and Path(source).is_relative_to(staging) and Path(target).is_relative_to(out):
+            moves.append(str(target))
+            if len(moves) == moved:
+                broken.append(target)
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(source), None, str(target))
+        if broken and then_all:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(source), None, str(target))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return moves
+
+
+def edit_widely(root: Path, *, swap: bool = True) -> None:
+    """Change every page, delete a post and (`swap`) turn the about page into a plain file."""
+    base = root / "layouts/base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "\n<!-- edited -->\n", encoding="utf-8")
+    (root / "content/posts/b.md").unlink()
+    if swap:
+        (root / "content/about.md").unlink()
+        (root / "content/about").write_text("plain", encoding="utf-8")
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["edits", "edits and a page turned file"])
+@pytest.mark.parametrize("moved", [2, 9, 15])  # of 15 moves: the last one too
+def test_a_commit_failing_half_way_leaves_the_output_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved: int, swap: bool
+) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    edit_widely(root, swap=swap)
+    before = tree_digest(out)
+    siblings = sorted(path.name for path in out.parent.iterdir())
+    with monkeypatch.context() as patch:
+        moves = _fail_moving_in(patch, out, moved)
+        with pytest.raises(MatineeError, match="cannot be written: Input/output error"):
+            build_site(root)
+    assert len(moves) == moved, "the failure did not land inside the commit"
+    assert tree_digest(out) == before
+    assert sorted(path.name for path in out.parent.iterdir()) == siblings, "no staging folder left"
+    build_site(root)
+    assert tree_digest(out) == clean_tree(root)
+
+
+def test_a_commit_that_cannot_be_undone_is_finished_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = good_site(tmp_path)
+    out = build_site(root)
+    edit_widely(root)
+    staging = out.with_name(".site.matinee-new")
+    with monkeypatch.context() as patch:
+        _fail_moving_in(patch, out, 5, then_all=True)  # nothing can be moved back either
+        with pytest.raises(MatineeError, match="cannot be written: Input/output error"):
+            build_site(root)
+    assert (staging / ".matinee-commit").exists(), "the half-done commit is kept for the next build"
+    build_site(root)
+    assert tree_digest(out) == clean_tree(root)
+    assert not staging.exists()
 
 
 # --- nothing is written outside the output folder -----------------------------------------
