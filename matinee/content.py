@@ -24,7 +24,8 @@ from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
 POSTS_DIR = "posts"
 FILMS_DIR = "films"
 TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
-IGNORED = re.compile(r"^(\.|#)|~$|\.(swp|swx|tmp|bak)$")  # hidden, editor temporary and backup names
+# Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
+IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 
 POST_KEYS = frozenset(

@@ -11,9 +11,9 @@ import html
 import re
 
 from .embeds import embed_paragraphs
+from .urls import slugify
 
 EXTENSIONS = ("extra", "toc", "sane_lists")
-EXTENSION_CONFIGS = {"toc": {"permalink": False}}
 MORE = "<!-- more -->"
 
 _TAG = re.compile(r"(<[^>]*>)")
@@ -53,8 +53,11 @@ class MarkdownConverter:
 
         from .spoilers import SpoilerExtension
 
+        # Headings get ids the way pages get slugs: accents folded, other scripts kept (the
+        # library's own slugify drops every non-ASCII letter, so a Japanese heading got "_1").
+        toc = {"permalink": False, "slugify": lambda text, separator: slugify(text)}
         self._markdown = markdown.Markdown(
-            extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs=EXTENSION_CONFIGS, output_format="html"
+            extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs={"toc": toc}, output_format="html"
         )
 
     def convert_many(self, texts: list[str]) -> list[str]:

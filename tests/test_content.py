@@ -84,6 +84,22 @@ def test_editor_and_hidden_files_are_ignored(tmp_path: Path) -> None:
     }
 
 
+def test_a_well_known_folder_is_copied_though_its_name_starts_with_a_dot(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A"),
+            "content/.well-known/security.txt": "Contact: mailto:desk@example.org\n",
+            "content/.well-known/acme-challenge/token": "token.key",
+            "content/.well-known/.hidden": "x",
+        },
+    )
+    out = build_site(root)
+    assert (out / ".well-known/security.txt").read_text() == "Contact: mailto:desk@example.org\n"
+    assert (out / ".well-known/acme-challenge/token").read_text() == "token.key"
+    assert not (out / ".well-known/.hidden").exists()
+
+
 def test_a_link_to_a_file_outside_content_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("private", encoding="utf-8")
