@@ -24,6 +24,7 @@ from .config import CONFIG_FILE, Config
 from .content import find_sources
 from .errors import MatineeError
 from .parsing import parse_all
+from .stamp import input_state, up_to_date
 from .urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
@@ -94,6 +95,13 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
                 f"is {state} but its page is in {config.out_dir.name}/ (built with --drafts?); "
                 "run `python build.py build` first, or deploy without --no-build",
             )
+    if up_to_date(config, now, input_state(config), search=False) is None:
+        raise MatineeError(
+            str(config.out_dir),
+            None,
+            "is not what `python build.py build` makes of the sources now (a `serve` preview, which links "
+            "to its own address, or a build from before an edit); build it first (drop --no-build)",
+        )
 
 
 def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:

@@ -229,6 +229,23 @@ def test_deploy_refuses_drafts(tmp_path: Path) -> None:
     assert not (tmp_path / "www").exists()
 
 
+@needs_rsync
+def test_deploy_no_build_refuses_a_preview_or_stale_build(tmp_path: Path) -> None:
+    www = tmp_path / "www"
+    root = blog(tmp_path, f"  target: rsync\n  destination: {www}\n")
+    assert run_cli("build", "--source", root, "--base-url", "http://127.0.0.1:8000/").returncode == 0  # as serve
+    result = run_cli("deploy", "--source", root, "--no-build")
+    assert result.returncode == 1
+    assert "is not what `python build.py build` makes of the sources now" in result.stderr
+    assert run_cli("build", "--source", root).returncode == 0
+    (root / "content/posts/2024-04-02-cannes.md").write_text(post("Cannes line-up, updated", date="2024-04-02"))
+    assert run_cli("deploy", "--source", root, "--no-build").returncode == 1, "edited since the build"
+    assert not www.exists()
+    assert run_cli("build", "--source", root).returncode == 0
+    assert run_cli("deploy", "--source", root, "--no-build").returncode == 0
+    assert tree(www) == tree(root / "site")
+
+
 def test_deploy_refuses_a_failed_build(tmp_path: Path) -> None:
     root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
     (root / "content/posts/bad.md").write_text("---\ntitle: X\ndate: 2024-13-01\n---\n", encoding="utf-8")
