@@ -84,6 +84,12 @@ def test_anchor_to_an_existing_id_is_fine(tmp_path: Path) -> None:
     assert findings(root) == []
 
 
+def test_an_anchor_to_a_japanese_heading_is_fine(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\n## 千と千尋の神隠し\n\nBack to [the film](#千と千尋の神隠し).\n"
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
+    assert findings(root) == []
+
+
 def test_missing_image_in_a_post_is_reported(tmp_path: Path) -> None:
     body = "Opening paragraph.\n\n![A still from Dune](/stills/dune.jpg)\n"
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})

@@ -68,6 +68,12 @@ def test_headings_get_table_of_contents_ids() -> None:
     assert ids == ["from-exile-to-messiah", "spectacle-with-a-purpose"]
 
 
+def test_headings_in_any_script_get_ids_like_page_slugs() -> None:
+    tree = parse(convert("## 千と千尋の神隠し\n\n## Café Society\n\n## 千と千尋の神隠し\n"))
+    ids = [heading.get("id") for heading in tree.iter() if heading.tag.endswith("}h2")]
+    assert ids == ["千と千尋の神隠し", "cafe-society", "千と千尋の神隠し_1"]
+
+
 def test_a_converter_keeps_no_state_between_documents() -> None:
     converter = MarkdownConverter()
     first = converter.convert("## Verdict\n\nA.[^1]\n\n[^1]: One.\n")
