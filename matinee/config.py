@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,30 +104,36 @@ def load_config(source: Path, **overrides: Any) -> Config:
 
 
 def _read(reader: Reader) -> dict[str, Any]:
+    """Return the settings config.yaml gives, raising every mistake in it together."""
     for key in reader.fields:
         if key not in _KNOWN:
             known = ", ".join(sorted(_KNOWN))
-            raise reader.fail(key, f"unknown setting {key!r}; known settings: {known}")
-    values: dict[str, Any] = {}
-    for key in _TEXT_KEYS:
-        if (text := reader.text(key)) is not None:
-            values[key] = text
-    for key in _NUMBER_KEYS:
-        if (number := reader.number(key)) is not None:
-            if number < 1:
-                raise reader.fail(key, f"{key} must be at least 1")
-            values[key] = number
-    if (base_url := reader.text("base_url")) is not None:
-        values["base_url"] = _check_base_url(base_url, reader.line("base_url"))
-    if "taxonomies" in reader.fields:
-        values["taxonomies"] = _taxonomies(reader)
-    if "permalink" in values:
-        _check_permalink(reader, values["permalink"])
-    if "related" in reader.fields:
-        values["related"] = _related(reader)
-    if "deploy" in reader.fields:
-        values["deploy"] = _deploy(reader)
-    return values
+            reader.note(reader.fail(key, f"unknown setting {key!r}; known settings: {known}"))
+    readers: dict[str, Callable[[], Any]] = {
+        **{key: partial(reader.text, key) for key in _TEXT_KEYS},
+        **{key: partial(_at_least_one, reader, key) for key in _NUMBER_KEYS},
+        "base_url": partial(_base_url, reader),
+        "taxonomies": partial(_taxonomies, reader),
+        "related": partial(_related, reader),
+        "deploy": partial(_deploy, reader),
+    }
+    read = reader.each({key: readers[key] for key in reader.fields if key in readers})  # the rest keep defaults
+    if read.get("permalink") is not None:
+        reader.each({"permalink": partial(_check_permalink, reader, read["permalink"])})
+    reader.raise_errors()
+    return read
+
+
+def _at_least_one(reader: Reader, key: str) -> int | None:
+    number = reader.number(key)
+    if number is not None and number < 1:
+        raise reader.fail(key, f"{key} must be at least 1")
+    return number
+
+
+def _base_url(reader: Reader) -> str | None:
+    base_url = reader.text("base_url")
+    return None if base_url is None else _check_base_url(base_url, reader.line("base_url"))
 
 
 def _check_permalink(reader: Reader, pattern: str) -> None:

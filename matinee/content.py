@@ -7,7 +7,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from .config import Config
@@ -27,6 +27,7 @@ TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
 # Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
 IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
+_POST_TEXTS = ("summary", "author", "image", "image_alt", "image_credit", "caption", "correction")
 
 POST_KEYS = frozenset(
     {
@@ -201,36 +202,47 @@ def read_front_matter(source: Source) -> FrontMatter:
 
 
 def parse_post(source: Source, front: FrontMatter, body_html: str, config: Config) -> Post:
-    """Return the Post a source file describes, or raise a MatineeError at the bad line."""
+    """Return the Post a source file describes, or raise an error at each bad line."""
     reader = Reader(source.rel, front.fields)
-    title = reader.text("title", required=True) or ""
-    published = reader.moment("date", required=True) or datetime.min
-    slug = _post_slug(reader, source.rel)
-    terms = {name: _term_names(reader, name) for name in config.taxonomies}
+    read = reader.each(
+        {
+            "title": partial(reader.text, "title", required=True),
+            "date": partial(reader.moment, "date", required=True),
+            "slug": partial(_post_slug, reader, source.rel),
+            "updated": partial(reader.moment, "updated"),
+            "has_spoilers": partial(reader.flag, "spoilers"),
+            "is_draft": partial(reader.flag, "draft"),
+            "layout": partial(_layout, reader, "post.html"),
+            "aliases": partial(_aliases, reader),
+            **{key: partial(reader.text, key) for key in _POST_TEXTS},
+        }
+    )
+    terms = reader.each({name: partial(_term_names, reader, name) for name in config.taxonomies})
+    reader.raise_errors()
     extra_keys = set(front.fields) - POST_KEYS - set(config.taxonomies)
     return Post(
         source=source.rel,
-        title=title,
-        date=published,
-        slug=slug,
-        url=permalink(config.permalink, published, slug),
+        title=read["title"],
+        date=read["date"],
+        slug=read["slug"],
+        url=permalink(config.permalink, read["date"], read["slug"]),
         body=pack_html(body_html),
-        summary=reader.text("summary") or summarize(body_html),
+        summary=read["summary"] or summarize(body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
-        updated=reader.moment("updated"),
-        author=reader.text("author") or config.author or None,
+        updated=read["updated"],
+        author=read["author"] or config.author or None,
         terms=terms,
-        image=reader.text("image"),
-        image_alt=reader.text("image_alt"),
-        image_credit=reader.text("image_credit"),
-        caption=reader.text("caption"),
-        correction=reader.text("correction"),
+        image=read["image"],
+        image_alt=read["image_alt"],
+        image_credit=read["image_credit"],
+        caption=read["caption"],
+        correction=read["correction"],
         reading_minutes=max(1, round(len(plain_text(body_html).split()) / WORDS_PER_MINUTE)),
-        has_spoilers=reader.flag("spoilers"),
-        is_draft=reader.flag("draft"),
-        layout=_layout(reader, "post.html"),
-        aliases=_aliases(reader),
+        has_spoilers=read["has_spoilers"],
+        is_draft=read["is_draft"],
+        layout=read["layout"],
+        aliases=read["aliases"],
         links=relative_targets(body_html),
         link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
         images=image_sources(body_html),
@@ -242,26 +254,36 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
 def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
     """Return the Page a content/<name>.md file describes: about.md -> /about/."""
     reader = Reader(source.rel, front.fields)
+    read = reader.each(
+        {
+            "title": partial(reader.text, "title", required=True),
+            "slug": partial(reader.text, "slug"),
+            "summary": partial(reader.text, "summary"),
+            "layout": partial(_layout, reader, "page.html"),
+        }
+    )
     inner = PurePosixPath(source.rel).relative_to("content").with_suffix("")
-    slug = reader.text("slug") or slugify(inner.name)
+    slug = read["slug"] or slugify(inner.name)
     parts = [slugify(part) for part in inner.parts[:-1]] + [slug]
     url = clean_url("/".join(parts) + "/")
     if url is None or not all(parts) or not all(map(is_slug, url.strip("/").split("/"))):
         if reader.line("slug"):
             hint = "may hold only letters, digits, single hyphens and '/' between folders"
-            raise reader.fail("slug", f"slug {slug!r} {hint}")
-        raise MatineeError(source.rel, 1, "cannot make a URL from this page's name; add slug:")
+            reader.note(reader.fail("slug", f"slug {slug!r} {hint}"))
+        else:
+            reader.note(MatineeError(source.rel, 1, "cannot make a URL from this page's name; add slug:"))
+    reader.raise_errors()
     known = {"title", "slug", "layout", "summary"}
     return Page(
         source=source.rel,
-        title=reader.text("title", required=True) or slug,
+        title=read["title"],
         slug=slug,
-        url=url,
+        url=url or "/",
         body=pack_html(body_html),
-        summary=reader.text("summary") or summarize(body_html),
+        summary=read["summary"] or summarize(body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
-        layout=_layout(reader, "page.html"),
+        layout=read["layout"],
         links=relative_targets(body_html),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
         link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
@@ -308,6 +330,7 @@ def _aliases(reader: Reader) -> tuple[str, ...]:
         cleaned = clean_url(alias)
         # A part starting with '.' is hidden by web servers and could name write.py's commit marker.
         if cleaned is None or cleaned == "/" or "/." in cleaned:
-            raise reader.fail("aliases", f"alias {alias!r} is not a path inside the site, like /old/url/")
+            reader.note(reader.fail("aliases", f"alias {alias!r} is not a path inside the site, like /old/url/"))
+            continue
         aliases.append(cleaned)
     return tuple(aliases)

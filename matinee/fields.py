@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from .errors import MatineeError
+from .errors import MatineeError, raise_all
 from .frontmatter import Field, Value
 
 _TRUE = {"true", "yes", "on"}
@@ -26,6 +27,28 @@ class Reader:
     def __init__(self, rel: str, fields: Mapping[str, Field]) -> None:
         self.rel = rel
         self.fields = fields
+        self.errors: list[MatineeError] = []
+
+    def each(self, readers: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+        """Call every reader and return what each read, noting the errors of all of them
+        rather than stopping at the first: a writer fixes a file in one pass. A field that
+        failed reads as None; raise_errors() then raises before any of it is used."""
+        values: dict[str, Any] = {}
+        for name, read in readers.items():
+            try:
+                values[name] = read()
+            except MatineeError as error:
+                self.errors.append(error)
+                values[name] = None
+        return values
+
+    def note(self, error: MatineeError) -> None:
+        """Note an error found among several in one field (every bad alias, not the first)."""
+        self.errors.append(error)
+
+    def raise_errors(self) -> None:
+        """Raise every error noted so far, together."""
+        raise_all(self.errors, f"{self.rel} has mistakes")
 
     def line(self, key: str) -> int | None:
         """Return the line `key` is on, if it is present."""
@@ -94,6 +117,8 @@ class Reader:
             if parsed is not None:
                 self.check_year(key, parsed, f"{key} {_show(value)}")
                 return parsed
+            if _DATE_ONLY.match(value.strip()):
+                raise self.fail(key, f"{key} {_show(value)} is in the right form, but no real date or time")
         raise self.fail(key, f"{key} {_show(value)} is not YYYY-MM-DD or ISO 8601")
 
     def day(self, key: str) -> date | None:

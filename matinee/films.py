@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import PurePosixPath
 
 from .errors import MatineeError
@@ -38,30 +39,42 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
     reader = Reader(source_rel, front.fields)
     slug = PurePosixPath(source_rel).stem
     if not is_slug(slug) or slugify(slug) != slug:
-        raise MatineeError(source_rel, None, f"film file name must be a slug like {slugify(slug) or 'the-film'}.md")
-    runtime = reader.number("runtime")
-    if runtime is not None and not 1 <= runtime <= 1000:
-        raise reader.fail("runtime", f"runtime {runtime} is not a length in minutes")
+        reader.note(
+            MatineeError(source_rel, None, f"film file name must be a slug like {slugify(slug) or 'the-film'}.md")
+        )
+    read = reader.each(
+        {
+            "title": partial(reader.text, "title", required=True),
+            "original_title": partial(reader.text, "original_title"),
+            "year": partial(reader.number, "year"),
+            "releases": partial(_releases, reader),
+            "director": partial(reader.texts, "director"),
+            "cast": partial(reader.texts, "cast"),
+            "runtime": partial(_runtime, reader),
+            "genres": partial(reader.texts, "genres"),
+            "poster": partial(reader.text, "poster"),
+            "trailer": partial(_web_url, reader, "trailer"),
+            "imdb": partial(_identifier, reader, "imdb", _IMDB, "tt0062622"),
+            "wikidata": partial(_identifier, reader, "wikidata", _WIKIDATA, "Q103474"),
+        }
+    )
+    reader.raise_errors()
     return Film(
         source=source_rel,
         slug=slug,
-        title=reader.text("title", required=True) or slug,
         body=pack_html(body_html),
         fingerprint=fingerprint,
-        original_title=reader.text("original_title"),
-        year=reader.number("year"),
-        releases=_releases(reader),
-        director=reader.texts("director"),
-        cast=reader.texts("cast"),
-        runtime=runtime,
-        genres=reader.texts("genres"),
-        poster=reader.text("poster"),
-        trailer=_web_url(reader, "trailer"),
-        imdb=_identifier(reader, "imdb", _IMDB, "tt0062622"),
-        wikidata=_identifier(reader, "wikidata", _WIKIDATA, "Q103474"),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - FILM_KEYS)},
         lines={key: field.line for key, field in front.fields.items()},
+        **read,
     )
+
+
+def _runtime(reader: Reader) -> int | None:
+    runtime = reader.number("runtime")
+    if runtime is not None and not 1 <= runtime <= 1000:
+        raise reader.fail("runtime", f"runtime {runtime} is not a length in minutes")
+    return runtime
 
 
 def _releases(reader: Reader) -> tuple[Release, ...]:

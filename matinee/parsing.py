@@ -17,7 +17,7 @@ from typing import TypeVar
 from .cache import BuildCache, cache_key, converter, markdown_key
 from .config import Config
 from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
-from .errors import MatineeError
+from .errors import MatineeError, flatten
 from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
@@ -122,8 +122,8 @@ def _parse_fresh(
         parsed += len(batch)
         progress(parsed)
         for job, result in zip(batch, results, strict=True):
-            if isinstance(result, MatineeError):
-                errors.append(result)
+            if isinstance(result, list):
+                errors += result
                 continue
             fresh.append(result)
             if job.html is None:
@@ -132,12 +132,13 @@ def _parse_fresh(
     return fresh
 
 
-def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | MatineeError]:
-    """Parse a batch of sources (module-level, so worker processes can run it)."""
+def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | list[MatineeError]]:
+    """Parse a batch of sources (module-level, so worker processes can run it); a source
+    with mistakes gives the list of them."""
     return [_parse_one(job, config) for job in batch]
 
 
-def _parse_one(job: _Job, config: Config) -> Parsed_ | MatineeError:
+def _parse_one(job: _Job, config: Config) -> Parsed_ | list[MatineeError]:
     source, front = job.source, job.front
     html = unpack_html(job.html) if job.html is not None else converter().convert(front.body)
     try:
@@ -146,8 +147,8 @@ def _parse_one(job: _Job, config: Config) -> Parsed_ | MatineeError:
         if source.kind == "film":
             return parse_film(source.rel, source.fingerprint, front, html)
         return parse_page(source, front, html)
-    except MatineeError as error:
-        return error
+    except (MatineeError, ExceptionGroup) as error:
+        return flatten(error)
 
 
 def _advance(progress: Progress, before: int, total: int, parsed: int) -> None:
@@ -169,7 +170,7 @@ class _Workers:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    def map_for(self, work: int) -> Callable[..., Iterator[list[Parsed_ | MatineeError]]]:
+    def map_for(self, work: int) -> Callable[..., Iterator[list[Parsed_ | list[MatineeError]]]]:
         """Return `map`, or the pool's map when there is enough to parse (or a pool already)."""
         workers = cores()
         if workers < 2 or (work < PARALLEL_FROM and self._pool is None) or work < BATCH:

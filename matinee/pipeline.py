@@ -10,6 +10,7 @@ from functools import partial
 from .cache import BuildCache
 from .config import Config
 from .content import find_sources
+from .errors import MatineeError, flatten, raise_all
 from .images import prepare_images
 from .memo import digest
 from .model import Site
@@ -38,10 +39,24 @@ class Report:
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
     """Load, parse and model the site: the first steps of every build, and of `check`."""
-    parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
-    return assemble(  # 3 model
-        config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now, memo=cache.remember
-    )
+    try:
+        parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
+        return assemble(  # 3 model
+            config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now, memo=cache.remember
+        )
+    except ExceptionGroup as errors:  # with the layouts' syntax errors, so one run shows them all
+        raise_all([*flatten(errors), *_layout_errors(config)], errors.message)
+        raise  # not reached: raise_all raised the errors, there being some
+
+
+def _layout_errors(config: Config) -> list[MatineeError]:
+    """Return the syntax errors of the layouts (reading them is otherwise left to the render)."""
+    env = make_env(config.layouts_dir, config.cache_dir)
+    try:
+        layout_usage(env, read_layouts(env))
+    except ExceptionGroup as errors:
+        return flatten(errors)
+    return []
 
 
 def build(

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import html5lib
 import pytest
-from conftest import NOW, build_site, image_bytes, make_site, post, run_build
+from conftest import NOW, build_site, image_bytes, make_site, post, run_build, run_cli
 
 from matinee.errors import flatten
 
@@ -877,7 +877,7 @@ def test_three_bad_files_give_three_errors(tmp_path: Path) -> None:
         },
     )
     assert sorted(errors_of(root)) == [
-        "content/posts/a.md:3: date '2024-13-01' is not YYYY-MM-DD or ISO 8601",
+        "content/posts/a.md:3: date '2024-13-01' is in the right form, but no real date or time",
         "content/posts/b.md:2: front matter is not valid YAML: did not find expected node content",
         "content/posts/c.md:1: front matter has no title; add 'title: ...'",
     ]
@@ -980,3 +980,19 @@ def test_two_different_sites_build_correctly_one_after_another(tmp_path: Path) -
         assert leak not in everything
     assert tree_digest(after_first) == tree_digest(build_site(alone))
     assert tree_digest(build_site(first, out_dir=tmp_path / "again")) == tree_digest(first / "site")
+
+
+def test_content_and_layout_mistakes_are_reported_in_one_run(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": "---\ntitle: Past Lives: a review\ndate: 2024-01-01\n---\nBody.\n",
+            "layouts/term.html": "{% for term in terms %}{{ term.name }\n",
+        },
+    )
+    result = run_cli("build", "--source", root)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("content/posts/a.md:2: ")
+    assert lines[1].startswith("layouts/term.html:1: ")
+    assert lines[2] == "Build failed with 2 errors; the output folder was left as it was."

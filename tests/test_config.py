@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matinee.config import Config, load_config
-from matinee.errors import MatineeError
+from matinee.errors import MatineeError, flatten
 
 
 def config_from(tmp_path: Path, text: str, **overrides: object) -> Config:
@@ -18,10 +18,21 @@ def config_from(tmp_path: Path, text: str, **overrides: object) -> Config:
 
 
 def config_error(tmp_path: Path, text: str) -> str:
-    """Return the `path:line: message` that loading `text` raises."""
-    with pytest.raises(MatineeError) as caught:
+    """Return the `path:line: message` lines that loading `text` raises."""
+    with pytest.raises((MatineeError, ExceptionGroup)) as caught:
         config_from(tmp_path, text)
-    return str(caught.value)
+    return "\n".join(map(str, flatten(caught.value)))
+
+
+def test_every_mistake_in_the_config_is_reported_at_once(tmp_path: Path) -> None:
+    text = 'per_pag: 5\nfeed_size: lots\nbase_url: "not a url"\npermalink: "/{title}/"\n'
+    assert config_error(tmp_path, text).splitlines() == [
+        "config.yaml:1: unknown setting 'per_pag'; known settings: author, base_url, deploy, description, "
+        "feed_size, image, language, per_page, permalink, related, taxonomies, title",
+        "config.yaml:2: feed_size must be a whole number, not 'lots'",
+        "config.yaml:3: base_url 'not a url' must be like https://example.org/",
+        "config.yaml:4: permalink names ['title']; it may use {day}, {month}, {slug}, {year}",
+    ]
 
 
 def test_an_empty_config_gives_the_defaults(tmp_path: Path) -> None:

@@ -348,3 +348,28 @@ def test_a_page_slug_that_could_leave_the_site_is_an_error(tmp_path: Path) -> No
     root = make_site(tmp_path, {"content/about.md": "---\ntitle: About\nslug: ../../x\n---\nUs.\n"})
     (message,) = errors_of(root)
     assert message.startswith("content/about.md:3: ")
+
+
+def test_every_mistake_in_a_file_is_reported_in_one_build(tmp_path: Path) -> None:
+    film = '---\ntitle: "Dune"\nruntime: 0\nwikidata: "dune"\ntrailer: "youtube"\n---\nSand.\n'
+    post_text = "---\ndate: 2024-02-30\naliases: [/old/, '/.hidden/', '../up/']\ndraft: maybe\n---\nBody.\n"
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/empty.md": "---\n---\nNothing yet.\n",
+            "content/posts/many.md": post_text,
+            "content/films/dune.md": film,
+        },
+    )
+    assert sorted(errors_of(root)) == [
+        "content/films/dune.md:3: runtime 0 is not a length in minutes",
+        "content/films/dune.md:4: wikidata 'dune' does not look like an id such as Q103474",
+        "content/films/dune.md:5: trailer must be a web address starting with https://",
+        "content/posts/empty.md:1: front matter has no date; add 'date: ...'",
+        "content/posts/empty.md:1: front matter has no title; add 'title: ...'",
+        "content/posts/many.md:1: front matter has no title; add 'title: ...'",
+        "content/posts/many.md:2: date '2024-02-30' is in the right form, but no real date or time",
+        "content/posts/many.md:3: alias '../up/' is not a path inside the site, like /old/url/",
+        "content/posts/many.md:3: alias '/.hidden/' is not a path inside the site, like /old/url/",
+        "content/posts/many.md:4: draft must be true or false, not 'maybe'",
+    ]
