@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Config, load_config
@@ -20,6 +20,7 @@ from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
+    from .findings import Finding
     from .pipeline import Report
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -122,7 +123,8 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _site_options(command: argparse.ArgumentParser) -> None:
+def _site_options(command: argparse.ArgumentParser, *, drafts: bool = True) -> None:
+    """Add the options every command shares; `drafts` False hides --drafts (deploy refuses it)."""
     command.add_argument(
         "--source",
         type=Path,
@@ -130,7 +132,8 @@ def _site_options(command: argparse.ArgumentParser) -> None:
         help="the folder holding config.yaml, content/ and layouts/ (default: here)",
     )
     command.add_argument("--out", type=Path, help="the output folder (default: <source>/site)")
-    command.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
+    drafts_help = "include drafts and future-dated posts" if drafts else argparse.SUPPRESS
+    command.add_argument("--drafts", action="store_true", help=drafts_help)
     command.add_argument("--base-url", help="override base_url from config.yaml")
     command.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
@@ -260,7 +263,7 @@ def _add_check_and_deploy(commands: argparse._SubParsersAction[argparse.Argument
         description="Build the site (unless --no-build) and publish it with the deploy: settings "
         "of config.yaml: rsync to a folder or host:path, git to a branch, or a command.",
     )
-    _site_options(deploy)
+    _site_options(deploy, drafts=False)
     deploy.add_argument("--no-build", action="store_true", help="publish the site already built")
     deploy.add_argument("--dry-run", action="store_true", help="list changes, send nothing")
     deploy.set_defaults(run=_run_deploy)
@@ -273,18 +276,23 @@ def _run_check(args: argparse.Namespace) -> int:
 
     from .cache import BuildCache
     from .check import check_site
-    from .findings import ERROR
+    from .findings import ERROR, Finding
 
-    if not args.no_build:
-        _run_build(args)
     config = site_config(args)
     cache = BuildCache(config.cache_dir)
     try:
+        if not args.no_build:
+            _run_build(args)
         report = check_site(config, now=datetime.now(UTC), cache=cache)
     except (MatineeError, ExceptionGroup) as error:
-        for problem in flatten(error):
-            print(problem, file=sys.stderr)
-        print("Check stopped: the site could not be read.", file=sys.stderr)
+        problems = flatten(error)
+        if args.format == "json":  # a CI reading the findings hears why there are no pages
+            stopped = [Finding(problem.path, problem.line, problem.message) for problem in problems]
+            print(json.dumps(_check_document(stopped, 0, 0, 0, args.strict), indent=2, ensure_ascii=False))
+        else:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+        print("Check stopped: the site could not be built or read.", file=sys.stderr)
         return EXIT_ERROR
     finally:
         cache.close()
@@ -294,14 +302,7 @@ def _run_check(args: argparse.Namespace) -> int:
     errors = sum(1 for finding in findings if finding.severity == ERROR)
     warnings = len(findings) - errors
     if args.format == "json":
-        document = {
-            "findings": [finding.as_dict() for finding in findings],
-            "errors": errors,
-            "warnings": warnings,
-            "pages": report.pages,
-            "feeds": report.feeds,
-            "strict": args.strict,
-        }
+        document = _check_document(findings, report.pages, report.feeds, warnings, args.strict)
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         for finding in findings:
@@ -313,6 +314,18 @@ def _run_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR if errors else EXIT_OK
+
+
+def _check_document(findings: list[Finding], pages: int, feeds: int, warnings: int, strict: bool) -> dict[str, Any]:
+    """Return what `check --format json` prints."""
+    return {
+        "findings": [finding.as_dict() for finding in findings],
+        "errors": len(findings) - warnings,
+        "warnings": warnings,
+        "pages": pages,
+        "feeds": feeds,
+        "strict": strict,
+    }
 
 
 def _run_deploy(args: argparse.Namespace) -> int:

@@ -372,6 +372,20 @@ def test_json_format_lists_findings_and_counts(tmp_path: Path) -> None:
     assert document["pages"] > 0 and document["feeds"] > 0
 
 
+def test_json_format_lists_the_build_s_errors_when_it_fails(tmp_path: Path) -> None:
+    broken = "---\ntitle: Check: me\ndate: 2024-01-01\n---\nBody.\n"
+    root = site(tmp_path, {"content/posts/a.md": broken, "content/posts/b.md": "---\ntitle: B\n---\nNo date.\n"})
+    result = run_cli("check", "--source", root, "--format", "json", "-q")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert [(finding["path"], finding["line"]) for finding in document["findings"]] == [
+        ("content/posts/a.md", 2),
+        ("content/posts/b.md", 1),
+    ]
+    assert document["errors"] == 2 and document["pages"] == 0
+    assert "Traceback" not in result.stderr
+
+
 def test_no_build_without_a_built_site_is_a_clear_error(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
     result = run_cli("check", "--source", root, "--no-build")
