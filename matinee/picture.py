@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from .model import ImageInfo, Variant
+from .urls import encode
 
 # The post column is 42rem wide inside 1.25rem of padding each side (layouts/assets/style.css).
 PROSE_SIZES = "(min-width: 44.5rem) 42rem, calc(100vw - 2.5rem)"
@@ -54,8 +55,10 @@ def picture(
     sizes: str,
     eager: bool,
 ) -> str:
-    """Return the markup for one image; `src_html` and `attributes_html` are HTML, kept as given."""
+    """Return the markup for one image; `src_html` and `attributes_html` are HTML, kept as
+    given but for the spaces and non-ASCII letters of the src, percent-encoded as in srcset."""
     loading = EAGER if eager else LAZY
+    src_html = html.escape(encode(html.unescape(src_html)))
     if info is None:
         return f'<img src="{src_html}"{attributes_html}{loading}>'
     webp = [variant for variant in info.variants if variant.format == "webp"]

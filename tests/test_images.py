@@ -342,3 +342,18 @@ def test_unknown_images_still_load_lazily_and_the_first_can_be_eager() -> None:
 def test_image_sources_lists_each_src_once_in_order() -> None:
     body = '<img src="b.png"><p><img alt="x" src="a&amp;b.png"/></p><img src="b.png">'
     assert image_sources(body) == ("b.png", "a&b.png")
+
+
+def test_an_image_named_with_spaces_and_accents_has_an_encoded_src_that_exists(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a/index.md": post("A", body="![A still](<my still é.png>)"),
+            "content/posts/a/my still é.png": image_bytes(1200, 600),
+        },
+    )
+    out = build_site(root)
+    image = article(out, "2024/01/a/").find(".//img")
+    assert image is not None
+    assert image.get("src") == "/2024/01/a/my%20still%20%C3%A9.png"
+    assert (out / "2024/01/a/my still é.png").is_file()
