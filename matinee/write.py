@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -118,7 +119,7 @@ def write_tree(
     _remove(staging)
     files: dict[str, Entry] = {}
     try:
-        _claim_each(outputs.paths())
+        _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
         staging.mkdir(parents=True)
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, staging, known)
@@ -251,10 +252,20 @@ def _claim(path: str, taken: Container[str]) -> None:
 
 
 def _claim_each(paths: Iterable[str]) -> None:
+    """Refuse two outputs at one path, and a file at a path another output needs as a folder
+    (content/about as a file, and about.md's page about/index.html)."""
     taken: set[str] = set()
+    folders: dict[str, str] = {}  # folder -> an output inside it
     for path in paths:
         _claim(path, taken)
         taken.add(path)
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders[folder] = path
+            folder = folder.rpartition("/")[0]
+    for path in sorted(taken & folders.keys()):
+        message = f"would be a file, but {folders[path]} needs it as a folder; rename one of their sources"
+        raise MatineeError(path, None, message)
 
 
 def _commit(staging: Path, out_dir: Path, deleted: list[str]) -> None:

@@ -289,3 +289,16 @@ def test_a_path_that_would_leave_the_output_folder_is_refused(tmp_path: Path, ke
     assert message.startswith(f"content/posts/a.md:3: {'alias' if key == 'aliases' else key} ")
     assert outside(tmp_path, root / ".matinee-cache") == before
     assert not list(tmp_path.rglob("pwned*"))
+
+
+def test_a_file_where_another_output_needs_a_folder_is_a_clear_error(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A"), "content/about.md": "---\ntitle: About\n---\nUs.\n"})
+    build_site(root)
+    before = {path: path.read_bytes() for path in (root / "site").rglob("*") if path.is_file()}
+    (root / "content/about").write_text("a plain file", encoding="utf-8")
+    with pytest.raises(MatineeError) as caught:
+        build_site(root)
+    assert str(caught.value) == (
+        "about: would be a file, but about/index.html needs it as a folder; rename one of their sources"
+    )
+    assert {path: path.read_bytes() for path in (root / "site").rglob("*") if path.is_file()} == before
