@@ -29,6 +29,7 @@ from .urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
 DEPLOY = "deploy"  # the "path" of errors that come from the tools deploy runs
+RSYNC_MAX_DELETE_EXCEEDED = 25  # rsync's exit status when --max-delete stopped deletions
 _ITEMIZED = re.compile(r"^(\*deleting |[<>ch.][fdLDS][^ ]* )")  # --itemize-changes lines
 _UNSAFE_REMOTE_PATHS = frozenset({"", "/", "~", "~/", ".", "./"})
 _TOOL_ENVIRONMENT = (
@@ -107,12 +108,42 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
 def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
     """Mirror the built folder to the destination; delete only inside it."""
     destination = rsync_destination(config)
+    _refuse_a_foreign_destination(config, destination)
     command = ["rsync", "--archive", "--no-times", "--checksum", "--delete", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
     result = run_tool([*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}")
     changes = tuple(line for line in result.stdout.splitlines() if _ITEMIZED.match(line))
     return Deployed("rsync", destination, changes, dry_run)
+
+
+def _refuse_a_foreign_destination(config: Config, destination: str) -> None:
+    """Refuse a destination where --delete would remove more than the whole site holds.
+
+    An earlier copy of this site loses at most what the site has; more means the folder holds
+    something else (other sites, a home folder). A listing without checksums finds out
+    before anything is sent or deleted.
+    """
+    entries = sum(len(folders) + len(files) for _, folders, files in os.walk(config.out_dir))
+    probe = [
+        "rsync",
+        "--archive",
+        "--delete",
+        "--dry-run",
+        f"--max-delete={entries}",
+        f"{config.out_dir}/",
+        destination,
+    ]
+    try:
+        result = subprocess.run(probe, capture_output=True, env=tool_environment(), check=False)
+    except OSError:  # no rsync: the deploy itself says so
+        return
+    if result.returncode == RSYNC_MAX_DELETE_EXCEEDED:
+        message = (
+            f"deploy destination {destination!r} holds more files that are not the site's than the site has "
+            f"({entries}), and rsync --delete would remove them; deploy to the site's own folder, or empty it first"
+        )
+        raise MatineeError(CONFIG_FILE, None, message)
 
 
 def rsync_destination(config: Config) -> str:

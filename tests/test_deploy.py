@@ -115,6 +115,21 @@ def test_rsync_refuses_a_destination_it_could_empty(tmp_path: Path, destination:
     assert (root / "content/about.md").exists()
 
 
+@needs_rsync
+def test_rsync_refuses_a_folder_holding_more_than_an_earlier_copy_of_the_site(tmp_path: Path) -> None:
+    shared = tmp_path / "www"
+    for number in range(300):  # other sites' files: more than this small site has
+        (shared / f"other-{number // 50}").mkdir(parents=True, exist_ok=True)
+        (shared / f"other-{number // 50}" / f"{number}.html").write_text("theirs", encoding="utf-8")
+    before = tree(shared)
+    root = blog(tmp_path, f"  target: rsync\n  destination: {shared}\n")
+    for extra in ([], ["--dry-run"]):
+        result = run_cli("deploy", "--source", root, *extra)
+        assert result.returncode == 1
+        assert "holds more files that are not the site's than the site has" in result.stderr
+    assert tree(shared) == before
+
+
 def test_rsync_refuses_a_remote_home_or_root_folder(tmp_path: Path) -> None:
     root = blog(tmp_path, '  target: rsync\n  destination: "deploy@example.org:"\n')
     result = run_cli("deploy", "--source", root, "--dry-run")
