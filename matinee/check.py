@@ -161,7 +161,9 @@ class _LinkChecker:
         return self._problems
 
     def _note(self, rel: str, link: Link, message: str) -> None:
-        needles = (link.raw, link.raw.split("#", 1)[0]) if "#" in link.raw else (link.raw,)
+        # A link written to another source file ("b.md#cast") is built as its URL: the
+        # fragment alone still finds its line.
+        needles = (link.raw, link.raw.split("#", 1)[0], f"#{link.fragment}") if "#" in link.raw else (link.raw,)
         self._problems.setdefault(rel, []).append(Problem(link.kind, link.line, message, needles))
 
 

@@ -78,6 +78,20 @@ def test_anchor_missing_on_the_target_page_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_missing_anchor_in_a_link_to_another_post_s_file_points_at_its_line(tmp_path: Path) -> None:
+    body = "Opening paragraph.\n\nSee [the cast](b.md#cast).\n"
+    root = site(
+        tmp_path,
+        {
+            "content/posts/a.md": clean_post("Alpha", body=body),
+            "content/posts/b.md": clean_post("Beta"),
+        },
+    )
+    assert findings(root) == [
+        "content/posts/a.md:8: links to /2024/01/b/#cast, but 2024/01/b/index.html has no id 'cast'"
+    ]
+
+
 def test_anchor_to_an_existing_id_is_fine(tmp_path: Path) -> None:
     body = 'Opening paragraph.\n\n<h2 id="cast">Cast</h2>\n\nJump to [the cast](#cast).\n'
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
