@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from matinee import parsing
 from matinee.cache import BuildCache
-from matinee.config import load_config
+from matinee.config import Config, load_config
 from matinee.pipeline import build
 from matinee.stamp import input_state, up_to_date
 
@@ -182,13 +182,23 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     assert "2024/02/b/index.html" in changed
 
 
-def test_a_serve_build_drops_the_stamp_so_the_next_build_runs(tmp_path: Path) -> None:
-    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+def _built_with_stamp(tmp_path: Path, text: str) -> Config:
+    """Build a one-post site as `matinee build` does, noting the no-change stamp; return its config."""
+    root = make_site(tmp_path, {"content/posts/dune.md": text})
     config = load_config(root, out_dir=root / "site")
     cache = BuildCache(config.cache_dir)
     try:
         build(config, now=NOW, cache=cache, inputs=input_state(config))
-        assert up_to_date(config, NOW, input_state(config), search=False) is not None
+    finally:
+        cache.close()
+    assert up_to_date(config, NOW, input_state(config), search=False) is not None
+    return config
+
+
+def test_a_serve_build_drops_the_stamp_so_the_next_build_runs(tmp_path: Path) -> None:
+    config = _built_with_stamp(tmp_path, post("Dune"))
+    cache = BuildCache(config.cache_dir)
+    try:
         build(config, now=NOW, cache=cache)  # as `serve` builds: for its own address
     finally:
         cache.close()
@@ -366,15 +376,8 @@ def test_an_edit_reaches_every_page_that_shows_it(tmp_path: Path, case: str) -> 
 
 
 def test_a_page_showing_today_makes_the_no_change_check_expire_at_midnight(tmp_path: Path) -> None:
-    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
-    config = load_config(root, out_dir=root / "site")
-    cache = BuildCache(config.cache_dir)
-    try:
-        build(config, now=NOW, cache=cache, inputs=input_state(config))
-    finally:
-        cache.close()
+    config = _built_with_stamp(tmp_path, post("Dune"))
     state = input_state(config)
-    assert up_to_date(config, NOW, state, search=False) is not None
     assert up_to_date(config, NOW.replace(hour=23, minute=59), state, search=False) is not None
     assert up_to_date(config, NOW + timedelta(days=1), state, search=False) is None, "the upcoming page's date"
 
@@ -388,14 +391,8 @@ def test_a_site_without_posts_has_a_sitemap_that_does_not_change_with_the_clock(
 
 
 def test_a_file_replaced_with_its_size_and_mtime_kept_is_not_up_to_date(tmp_path: Path) -> None:
-    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune", body="Draft one.")})
-    config = load_config(root, out_dir=root / "site")
-    cache = BuildCache(config.cache_dir)
-    try:
-        build(config, now=NOW, cache=cache, inputs=input_state(config))
-    finally:
-        cache.close()
-    path = root / "content/posts/dune.md"
+    config = _built_with_stamp(tmp_path, post("Dune", body="Draft one."))
+    path = config.source / "content/posts/dune.md"
     kept = path.stat()
     path.write_text(post("Dune", body="Draft two."), encoding="utf-8")  # as `cp -p` or `tar x` would
     os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
