@@ -86,6 +86,7 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
     if not (config.out_dir / "index.html").is_file():
         raise MatineeError(str(config.out_dir), None, "holds no built site; build it first (drop --no-build)")
     parsed = parse_all(find_sources(config), config, cache)
+    parsed.raise_errors()
     visible = {post.url for post in parsed.posts if not post.is_draft and post.date <= now}
     for post in parsed.posts:
         if post.url not in visible and (config.out_dir / output_path(post.url)).exists():

@@ -17,7 +17,7 @@ from typing import TypeVar
 from .cache import BuildCache, cache_key, converter, markdown_key
 from .config import Config
 from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
-from .errors import MatineeError, flatten
+from .errors import MatineeError, flatten, raise_all
 from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
@@ -34,12 +34,19 @@ Parsed_ = Post | Film | Page
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """Every source file as model objects (the sources' bytes are not kept)."""
+    """Every source file that could be read as model objects (the sources' bytes are not
+    kept), and the mistakes of those that could not."""
 
     posts: list[Post]
     films: list[Film]
     pages: list[Page]
     assets: tuple[Asset, ...]
+    errors: tuple[MatineeError, ...] = ()
+    unreadable: frozenset[str] = frozenset()  # sources with errors: links to them are not broken
+
+    def raise_errors(self) -> None:
+        """Raise the sources' mistakes together, if there are any."""
+        raise_all(list(self.errors), "some sources could not be read")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +59,7 @@ class _Job:
 
 
 def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
-    """Read and parse every source, reusing cached results; raise all errors together."""
+    """Read and parse every source, reusing cached results; the errors of all are in the result."""
     settings = repr((config.permalink, config.taxonomies, config.author))
     errors: list[MatineeError] = []
     items: list[Parsed_] = []
@@ -86,13 +93,14 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
             items += [by_source[file.rel] for file in files if file.rel in by_source]
             used += keys.values()
     cache.keep_only(used, [file.rel for file in sources.files])
-    if errors:
-        raise ExceptionGroup("some sources could not be read", errors)
+    parsed = {item.source for item in items}
     return Parsed(
         posts=[item for item in items if isinstance(item, Post)],
         films=[item for item in items if isinstance(item, Film)],
         pages=[item for item in items if isinstance(item, Page)],
         assets=sources.assets,
+        errors=tuple(errors),
+        unreadable=frozenset(file.rel for file in sources.files if file.rel not in parsed),
     )
 
 

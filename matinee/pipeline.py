@@ -39,14 +39,27 @@ class Report:
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
     """Load, parse and model the site: the first steps of every build, and of `check`."""
+    errors: list[MatineeError] = []
     try:
         parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
-        return assemble(  # 3 model
-            config, parsed.posts, parsed.films, parsed.pages, parsed.assets, now=now, memo=cache.remember
+        errors += parsed.errors
+        site = assemble(  # 3 model, of what could be read: its link errors are wanted too
+            config,
+            parsed.posts,
+            parsed.films,
+            parsed.pages,
+            parsed.assets,
+            now=now,
+            memo=cache.remember,
+            unreadable=parsed.unreadable,
         )
-    except ExceptionGroup as errors:  # with the layouts' syntax errors, so one run shows them all
-        raise_all([*flatten(errors), *_layout_errors(config)], errors.message)
-        raise  # not reached: raise_all raised the errors, there being some
+        if not errors:
+            return site
+    except ExceptionGroup as group:
+        errors += flatten(group)
+    # With the layouts' syntax errors, so that one run shows every mistake.
+    raise_all([*errors, *_layout_errors(config)], "the sources have errors")
+    raise AssertionError("raise_all raises when given errors")
 
 
 def _layout_errors(config: Config) -> list[MatineeError]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
@@ -47,11 +47,14 @@ def assemble(
     *,
     now: datetime,
     memo: Memo = lambda slot, key, compute: compute(),
+    unreadable: Collection[str] = (),
 ) -> Site:
     """Return the Site: visible posts newest first, links resolved, terms and archive built.
 
     `memo(slot, key, compute)` may return a result computed before under the same key (the
     build cache keeps related posts: they change only with posts' dates and terms).
+    `unreadable` names sources that failed to parse: links to them are not reported as broken
+    (the build fails on their own errors).
     """
     visible = sorted(
         (post for post in posts if config.drafts or (not post.is_draft and post.date <= now)),
@@ -62,7 +65,7 @@ def assemble(
     hidden_bundles = {_bundle_dir(post) for post in posts if id(post) not in shown} - {None}
     assets = _place_assets(assets, visible, hidden_bundles)
     errors = _duplicate_urls(config, visible, pages, films, assets)
-    urls = _source_urls(visible, films, pages, assets)
+    urls = dict.fromkeys(unreadable, "/") | _source_urls(visible, films, pages, assets)
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
     films = [_resolve_poster(film, urls) for film in films]

@@ -996,3 +996,20 @@ def test_content_and_layout_mistakes_are_reported_in_one_run(tmp_path: Path) -> 
     assert lines[0].startswith("content/posts/a.md:2: ")
     assert lines[1].startswith("layouts/term.html:1: ")
     assert lines[2] == "Build failed with 2 errors; the output folder was left as it was."
+
+
+def test_a_post_that_cannot_be_read_hides_neither_other_posts_link_errors_nor_links_to_itself(tmp_path: Path) -> None:
+    body = "See [the review](a.md) and [the interview](gone.md).\n"
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": "---\ntitle: Past Lives: a review\ndate: 2024-01-01\n---\nBody.\n",
+            "content/posts/b.md": post("Beta", body=body),
+        },
+    )
+    with pytest.raises(ExceptionGroup) as caught:
+        build_site(root)
+    messages = [str(error) for error in flatten(caught.value)]
+    assert len(messages) == 2
+    assert messages[0].startswith("content/posts/a.md:2: ")
+    assert messages[1] == "content/posts/b.md:5: links to 'gone.md', but content/posts/gone.md does not exist"
