@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import Config, load_config
+from .config import CONFIG_FILE, Config, load_config
 from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
 
@@ -68,9 +68,11 @@ def _report(error: BaseException) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     count = len(problems)
-    if isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
+    if all(problem.path == CONFIG_FILE for problem in problems):  # read before any command does its work
+        print(f"config.yaml has {_plural(count, 'error')}; nothing was done.", file=sys.stderr)
+    elif isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
         print(
-            f"Build failed with {count} error{'s' if count != 1 else ''}; the output folder was left as it was.",
+            f"Build failed with {_plural(count, 'error')}; the output folder was left as it was.",
             file=sys.stderr,
         )
     return EXIT_ERROR
