@@ -24,7 +24,7 @@ from .config import CONFIG_FILE, Config
 from .content import find_sources
 from .errors import MatineeError
 from .parsing import parse_all
-from .stamp import input_state, up_to_date
+from .stamp import built_from, input_state
 from .urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
@@ -97,7 +97,7 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
                 f"is {state} but its page is in {config.out_dir.name}/ (built with --drafts?); "
                 "run `python build.py build` first, or deploy without --no-build",
             )
-    if up_to_date(config, now, input_state(config), search=False) is None:
+    if built_from(config, input_state(config), search=False) is None:  # a layout showing `now` is out of date at once
         raise MatineeError(
             str(config.out_dir),
             None,

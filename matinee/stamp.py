@@ -68,17 +68,24 @@ def stamp_path(config: Config) -> Path:
 def up_to_date(config: Config, now: datetime, state: str, *, search: bool = True) -> dict[str, Any] | None:
     """Return the last build's report if its output is what the inputs, in `state` (see
     input_state), would build now (with a search index, if `search`)."""
+    stamp = built_from(config, state, search=search)
+    if stamp is None or (stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until)):
+        return None
+    return stamp.report
+
+
+def built_from(config: Config, state: str, *, search: bool = True) -> Stamp | None:
+    """Return the last build's stamp if `build` made the output folder from the inputs in
+    `state`, as it is now (a later hour may have made it out of date)."""
     try:
         stamp = Stamp(**json.loads(stamp_path(config).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
     if stamp.inputs not in ((state,) if search else (state, state + NO_SEARCH_INDEX)):
         return None
-    if stamp.valid_until and now >= datetime.fromisoformat(stamp.valid_until):
-        return None
     if len(read_manifest(config.out_dir, manifest_path(config)).files) != stamp.report.get("files"):
         return None  # someone changed or deleted built files
-    return stamp.report
+    return stamp
 
 
 def save_stamp(stamp_path: Path, inputs: str, report: dict[str, int], valid_until: datetime | None) -> None:

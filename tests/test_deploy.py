@@ -213,6 +213,20 @@ def test_command_gets_the_out_folder_as_one_argument_without_a_shell(tmp_path: P
     assert tree(copy) == tree(out)
 
 
+def test_a_site_whose_layout_shows_the_time_deploys_with_and_without_building(tmp_path: Path) -> None:
+    marker = tmp_path / "deployed"
+    root = blog(tmp_path, f'  target: command\n  command: \'{sys.executable} -c "open(r\\"{marker}\\", \\"w\\")"\'\n')
+    base = root / "layouts/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<footer>{{ now.year }}</footer></body>"))
+    result = run_cli("deploy", "--source", root)
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+    marker.unlink()
+    result = run_cli("deploy", "--source", root, "--no-build")
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+
+
 def test_command_dry_run_shows_the_command(tmp_path: Path) -> None:
     root = blog(tmp_path, "  target: command\n  command: 'some-host deploy --dir {out}'\n")
     result = run_cli("deploy", "--source", root, "--dry-run")
