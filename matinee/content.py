@@ -80,10 +80,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """Everything found under content/ and layouts/."""
+    """Everything found under content/ and layouts/, and what could not be listed."""
 
     files: tuple[SourceFile, ...]
     assets: tuple[Asset, ...]
+    errors: tuple[MatineeError, ...] = ()  # broken links, unreadable folders: reported with the rest
 
 
 def find_sources(config: Config) -> Sources:
@@ -107,9 +108,7 @@ def find_sources(config: Config) -> Sources:
         if layout_file.suffix.lower() not in TEMPLATE_SUFFIXES:
             rel_out = layout_file.relative_to(config.layouts_dir).as_posix()
             assets.append(Asset(layout_file, layout_file.relative_to(config.source).as_posix(), rel_out))
-    if errors:
-        raise ExceptionGroup("unreadable sources", errors)
-    return Sources(tuple(files), tuple(assets))
+    return Sources(tuple(files), tuple(assets), tuple(errors))
 
 
 def load_source(file: SourceFile) -> Source:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from . import feeds, films, seo
 from .calendar import releases_calendar
+from .content import IGNORED
 from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, SITE_READS, Digest, Planned, base_key, digest
@@ -185,7 +186,8 @@ def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     """Return (name, source) of every layout, then of each other file in layouts/ that one
     names in quotes: `{% include 'assets/inline.css' %}` puts that file in the pages too, so
     it is part of their keys. A layout that is not UTF-8 is an error."""
-    names = env.list_templates()
+    # Not hidden or editor files: Emacs's lock file `.#base.html` is a link to nowhere.
+    names = [name for name in env.list_templates() if not any(map(IGNORED.search, name.split("/")))]
     sources: list[tuple[str, str]] = []
     errors: list[MatineeError] = []
     for name in filter(_is_template, names):
@@ -194,6 +196,8 @@ def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
         except UnicodeDecodeError as error:
             line = error.object[: error.start].count(b"\n") + 1
             errors.append(MatineeError(f"layouts/{name}", line, "is not UTF-8 text; save it as UTF-8"))
+        except OSError:  # a link to nowhere, or no permission: content.find_sources reports it
+            continue
     if errors:
         raise ExceptionGroup("layouts are not UTF-8", errors)
     others = [name for name in names if not _is_template(name)]
@@ -212,10 +216,11 @@ def _source(env: jinja2.Environment, name: str) -> str:
 
 
 def _text(env: jinja2.Environment, name: str) -> str | None:
-    """Return the text of a file in layouts/, or None for one that is not text (an image)."""
+    """Return the text of a file in layouts/, or None for one that is not text (an image)
+    or cannot be read (an include of it fails when a page renders, with its line)."""
     try:
         return _source(env, name)
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, OSError):
         return None
 
 

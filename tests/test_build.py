@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -1013,3 +1014,17 @@ def test_a_post_that_cannot_be_read_hides_neither_other_posts_link_errors_nor_li
     assert len(messages) == 2
     assert messages[0].startswith("content/posts/a.md:2: ")
     assert messages[1] == "content/posts/b.md:5: links to 'gone.md', but content/posts/gone.md does not exist"
+
+
+def test_an_editor_s_lock_link_in_layouts_is_ignored_and_a_broken_link_is_an_error(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("Alpha")})
+    os.symlink("root@host.1234:1700000000", root / "layouts/.#base.html")  # what Emacs leaves while editing
+    build_site(root)
+    (root / "content/posts/a.md").write_text("---\ntitle: A\ndate: 2024-13-01\n---\nBody.\n", encoding="utf-8")
+    os.symlink("nowhere.html", root / "layouts/partials/gone.html")
+    with pytest.raises(ExceptionGroup) as caught:
+        build_site(root)
+    assert [str(error) for error in flatten(caught.value)] == [
+        "content/posts/a.md:3: date '2024-13-01' is in the right form, but no real date or time",
+        "layouts/partials/gone.html: is a broken link, or was deleted during the build",
+    ]
