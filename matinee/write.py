@@ -75,7 +75,8 @@ def manifest_path(config: Config) -> Path:
 
 def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
     """Return the previous build's files that are unchanged on disk; anything odd means none."""
-    _finish_interrupted_commit(out_dir)
+    if _finish_interrupted_commit(out_dir):
+        return Manifest()  # it added files no manifest lists: build the whole tree afresh
     try:
         stored = json.loads(manifest_path.read_text(encoding="utf-8"))
         if stored["version"] != MANIFEST_VERSION or stored["out_dir"] != str(out_dir.resolve()):
@@ -314,17 +315,19 @@ def _output_named(error: OSError, staging: Path, out_dir: Path) -> str:
     return str(out_dir)
 
 
-def _finish_interrupted_commit(out_dir: Path) -> None:
-    """Finish the commit a killed build (or one whose undo failed) left, if its marker is there."""
+def _finish_interrupted_commit(out_dir: Path) -> bool:
+    """Finish the commit a killed build (or one whose undo failed) left, if its marker is
+    there; return whether there was one."""
     staging = out_dir.with_name(f".{out_dir.name}.matinee-new")
     marker = staging / COMMIT_MARKER
     try:
         deleted = json.loads(marker.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return
+        return False
     except ValueError:  # cut short while it was written: the commit had not begun
-        return
+        return False
     _Commit(staging, out_dir).run(deleted, _staged_paths(staging))
+    return True
 
 
 def _staged_paths(staging: Path) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import build_site, make_site, post, run_build
 
+from matinee import write
 from matinee.errors import MatineeError, flatten
 
 
@@ -302,3 +303,25 @@ def test_a_file_where_another_output_needs_a_folder_is_a_clear_error(tmp_path: P
         "about: would be a file, but about/index.html needs it as a folder; rename one of their sources"
     )
     assert {path: path.read_bytes() for path in (root / "site").rglob("*") if path.is_file()} == before
+
+
+def test_a_killed_commit_finished_by_the_next_build_leaves_no_file_unaccounted_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = good_site(tmp_path)
+    (root / "content/posts/secret.md").write_text(post("Secret", draft="true"), encoding="utf-8")
+    out = build_site(root)
+    real, moved = write._Commit._move_in, []
+
+    def killed_after_three(commit: write._Commit, rel: str) -> None:
+        if len(moved) == 3:
+            raise KeyboardInterrupt  # as a kill: nothing is undone, the marker stays
+        moved.append(rel)
+        real(commit, rel)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(write._Commit, "_move_in", killed_after_three)
+        with pytest.raises(KeyboardInterrupt):
+            build_site(root, drafts=True)  # the draft's page is among the files to move in
+    build_site(root)  # finishes that commit, then builds without drafts
+    assert tree_digest(out) == clean_tree(root)
