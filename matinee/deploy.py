@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -119,11 +120,11 @@ def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
 
 
 def _refuse_a_foreign_destination(config: Config, destination: str) -> None:
-    """Refuse a destination where --delete would remove more than the whole site holds.
+    """Refuse a destination where --delete would remove more than the whole site holds,
+    unless it holds an earlier copy of this site (which shrank since).
 
-    An earlier copy of this site loses at most what the site has; more means the folder holds
-    something else (other sites, a home folder). A listing without checksums finds out
-    before anything is sent or deleted.
+    More than the site has means the folder most likely holds something else (other sites,
+    a home folder). A listing without checksums finds out before anything is sent or deleted.
     """
     entries = sum(len(folders) + len(files) for _, folders, files in os.walk(config.out_dir))
     probe = [
@@ -139,12 +140,25 @@ def _refuse_a_foreign_destination(config: Config, destination: str) -> None:
         result = subprocess.run(probe, capture_output=True, env=tool_environment(), check=False)
     except OSError:  # no rsync: the deploy itself says so
         return
-    if result.returncode == RSYNC_MAX_DELETE_EXCEEDED:
+    if result.returncode == RSYNC_MAX_DELETE_EXCEEDED and not _holds_this_site(config, destination):
         message = (
             f"deploy destination {destination!r} holds more files that are not the site's than the site has "
             f"({entries}), and rsync --delete would remove them; deploy to the site's own folder, or empty it first"
         )
         raise MatineeError(CONFIG_FILE, None, message)
+
+
+def _holds_this_site(config: Config, destination: str) -> bool:
+    """Whether the destination's sitemap.xml lists this site's pages: it holds an earlier copy
+    of the site, which may have had many more pages than the site has now."""
+    with tempfile.TemporaryDirectory() as scratch:
+        fetched = Path(scratch) / "sitemap.xml"
+        command = ["rsync", f"{destination.rstrip('/')}/sitemap.xml", str(fetched)]
+        try:
+            subprocess.run(command, capture_output=True, env=tool_environment(), check=False)
+            return f"<loc>{config.base_url}" in fetched.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # none there
+            return False
 
 
 def rsync_destination(config: Config) -> str:

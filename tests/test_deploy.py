@@ -130,6 +130,21 @@ def test_rsync_refuses_a_folder_holding_more_than_an_earlier_copy_of_the_site(tm
     assert tree(shared) == before
 
 
+@needs_rsync
+def test_rsync_deploys_a_site_that_shrank_to_fewer_files_than_it_deletes(tmp_path: Path) -> None:
+    www = tmp_path / "www"
+    root = blog(tmp_path, f"  target: rsync\n  destination: {www}\n")
+    for number in range(30):
+        text = post(f"Festival diary {number}", date="2024-05-01", tags=[f"day {number}"], people=[f"Juror {number}"])
+        (root / f"content/posts/diary-{number}.md").write_text(text, encoding="utf-8")
+    assert run_cli("deploy", "--source", root).returncode == 0
+    for number in range(30):
+        (root / f"content/posts/diary-{number}.md").unlink()
+    result = run_cli("deploy", "--source", root)
+    assert result.returncode == 0, result.stderr
+    assert tree(www) == tree(root / "site")
+
+
 def test_rsync_refuses_a_remote_home_or_root_folder(tmp_path: Path) -> None:
     root = blog(tmp_path, '  target: rsync\n  destination: "deploy@example.org:"\n')
     result = run_cli("deploy", "--source", root, "--dry-run")
