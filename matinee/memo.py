@@ -8,11 +8,11 @@ Equal keys mean equal bytes, so an incremental build matches a clean one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import code_digest
-from .model import Site
+from .model import Post, Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,27 +39,33 @@ def fingerprint(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def base_key(site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool) -> str:
-    """Return the part of every key shared by all outputs of this build."""
+def base_key(
+    site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool, images: Mapping[str, str]
+) -> str:
+    """Return the part of every key shared by all outputs of this build; `images` holds a
+    digest of the image sizes of each post with images, which `site` can show too."""
     parts = sorted(set(site_parts) & set(SITE_PARTS))
     return digest(
         code_digest(),
         layouts_digest,
         repr(site.config),
-        [(part, _site_part(site, part)) for part in parts],
+        [(part, _site_part(site, part, images)) for part in parts],
         site.built_at.isoformat() if uses_now else None,
     )
 
 
-def _site_part(site: Site, part: str) -> str:
+def _site_part(site: Site, part: str, images: Mapping[str, str]) -> str:
+    def shown(posts: Iterable[Post]) -> list[tuple[str, str | None]]:
+        return [(post.fingerprint, images.get(post.source)) for post in posts]
+
     if part == "posts" or part == "archive":
-        return digest([post.fingerprint for post in site.posts])
+        return digest(shown(site.posts))
     if part == "pages":
         return digest([page.fingerprint for page in site.pages])
     if part == "taxonomies":
         return digest(
             [
-                (term.url, term.name, [post.fingerprint for post in term.posts])
+                (term.url, term.name, term.film and term.film.fingerprint, shown(term.posts))
                 for taxonomy in site.taxonomies
                 for term in taxonomy.terms
             ]
@@ -69,7 +75,7 @@ def _site_part(site: Site, part: str) -> str:
     if part == "films":
         return digest([film.fingerprint for film in site.films.values()])
     if part == "related":
-        return digest([(source, [post.fingerprint for post in posts]) for source, posts in site.related.items()])
+        return digest([(source, shown(posts)) for source, posts in site.related.items()])
     if part == "config":
         return ""  # in every key already
     return site.built_at.isoformat()

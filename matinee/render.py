@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import time
 import traceback
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
@@ -42,6 +43,11 @@ MAX_RANGE = 100_000  # numbers one range() in a layout may count (Jinja's sandbo
 POST_ATTRIBUTES = frozenset(
     [item.name for item in fields(Post)] + [name for name in dir(Post) if isinstance(getattr(Post, name), property)]
 )
+# A tag naming its layout other than by one quoted name ({% include "a" ~ b %}, a list, a variable).
+_COMPUTED_INCLUDE = re.compile(
+    r"""\{%-?\s*(?:include|import|from|extends)\s+(?!(["'])[^"']*\1\s*(?:-?%\}|ignore\b|with\b|without\b|import\b|as\b))"""
+)
+_QUOTES = ("'", '"', "'./", '"./')  # how a layout names a file: the loader drops a leading ./
 TERM_SHOWN = frozenset({"taxonomy", "name", "slug", "url", "film", "count"})  # in a term page's key
 TAXONOMY_SHOWN = frozenset({"name", "title", "url"})
 RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
@@ -177,8 +183,9 @@ def render_site(
     """
     lookup = lookup_for(images or {}, site.config.base_path)
     env.globals.update(_globals(site, env, lookup))
-    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now)
-    planned = chain(plan_pages(site, env, base, usage, lookup, kept_digest), feeds.plan_feeds(site, base))
+    marks = image_marks(site, lookup)
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, marks)
+    planned = chain(plan_pages(site, env, base, usage, marks, lookup, kept_digest), feeds.plan_feeds(site, base))
     return Rendering(tuple(planned), previous)
 
 
@@ -204,7 +211,10 @@ def read_layouts(env: jinja2.Environment) -> tuple[tuple[str, str], ...]:
     named = sources
     while named and others:  # an included file may name another
         named_text = "\n".join(source for _, source in named)
-        quoted = [name for name in others if f"'{name}'" in named_text or f'"{name}"' in named_text]
+        if _COMPUTED_INCLUDE.search(named_text):  # `include 'badge-' ~ kind ~ '.svg'`: any of them
+            quoted = others
+        else:
+            quoted = [name for name in others if any(f"{quote}{name}" in named_text for quote in _QUOTES)]
         others = [name for name in others if name not in quoted]
         named = [(name, text) for name in quoted if (text := _text(env, name)) is not None]
         sources += named
@@ -247,10 +257,9 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
         references = list(find_referenced_templates(tree))  # None: a layout named by a variable, any
         if "card" in names:  # the card() global renders this layout
             references.append(CARD_LAYOUT)
-        own[name] = (
-            _mentions(tree) | (POST_ATTRIBUTES if None in references else frozenset()),
-            frozenset(filter(None, references)),
-        )
+        # A layout named by a variable (`include 'extra-' ~ kind`) may be any layout.
+        named = frozenset(filter(None, references)) if None not in references else frozenset(dict(sources))
+        own[name] = (_mentions(tree) | (POST_ATTRIBUTES if None in references else frozenset()), named)
         reads = [
             node.attr
             for node in tree.find_all(nodes.Getattr)
@@ -311,6 +320,7 @@ def plan_pages(
     env: jinja2.Environment,
     base: str,
     usage: Usage,
+    images: Mapping[str, str],
     lookup: Lookup = lambda url: None,
     kept_digest: Digest = digest,
 ) -> Iterator[Planned]:
@@ -322,7 +332,6 @@ def plan_pages(
     """
     config = site.config
     posts = site.posts
-    images = _image_marks(posts, lookup)
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index else None
         older = posts[index + 1] if index + 1 < len(posts) else None
@@ -390,13 +399,13 @@ def _plan_taxonomy(
     """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
     config = site.config
     listing = [(term.url, term.name, len(term.posts), _film_key(term, lookup)) for term in taxonomy.terms]
-    index_key = digest(base, listing, _term_posts(taxonomy.terms, "terms.html", usage))
+    index_key = digest(base, listing, _term_posts(taxonomy.terms, "terms.html", usage, images))
     shown = usage.mentioned("term.html")
     # A term page's key holds its own page of posts, unless its layout reads more of the term
     # (term.posts[0] on every page) or of the other terms (taxonomy.terms).
     every_post = _reads_beyond(shown, ("term", "page"), TERM_SHOWN)
     other_terms = _reads_beyond(shown, ("taxonomy",), TAXONOMY_SHOWN)
-    siblings = digest(listing, _term_posts(taxonomy.terms, "term.html", usage)) if other_terms else None
+    siblings = digest(listing, _term_posts(taxonomy.terms, "term.html", usage, images)) if other_terms else None
     meta = partial(
         seo.plain_meta, site, taxonomy.title, f"All {taxonomy.title.lower()} on {config.title}.", taxonomy.url
     )
@@ -443,7 +452,7 @@ def _plan_taxonomy(
             )
             for term, release in coming
         ],
-        _term_posts((term for term, _ in coming), "upcoming.html", usage),
+        _term_posts((term for term, _ in coming), "upcoming.html", usage, images),
     )
     meta = partial(
         seo.plain_meta,
@@ -467,7 +476,7 @@ def _plan_taxonomy(
             (year, [(term.url, term.name, len(term.posts), _film_key(term, lookup)) for term in terms])
             for year, terms in years
         ],
-        _term_posts((term for _, terms in years for term in terms), "film-years.html", usage),
+        _term_posts((term for _, terms in years for term in terms), "film-years.html", usage, images),
     )
     meta = partial(seo.plain_meta, site, "Films by year", f"Films on {config.title}, by year of release.", BY_YEAR_URL)
     yield _page(
@@ -499,9 +508,14 @@ def _listed(posts: Sequence[Post], names: Set[str]) -> list[tuple[object, ...]]:
     return [tuple(getattr(post, name) for name in shown) for post in posts]
 
 
-def _term_posts(terms: Iterable[Term], layout: str, usage: Usage) -> list[list[str]] | None:
-    """All of the posts of `terms`, if `layout` may show more of them than their count."""
-    return [[post.fingerprint for post in term.posts] for term in terms] if "posts" in usage.mentioned(layout) else None
+def _term_posts(
+    terms: Iterable[Term], layout: str, usage: Usage, images: Mapping[str, str]
+) -> list[list[tuple[str, str | None]]] | None:
+    """All of the posts of `terms` (with their images' sizes), if `layout` may show more of
+    them than their count."""
+    if "posts" not in usage.mentioned(layout):
+        return None
+    return [[(post.fingerprint, images.get(post.source)) for post in term.posts] for term in terms]
 
 
 def _film_key(term: Term, lookup: Lookup) -> tuple[str, ImageInfo | None] | None:
@@ -510,12 +524,12 @@ def _film_key(term: Term, lookup: Lookup) -> tuple[str, ImageInfo | None] | None
     return (film.fingerprint, lookup(film.poster) if film.poster else None) if film else None
 
 
-def _image_marks(posts: Sequence[Post], lookup: Lookup) -> dict[str, str]:
-    """A digest of the sizes and variants of each post's images (for posts with any): a page
+def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
+    """A digest of the sizes and variants of the images of each post that shows any: a page
     showing them changes with them."""
     return {
         post.source: digest([lookup(src) for src in (post.image or "", *post.images) if src])
-        for post in posts
+        for post in site.posts
         if post.image or post.images
     }
 

@@ -352,6 +352,59 @@ REACHES: dict[str, tuple[dict[str, str | bytes], Callable[[Path], None], str]] =
         lambda root: (root / "content/posts/hero.png").write_bytes(image_bytes(20, 10)),
         "index.html",
     ),
+    "a post's image of new dimensions shown through site on a page": (
+        {
+            "content/posts/a.md": post("a", image="hero.png", image_alt="A hero"),
+            "content/posts/hero.png": image_bytes(8, 6),
+            "content/about.md": "---\ntitle: About\n---\nUs.\n",
+            "layouts/page.html": "{{ picture(site.posts[0].image, site.posts[0].image_alt) }}",
+        },
+        lambda root: (root / "content/posts/hero.png").write_bytes(image_bytes(20, 10)),
+        "about/index.html",
+    ),
+    "a term's first post's image of new dimensions on the term index": (
+        {
+            "content/posts/a.md": post("a", tags=["x"], image="hero.png", image_alt="A hero"),
+            "content/posts/hero.png": image_bytes(8, 6),
+            "layouts/terms.html": "{% for term in taxonomy.terms %}{{ picture(term.posts[0].image) }}{% endfor %}",
+        },
+        lambda root: (root / "content/posts/hero.png").write_bytes(image_bytes(20, 10)),
+        "tags/index.html",
+    ),
+    "a film's year read through site": (
+        {
+            "content/films/dune.md": FILM.format(director="Denis Villeneuve"),
+            "layouts/404.html": "{% for term in site.taxonomy('films').terms %}{{ term.film.year }}{% endfor %}",
+        },
+        lambda root: _replace(root / "content/films/dune.md", "year: 2021", "year: 2022"),
+        "404.html",
+    ),
+    "a term's first post through a layout included by a computed name": (
+        {
+            "config.yaml": 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 1\n',
+            **{f"content/posts/{n}.md": post(n, date=f"2024-01-0{day}", tags=["x"]) for day, n in enumerate("ab", 1)},
+            "layouts/term.html": "{% include 'partials/extra-' ~ term.taxonomy ~ '.html' %}",
+            "layouts/partials/extra-tags.html": "{{ term.posts[0].title }}",
+        },
+        lambda root: (root / "content/posts/b.md").write_text(post("Retitled", date="2024-01-02", tags=["x"])),
+        "tags/x/page/2/index.html",
+    ),
+    "a file included as ./name": (
+        {
+            "layouts/assets/inline.css": "main { color: red }",
+            "layouts/404.html": "<style>{% include './assets/inline.css' %}</style>",
+        },
+        lambda root: (root / "layouts/assets/inline.css").write_text("main { color: blue }", encoding="utf-8"),
+        "404.html",
+    ),
+    "a file included by a computed name": (
+        {
+            "layouts/assets/badge-new.svg": "<svg>red</svg>",
+            "layouts/404.html": "{% set kind = 'new' %}{% include 'assets/badge-' ~ kind ~ '.svg' %}",
+        },
+        lambda root: (root / "layouts/assets/badge-new.svg").write_text("<svg>blue</svg>", encoding="utf-8"),
+        "404.html",
+    ),
     "a poster of new dimensions on the upcoming films": (
         {
             "content/films/dune.md": '---\ntitle: "Dune"\nrelease_date: 2027-03-01\nposter: dune.png\n---\nSand.\n',
