@@ -13,6 +13,7 @@ from .frontmatter import Field, Value
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")  # real or not
 # The years a post or a release may be dated in. Films begin in the late 1880s; 1800 leaves room
 # for pieces on cinema's prehistory, and nothing is published or released after 2999. Staying far
 # from datetime's limits (years 1 and 9999) also means a date survives its move to UTC and the
@@ -117,7 +118,7 @@ class Reader:
             if parsed is not None:
                 self.check_year(key, parsed, f"{key} {_show(value)}")
                 return parsed
-            if _DATE_ONLY.match(value.strip()):
+            if _DATE_FORM.fullmatch(value.strip()):
                 raise self.fail(key, f"{key} {_show(value)} is in the right form, but no real date or time")
         raise self.fail(key, f"{key} {_show(value)} is not YYYY-MM-DD or ISO 8601")
 

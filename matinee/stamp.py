@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -45,19 +46,25 @@ def sources_state(source: Path) -> str:
 
 
 def scan_sources(source: Path) -> tuple[str, int]:
-    """Return sources_state(source), and the newest mtime among the files (ns)."""
+    """Return sources_state(source), and the newest mtime among the files (ns) that is not in
+    the future (a file from an archive or another clock is no sign of a change)."""
     hasher = hashlib.blake2b(digest_size=20)
     newest = 0
+    now = time.time_ns()
     for top in (source / "content", source / "layouts"):
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(files):
-                newest = max(newest, _add(hasher, os.path.join(folder, name)))
+                newest = _newer(newest, _add(hasher, os.path.join(folder, name)), now)
             for name in dirs:  # os.walk does not enter a folder link, but the build reports it
                 if os.path.islink(os.path.join(folder, name)):
-                    newest = max(newest, _add(hasher, os.path.join(folder, name)))
-    newest = max(newest, _add(hasher, str(source / CONFIG_FILE)))
+                    newest = _newer(newest, _add(hasher, os.path.join(folder, name)), now)
+    newest = _newer(newest, _add(hasher, str(source / CONFIG_FILE)), now)
     return hasher.hexdigest(), newest
+
+
+def _newer(newest: int, mtime: int, now: int) -> int:
+    return mtime if newest < mtime <= now else newest
 
 
 def stamp_path(config: Config) -> Path:

@@ -164,7 +164,7 @@ def test_a_leap_day_is_a_date() -> None:
     assert reader("date: 2024-02-29").moment("date") == datetime(2024, 2, 29, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("raw", ["yesterday", "2024/03/01", "1 March 2024"])
+@pytest.mark.parametrize("raw", ["yesterday", "2024/03/01", "1 March 2024", "2024-01-01 junk"])
 def test_a_date_that_is_not_a_date_is_an_error_at_its_line(raw: str) -> None:
     fields = reader("title: X", f"date: {raw}")
     assert failure(fields.moment, "date", required=True) == (f"{REL}:3: date '{raw}' is not YYYY-MM-DD or ISO 8601")

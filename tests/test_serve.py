@@ -536,3 +536,23 @@ def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp
     waiter.join(2.0)  # well before a periodic rescan (RESCAN_SECONDS)
     changes.close()
     assert answered == [True], "the change made during the build was not noticed"
+
+
+def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_path: Path) -> None:
+    from watchdog.events import FileModifiedEvent
+
+    from matinee.watch import _Changes
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    tomorrow = time.time() + 86_400
+    os.utime(root / "content/posts/dune.md", (tomorrow, tomorrow))  # unpacked from an archive, say
+    changes = _Changes(root)
+    changes.on_any_event(FileModifiedEvent(str(root / "content/posts/dune.md")))
+    assert changes.wait_until_quiet()  # the burst is over: a build would start now
+    answered: list[bool] = []
+    waiter = threading.Thread(target=lambda: answered.append(changes.wait_until_quiet()), daemon=True)
+    waiter.start()
+    waiter.join(1.0)
+    changes.close()
+    waiter.join(1.0)
+    assert answered == [False], "a second build for a change that did not happen"
