@@ -417,6 +417,8 @@ def _in_the_way(out_dir: Path, rel: str) -> Path | None:
     target = out_dir / rel
     if os.path.lexists(target):
         return target
+    if target.parent.is_dir():  # the usual case: then every folder above it is one too
+        return None
     for parent in reversed(Path(rel).parents[:-1]):  # from the top; [-1] is '.'
         folder = out_dir / parent
         if not folder.is_dir():
