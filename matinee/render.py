@@ -63,6 +63,7 @@ class Usage:
     # Per layout, every attribute name and string it and the layouts it extends, includes or
     # imports mention: a superset of what it can read of the posts it lists.
     mentions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    pictured: frozenset[str] = frozenset()  # layouts that call picture() or pictures()
 
     def mentioned(self, layout: str) -> frozenset[str]:
         """Return the names `layout` may read; for a layout not parsed, every post attribute."""
@@ -272,11 +273,13 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
     if errors:
         raise ExceptionGroup("layouts have syntax errors", errors)
     everything = "*" in parts
+    mentions = {name: _mentioned_with_references(name, own) for name in own}
     return Usage(
         digest(sources),
         frozenset(SITE_PARTS if everything else parts),
         uses_now or everything,
-        {name: _mentioned_with_references(name, own) for name in own},
+        mentions,
+        frozenset(name for name, names in mentions.items() if {"picture.*", "pictures.*"} & names),
     )
 
 
@@ -538,7 +541,7 @@ def _shown_images(
     posts: Iterable[Post | None], images: Mapping[str, str], usage: Usage, layout: str
 ) -> tuple[str | None, ...] | None:
     """The image marks of `posts`, if `layout` shows images at all (other than its own post's)."""
-    if not {"picture.*", "pictures.*"} & usage.mentioned(layout):
+    if layout not in usage.pictured:
         return None
     return tuple(images.get(post.source) if post else None for post in posts)
 
