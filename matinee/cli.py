@@ -280,9 +280,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check import check_site
     from .findings import ERROR, Finding
 
-    config = site_config(args)
-    cache = BuildCache(config.cache_dir)
+    cache: BuildCache | None = None
     try:
+        config = site_config(args)
+        cache = BuildCache(config.cache_dir)
         if not args.no_build:
             _run_build(args)
         report = check_site(config, now=datetime.now(UTC), cache=cache)
@@ -297,7 +298,8 @@ def _run_check(args: argparse.Namespace) -> int:
         print("Check stopped: the site could not be built or read.", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        cache.close()
+        if cache is not None:
+            cache.close()
     findings = list(report.findings)
     if args.strict:
         findings = [replace(finding, severity=ERROR) for finding in findings]

@@ -94,8 +94,9 @@ def load_config(source: Path, **overrides: Any) -> Config:
         raise MatineeError(CONFIG_FILE, None, f"not found in {source}; is --source the site folder?") from None
     except OSError as error:
         raise MatineeError(CONFIG_FILE, None, f"cannot be read: {error.strerror}") from None
-    fields = parse_mapping(decode(raw, CONFIG_FILE), CONFIG_FILE, first_line=1)
-    values = _read(Reader(CONFIG_FILE, fields))
+    problems: list[MatineeError] = []
+    fields = parse_mapping(decode(raw, CONFIG_FILE), CONFIG_FILE, first_line=1, problems=problems)
+    values = _read(Reader(CONFIG_FILE, fields, problems))
     config = Config(source=source, out_dir=source / "site", **values)
     settled = {key: value for key, value in overrides.items() if value is not None}
     if "base_url" in settled:

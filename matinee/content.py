@@ -202,7 +202,7 @@ def read_front_matter(source: Source) -> FrontMatter:
 
 def parse_post(source: Source, front: FrontMatter, body_html: str, config: Config) -> Post:
     """Return the Post a source file describes, or raise an error at each bad line."""
-    reader = Reader(source.rel, front.fields)
+    reader = Reader(source.rel, front.fields, front.problems)
     read = reader.each(
         {
             "title": partial(reader.text, "title", required=True),
@@ -252,7 +252,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
 
 def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
     """Return the Page a content/<name>.md file describes: about.md -> /about/."""
-    reader = Reader(source.rel, front.fields)
+    reader = Reader(source.rel, front.fields, front.problems)
     read = reader.each(
         {
             "title": partial(reader.text, "title", required=True),

@@ -142,8 +142,9 @@ def _refuse_a_foreign_destination(config: Config, destination: str) -> None:
         return
     if result.returncode == RSYNC_MAX_DELETE_EXCEEDED and not _holds_this_site(config, destination):
         message = (
-            f"deploy destination {destination!r} holds more files that are not the site's than the site has "
-            f"({entries}), and rsync --delete would remove them; deploy to the site's own folder, or empty it first"
+            f"deploy destination {destination!r} holds more files and folders that are not the site's than the "
+            f"site has ({entries}), and rsync --delete would remove them; deploy to the site's own folder, or "
+            "empty it first"
         )
         raise MatineeError(CONFIG_FILE, None, message)
 

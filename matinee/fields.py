@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -25,10 +25,11 @@ LAST_YEAR = 2999
 class Reader:
     """Reads the fields of one file, turning each wrong value into a MatineeError."""
 
-    def __init__(self, rel: str, fields: Mapping[str, Field]) -> None:
+    def __init__(self, rel: str, fields: Mapping[str, Field], noted: Iterable[MatineeError] = ()) -> None:
+        """`noted`: mistakes found before the fields are read (a key given twice)."""
         self.rel = rel
         self.fields = fields
-        self.errors: list[MatineeError] = []
+        self.errors: list[MatineeError] = list(noted)
 
     def each(self, readers: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
         """Call every reader and return what each read, noting the errors of all of them
@@ -106,7 +107,7 @@ class Reader:
             return None
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)
-        raise self.fail(key, f"{key} must be a whole number, not {_show(value)}")
+        raise self.fail(key, f"{key} must be a whole number of 0 or more, not {_show(value)}")
 
     def moment(self, key: str, *, required: bool = False) -> datetime | None:
         """Return a date or ISO 8601 date-time; a date alone means midnight UTC."""

@@ -36,7 +36,7 @@ _WIKIDATA = re.compile(r"Q\d+")
 
 def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html: str) -> Film:
     """Return the Film a content/films/<slug>.md file describes; each bad field is a path:line error."""
-    reader = Reader(source_rel, front.fields)
+    reader = Reader(source_rel, front.fields, front.problems)
     slug = PurePosixPath(source_rel).stem
     if not is_slug(slug) or slugify(slug) != slug:
         reader.note(

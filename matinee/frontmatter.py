@@ -39,6 +39,7 @@ class FrontMatter:
     fields: dict[str, Field]
     body: str
     body_line: int  # the file line the body starts on
+    problems: tuple[MatineeError, ...] = ()  # keys given twice: reported with the fields' errors
 
 
 def decode(raw: bytes, rel: str) -> str:
@@ -64,11 +65,17 @@ def split(text: str, rel: str) -> FrontMatter:
     yaml_text = text[text.index("\n") + 1 : closing.start()]
     body = text[closing.end() + 1 :]
     body_line = yaml_text.count("\n") + 3
-    return FrontMatter(parse_mapping(yaml_text, rel, first_line=2), body, body_line)
+    problems: list[MatineeError] = []
+    fields = parse_mapping(yaml_text, rel, first_line=2, problems=problems)
+    return FrontMatter(fields, body, body_line, tuple(problems))
 
 
-def parse_mapping(yaml_text: str, rel: str, *, first_line: int) -> dict[str, Field]:
-    """Parse a YAML mapping that starts on file line `first_line`, keeping each key's line."""
+def parse_mapping(yaml_text: str, rel: str, *, first_line: int, problems: list[MatineeError]) -> dict[str, Field]:
+    """Parse a YAML mapping that starts on file line `first_line`, keeping each key's line.
+
+    A key given twice is noted in `problems` (its first value is kept), so the file's other
+    mistakes are still found.
+    """
     offset = first_line
     what = "front matter" if first_line > 1 else "the file"  # config.yaml starts on line 1
     try:
@@ -105,7 +112,8 @@ def parse_mapping(yaml_text: str, rel: str, *, first_line: int) -> dict[str, Fie
         if not isinstance(key, str):
             raise MatineeError(rel, line, "a front matter key must be a plain name")
         if key in fields:
-            raise MatineeError(rel, line, f"{key!r} is given twice (first on line {fields[key].line})")
+            problems.append(MatineeError(rel, line, f"{key!r} is given twice (first on line {fields[key].line})"))
+            continue
         value = _to_value(value_node, rel, line, seen, offset)
         items = value_node.value if isinstance(value_node, yaml.SequenceNode) else []
         fields[key] = Field(value, line, tuple(item.start_mark.line + offset for item in items))

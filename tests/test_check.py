@@ -391,6 +391,18 @@ def test_json_format_lists_the_build_s_errors_when_it_fails(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_json_format_lists_the_config_s_errors(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    (root / "config.yaml").write_text("title: T\nper_page: -3\nfeed_size: lots\n", encoding="utf-8")
+    result = run_cli("check", "--source", root, "--format", "json", "-q")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert [(finding["path"], finding["line"]) for finding in document["findings"]] == [
+        ("config.yaml", 2),
+        ("config.yaml", 3),
+    ]
+
+
 def test_no_build_without_a_built_site_is_a_clear_error(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
     result = run_cli("check", "--source", root, "--no-build")

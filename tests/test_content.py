@@ -352,7 +352,7 @@ def test_a_page_slug_that_could_leave_the_site_is_an_error(tmp_path: Path) -> No
 
 def test_every_mistake_in_a_file_is_reported_in_one_build(tmp_path: Path) -> None:
     film = '---\ntitle: "Dune"\nruntime: 0\nwikidata: "dune"\ntrailer: "youtube"\n---\nSand.\n'
-    post_text = "---\ndate: 2024-02-30\naliases: [/old/, '/.hidden/', '../up/']\ndraft: maybe\n---\nBody.\n"
+    post_text = "---\ndate: 2024-02-30\naliases: [/old/, '/.hidden/', '../up/']\ndraft: maybe\ndraft: no\n---\nBody.\n"
     root = make_site(
         tmp_path,
         {
@@ -372,4 +372,5 @@ def test_every_mistake_in_a_file_is_reported_in_one_build(tmp_path: Path) -> Non
         "content/posts/many.md:3: alias '../up/' is not a path inside the site, like /old/url/",
         "content/posts/many.md:3: alias '/.hidden/' is not a path inside the site, like /old/url/",
         "content/posts/many.md:4: draft must be true or false, not 'maybe'",
+        "content/posts/many.md:5: 'draft' is given twice (first on line 4)",
     ]

@@ -126,7 +126,7 @@ def test_rsync_refuses_a_folder_holding_more_than_an_earlier_copy_of_the_site(tm
     for extra in ([], ["--dry-run"]):
         result = run_cli("deploy", "--source", root, *extra)
         assert result.returncode == 1
-        assert "holds more files that are not the site's than the site has" in result.stderr
+        assert "holds more files and folders that are not the site's than the site has" in result.stderr
     assert tree(shared) == before
 
 

@@ -134,10 +134,12 @@ def test_a_tab_in_the_indentation_is_an_error_at_its_line() -> None:
     assert error_of("---\ntitle: A\n\tdate: x\n---\n").line == 3
 
 
-def test_a_key_given_twice_names_both_lines() -> None:
-    error = error_of("---\ntitle: A\ndate: 2024-01-01\ntitle: B\n---\n")
+def test_a_key_given_twice_names_both_lines_and_keeps_the_first_value() -> None:
+    front = split("---\ntitle: A\ndate: 2024-01-01\ntitle: B\n---\n", "content/posts/x.md")
+    (error,) = front.problems
     assert error.line == 4
     assert "line 2" in error.message
+    assert front.fields["title"].value == "A"
 
 
 def test_front_matter_that_is_a_list_is_an_error() -> None:
