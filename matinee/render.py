@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache, partial
 from itertools import chain
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from . import feeds, films, seo
 from .calendar import releases_calendar
-from .content import IGNORED
+from .content import IGNORED, TEMPLATE_SUFFIXES
 from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, SITE_READS, Digest, Planned, base_key, digest
@@ -32,7 +32,6 @@ from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
-TEMPLATE_EXTENSIONS = ("html", "xml", "j2")
 UPCOMING_URL = "/films/upcoming/"
 BY_YEAR_URL = "/films/by-year/"
 CALENDAR_URL = "/films/releases.ics"
@@ -236,7 +235,7 @@ def _text(env: jinja2.Environment, name: str) -> str | None:
 
 
 def _is_template(name: str) -> bool:
-    return name.rpartition(".")[2].lower() in TEMPLATE_EXTENSIONS
+    return PurePosixPath(name).suffix.lower() in TEMPLATE_SUFFIXES
 
 
 def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) -> Usage:
