@@ -29,7 +29,12 @@ def flatten(error: BaseException) -> list[MatineeError]:
 def raise_all(errors: list[MatineeError], summary: str) -> None:
     """Raise the gathered errors together, so a writer can fix them all in one pass."""
     if errors:
-        raise ExceptionGroup(summary, sorted(errors, key=_position))
+        raise grouped(errors, summary)
+
+
+def grouped(errors: list[MatineeError], summary: str) -> ExceptionGroup[MatineeError]:
+    """Return `errors` (at least one) as one group, in file and line order."""
+    return ExceptionGroup(summary, sorted(errors, key=_position))
 
 
 def _position(error: MatineeError) -> tuple[str, int]:

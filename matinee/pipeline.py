@@ -10,7 +10,7 @@ from functools import partial
 from .cache import BuildCache
 from .config import Config
 from .content import find_sources
-from .errors import MatineeError, flatten, raise_all
+from .errors import MatineeError, flatten, grouped
 from .images import prepare_images
 from .memo import digest
 from .model import Site
@@ -58,8 +58,7 @@ def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Pro
     except ExceptionGroup as group:
         errors += flatten(group)
     # With the layouts' syntax errors, so that one run shows every mistake.
-    raise_all([*errors, *_layout_errors(config)], "the sources have errors")
-    raise AssertionError("raise_all raises when given errors")
+    raise grouped([*errors, *_layout_errors(config)], "the sources have errors")
 
 
 def _layout_errors(config: Config) -> list[MatineeError]:
