@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from .errors import MatineeError
 from .fields import Reader, parse_day
 from .frontmatter import FrontMatter
-from .model import Film, Post, Release, Taxonomy, Term, pack_html
+from .model import Film, Release, Taxonomy, Term, pack_html
 from .urls import is_slug, slugify
 
 FILM_KEYS = frozenset(
@@ -144,8 +144,3 @@ def next_change(films: Sequence[Film], now: datetime) -> date | None:
     """Return the next day on which a release date passes (upcoming lists change then)."""
     days = [release.day for film in films for release in film.releases if release.day > now.date()]
     return min(days, default=None)
-
-
-def latest_post(term: Term) -> Post | None:
-    """Return the newest post about a film term."""
-    return term.posts[0] if term.posts else None
