@@ -7,6 +7,7 @@ import random
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import NOW, build_site, make_site, post, run_cli
@@ -377,30 +378,29 @@ def test_json_format_lists_findings_and_counts(tmp_path: Path) -> None:
     assert document["pages"] > 0 and document["feeds"] > 0
 
 
+def failed_check_document(root: Path) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """Run `check --format json` on a site that cannot be built; return the JSON document it
+    prints and the (path, line) of each finding."""
+    result = run_cli("check", "--source", root, "--format", "json", "-q")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    document = json.loads(result.stdout)
+    return document, [(finding["path"], finding["line"]) for finding in document["findings"]]
+
+
 def test_json_format_lists_the_build_s_errors_when_it_fails(tmp_path: Path) -> None:
     broken = "---\ntitle: Check: me\ndate: 2024-01-01\n---\nBody.\n"
     root = site(tmp_path, {"content/posts/a.md": broken, "content/posts/b.md": "---\ntitle: B\n---\nNo date.\n"})
-    result = run_cli("check", "--source", root, "--format", "json", "-q")
-    assert result.returncode == 1
-    document = json.loads(result.stdout)
-    assert [(finding["path"], finding["line"]) for finding in document["findings"]] == [
-        ("content/posts/a.md", 2),
-        ("content/posts/b.md", 1),
-    ]
+    document, positions = failed_check_document(root)
+    assert positions == [("content/posts/a.md", 2), ("content/posts/b.md", 1)]
     assert document["errors"] == 2 and document["pages"] == 0
-    assert "Traceback" not in result.stderr
 
 
 def test_json_format_lists_the_config_s_errors(tmp_path: Path) -> None:
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
     (root / "config.yaml").write_text("title: T\nper_page: -3\nfeed_size: lots\n", encoding="utf-8")
-    result = run_cli("check", "--source", root, "--format", "json", "-q")
-    assert result.returncode == 1
-    document = json.loads(result.stdout)
-    assert [(finding["path"], finding["line"]) for finding in document["findings"]] == [
-        ("config.yaml", 2),
-        ("config.yaml", 3),
-    ]
+    _, positions = failed_check_document(root)
+    assert positions == [("config.yaml", 2), ("config.yaml", 3)]
 
 
 def test_no_build_without_a_built_site_is_a_clear_error(tmp_path: Path) -> None:

@@ -127,15 +127,17 @@ def test_body_images_below_a_hero_load_lazily_with_their_size(tmp_path: Path) ->
     assert webp == "/2024/03/dune/sand-480w.webp 480w, /2024/03/dune/sand-600w.webp 600w"
 
 
+def built_with_one_image(tmp_path: Path, name: str, width: int, height: int) -> Path:
+    """Build a post in a folder of its own (/2024/01/x/) showing one image, `name`; return the output."""
+    files: dict[str, str | bytes] = {
+        "content/posts/x/index.md": post("X", body=f"![A still](<{name}>)\n"),
+        f"content/posts/x/{name}": image_bytes(width, height),
+    }
+    return build_site(make_site(tmp_path, files))
+
+
 def test_an_image_narrower_than_every_width_offers_its_one_webp_copy(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path,
-        {
-            "content/posts/x/index.md": post("X", body="![Small](a.png)\n"),
-            "content/posts/x/a.png": image_bytes(300, 200),
-        },
-    )
-    out = build_site(root)
+    out = built_with_one_image(tmp_path, "a.png", 300, 200)
     (picture,) = article(out, "/2024/01/x/").iter("picture")
     source, img = picture.find("source"), picture.find("img")
     assert source is not None and img is not None
@@ -345,15 +347,8 @@ def test_image_sources_lists_each_src_once_in_order() -> None:
 
 
 def test_an_image_named_with_spaces_and_accents_has_an_encoded_src_that_exists(tmp_path: Path) -> None:
-    root = make_site(
-        tmp_path,
-        {
-            "content/posts/a/index.md": post("A", body="![A still](<my still é.png>)"),
-            "content/posts/a/my still é.png": image_bytes(1200, 600),
-        },
-    )
-    out = build_site(root)
-    image = article(out, "2024/01/a/").find(".//img")
+    out = built_with_one_image(tmp_path, "my still é.png", 1200, 600)
+    image = article(out, "2024/01/x/").find(".//img")
     assert image is not None
-    assert image.get("src") == "/2024/01/a/my%20still%20%C3%A9.png"
-    assert (out / "2024/01/a/my still é.png").is_file()
+    assert image.get("src") == "/2024/01/x/my%20still%20%C3%A9.png"
+    assert (out / "2024/01/x/my still é.png").is_file()
