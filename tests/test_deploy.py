@@ -273,6 +273,17 @@ def test_deploy_refuses_drafts(tmp_path: Path) -> None:
     assert not (tmp_path / "www").exists()
 
 
+def test_deploy_no_build_refuses_a_post_held_back_by_published_or_status(tmp_path: Path) -> None:
+    root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
+    held = post("Secret", date="2024-05-01", draft="false", published="false")
+    (root / "content/posts/secret.md").write_text(held, encoding="utf-8")
+    assert run_cli("build", "--source", root, "--drafts").returncode == 0
+    result = run_cli("deploy", "--source", root, "--no-build")
+    assert result.returncode == 1
+    assert "content/posts/secret.md:5: is a draft but its page is in site/" in result.stderr  # the published: line
+    assert not (tmp_path / "www").exists()
+
+
 @needs_rsync
 def test_deploy_no_build_refuses_a_preview_or_stale_build(tmp_path: Path) -> None:
     www = tmp_path / "www"
