@@ -165,7 +165,8 @@ def _run_build(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
-                f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}",
+                f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}"
+                f"{scheduled_note(last.get('scheduled', 0), last.get('next_scheduled'))}",
                 file=sys.stderr,
             )
         return EXIT_OK
@@ -197,7 +198,16 @@ def summary_line(report: Report, config: Config) -> str:
         f"Built {report.files} files ({report.changed} written): {report.posts} posts, "
         f"{report.tags} tags, {report.films} films, {report.people} people "
         f"in {report.seconds:.2f} s -> {config.out_dir}"
+        f"{scheduled_note(report.scheduled, report.next_scheduled)}"
     )
+
+
+def scheduled_note(count: int, next_at: datetime | str | None) -> str:
+    """Return what the summary adds when posts wait for their date ('' when none do), so a
+    writer who dated a post ahead hears that it was left out on purpose, and until when.
+    `next_at`: a time, or its ISO 8601 text as the build stamp keeps it."""
+    shown = next_at.isoformat() if isinstance(next_at, datetime) else next_at
+    return f"; {count} scheduled, next scheduled post: {shown}" if count else ""
 
 
 def _run_serve(args: argparse.Namespace) -> int:

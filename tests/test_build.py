@@ -575,6 +575,15 @@ def test_drafts_and_future_posts_are_built_with_drafts(tmp_path: Path) -> None:
     assert (out / "films/dune/index.html").is_file()
 
 
+def test_the_report_counts_future_posts_and_names_the_first_time(tmp_path: Path) -> None:
+    root = hidden_posts_site(tmp_path)
+    (root / "content/posts/later.md").write_text(post("Later", date="2027-01-10T09:00:00+01:00"), encoding="utf-8")
+    _, report = run_build(root)
+    assert (report.scheduled, report.next_scheduled) == (2, NOW + timedelta(seconds=1))
+    _, everything = run_build(root, drafts=True)  # nothing is left out
+    assert (everything.scheduled, everything.next_scheduled) == (0, None)
+
+
 @pytest.mark.parametrize(
     "held",
     [

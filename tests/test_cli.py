@@ -185,6 +185,35 @@ def test_a_missing_site_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert "config.yaml" in result.stderr
 
 
+def scheduled_site(tmp_path: Path) -> Path:
+    """Two posts dated ahead of any test run, a draft dated ahead of both, one post out now."""
+    return make_site(
+        tmp_path,
+        {
+            "content/posts/out.md": post("Out now", date="2024-03-01"),
+            "content/posts/soon.md": post("Soon", date="2998-01-10T09:00:00+01:00"),
+            "content/posts/later.md": post("Later", date="2999-06-01"),
+            "content/posts/draft.md": post("Draft", date="2997-01-01", draft="true"),
+            "content/posts/held.md": post("Held", date="2997-01-01", status="hidden"),
+        },
+    )
+
+
+def test_the_summary_says_how_many_posts_are_scheduled_and_when_the_next_goes_live(tmp_path: Path) -> None:
+    root = scheduled_site(tmp_path)
+    note = "; 2 scheduled, next scheduled post: 2998-01-10T09:00:00+01:00"
+    built = run("build", "--source", root).stderr.strip().splitlines()[-1]
+    assert SUMMARY.match(built) and built.endswith(note), built
+    assert int(SUMMARY.match(built).group(2)) == 1  # type: ignore[union-attr]
+    again = run("build", "--source", root).stderr.strip().splitlines()[-1]
+    assert again.startswith("Up to date:") and again.endswith(note), again
+
+
+def test_the_summary_says_nothing_of_scheduling_when_no_post_waits(tmp_path: Path) -> None:
+    result = run("build", "--source", small_site(tmp_path))  # it has a draft, dated in the past
+    assert "scheduled" not in result.stderr
+
+
 # --- the output folder must not be the source ---------------------------------------------
 
 
