@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_site, post, run_cli
+import yaml
+from conftest import REPO, make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)")
@@ -361,3 +362,12 @@ def test_site_under_a_base_path_resolves_every_internal_link(tmp_path: Path) -> 
         missing = fetch(f"{address}/blog/nowhere/")
         assert missing.status == 404 and b'href="/blog/' in missing.body
         assert fetch(f"{address}/index.html").status == 404  # nothing was deployed outside /blog/
+
+
+def test_the_shipped_workflow_also_builds_every_hour_so_scheduled_posts_go_live() -> None:
+    text = (REPO / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
+    workflow = yaml.load(text, Loader=yaml.BaseLoader)  # BaseLoader: YAML 1.1 reads a bare `on` as true
+    (entry,) = workflow["on"]["schedule"]
+    minute, hour, *every_day = entry["cron"].split()
+    assert minute.isdigit() and hour == "*" and every_day == ["*", "*", "*"]
+    assert "main" in workflow["on"]["push"]["branches"]
