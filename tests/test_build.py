@@ -612,7 +612,7 @@ def test_every_way_of_saying_unpublished_leaves_the_post_out(tmp_path: Path, hel
         path.read_text(encoding="utf-8") for path in out.rglob("*") if path.suffix in {".html", ".xml", ".json"}
     )
     assert "Shown" in everything
-    assert "Held piece" not in everything and "/held/" not in everything  # pages, sitemap, feeds, search
+    assert "Held piece" not in everything and "/held/" not in everything  # pages, sitemap, feeds
     assert (out / "sitemap.xml").is_file() and (out / "feed.xml").is_file()
     assert not any("held" in name for name in outputs(out))
     assert not (out / "films/dune").exists()
