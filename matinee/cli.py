@@ -116,6 +116,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--poll", action="store_true", help="poll for changes (network drives, VMs)")
     serve.set_defaults(run=_run_serve)
     _add_check_and_deploy(commands)
+
+    next_post = commands.add_parser(
+        "next",
+        help="print when the next scheduled post goes live",
+        description="Print the publication time of the next future-dated post that is not a draft, "
+        "as one ISO 8601 line with its UTC offset (e.g. 2025-01-10T09:00:00+01:00), or nothing "
+        "when no post is scheduled. Reads only the posts' front matter; builds nothing.",
+    )
+    next_post.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: here)")
+    next_post.set_defaults(run=_run_next, quiet=False)
     return parser
 
 
@@ -165,7 +175,8 @@ def _run_build(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
-                f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}",
+                f"({time.perf_counter() - started:.2f} s) -> {config.out_dir}"
+                f"{scheduled_note(last.get('scheduled', 0), last.get('next_scheduled'))}",
                 file=sys.stderr,
             )
         return EXIT_OK
@@ -197,7 +208,16 @@ def summary_line(report: Report, config: Config) -> str:
         f"Built {report.files} files ({report.changed} written): {report.posts} posts, "
         f"{report.tags} tags, {report.films} films, {report.people} people "
         f"in {report.seconds:.2f} s -> {config.out_dir}"
+        f"{scheduled_note(report.scheduled, report.next_scheduled)}"
     )
+
+
+def scheduled_note(count: int, next_at: datetime | str | None) -> str:
+    """Return what the summary adds when posts wait for their date ('' when none do), so a
+    writer who dated a post ahead hears that it was left out on purpose, and until when.
+    `next_at`: a time, or its ISO 8601 text as the build stamp keeps it."""
+    shown = next_at.isoformat() if isinstance(next_at, datetime) else next_at
+    return f"; {count} scheduled, next scheduled post: {shown}" if count else ""
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -401,6 +421,23 @@ def _run_new(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(f"Wrote {path.relative_to(source)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_next(args: argparse.Namespace) -> int:
+    from .schedule import next_scheduled
+
+    config = load_config(args.source.resolve())
+    try:
+        moment = next_scheduled(config, now=datetime.now(UTC))
+    except ExceptionGroup as error:
+        problems = flatten(error)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"The posts have {_plural(len(problems), 'error')}; fix them to learn the next time.", file=sys.stderr)
+        return EXIT_ERROR
+    if moment is not None:
+        print(moment.isoformat())
     return EXIT_OK
 
 

@@ -27,6 +27,10 @@ TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
 # Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
 IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
+# The keys by which a post says it is not to be published: Matinee's and Hugo's draft:, Jekyll's
+# published:, Pelican's status:. A post is published only if none of them holds it back.
+PUBLISHING_KEYS = ("draft", "published", "status")
+STATUSES = {"published": True, "draft": False, "hidden": False}  # Pelican's status: -> published?
 _POST_TEXTS = ("summary", "author", "image", "image_alt", "image_credit", "caption", "correction")
 
 POST_KEYS = frozenset(
@@ -43,6 +47,8 @@ POST_KEYS = frozenset(
         "correction",
         "spoilers",
         "draft",
+        "published",
+        "status",
         "slug",
         "layout",
         "aliases",
@@ -211,6 +217,8 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
             "updated": partial(reader.moment, "updated"),
             "has_spoilers": partial(reader.flag, "spoilers"),
             "is_draft": partial(reader.flag, "draft"),
+            "is_unpublished": partial(_unpublished, reader),
+            "is_held": partial(_held, reader),
             "layout": partial(_layout, reader, "post.html"),
             "aliases": partial(_aliases, reader),
             **{key: partial(reader.text, key) for key in _POST_TEXTS},
@@ -239,7 +247,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         correction=read["correction"],
         reading_minutes=max(1, round(len(plain_text(body_html).split()) / WORDS_PER_MINUTE)),
         has_spoilers=read["has_spoilers"],
-        is_draft=read["is_draft"],
+        is_draft=read["is_draft"] or read["is_unpublished"] or read["is_held"],
         layout=read["layout"],
         aliases=read["aliases"],
         links=relative_targets(body_html),
@@ -304,6 +312,21 @@ def _post_slug(reader: Reader, rel: str) -> str:
     if not slug:
         raise MatineeError(rel, 1, "the file name gives no slug; rename the file or add 'slug:'")
     return slug
+
+
+def _unpublished(reader: Reader) -> bool:
+    """Jekyll's `published: false`; absent means published."""
+    return reader.line("published") is not None and not reader.flag("published")
+
+
+def _held(reader: Reader) -> bool:
+    """Pelican's `status: draft` or `status: hidden`; any other word is an error, not a guess."""
+    status = reader.text("status")
+    if status is None:
+        return False
+    if status.lower() not in STATUSES:
+        raise reader.fail("status", f"status {status!r} must be one of {', '.join(STATUSES)}")
+    return not STATUSES[status.lower()]
 
 
 def _term_names(reader: Reader, taxonomy: str) -> tuple[str, ...]:

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from .cache import BuildCache
 from .config import CONFIG_FILE, Config
-from .content import find_sources
+from .content import PUBLISHING_KEYS, find_sources
 from .errors import MatineeError
+from .model import Post
 from .parsing import parse_all
 from .stamp import built_from, input_state
 from .urls import output_path
@@ -94,7 +95,7 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
             state = "a draft" if post.is_draft else "dated in the future"
             raise MatineeError(
                 post.source,
-                post.lines.get("draft" if post.is_draft else "date"),
+                post.lines.get(_held_by(post) if post.is_draft else "date"),
                 f"is {state} but its page is in {config.out_dir.name}/ (built with --drafts?); "
                 "run `python build.py build` first, or deploy without --no-build",
             )
@@ -105,6 +106,11 @@ def refuse_unpublishable(config: Config, *, now: datetime, cache: BuildCache) ->
             "is not what `python build.py build` makes of the sources now (a `serve` preview, which links "
             "to its own address, or a build from before an edit); build it first (drop --no-build)",
         )
+
+
+def _held_by(post: Post) -> str:
+    """Return the publishing key a draft most likely says it with (its line goes in the message)."""
+    return next((key for key in reversed(PUBLISHING_KEYS) if key in post.lines), "draft")
 
 
 def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:

@@ -262,6 +262,7 @@ class Site:
     related: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)  # post source -> related
     credits: Mapping[str, tuple[tuple[Film, str], ...]] = field(default_factory=dict)  # person slug -> films
     valid_until: datetime | None = None  # when the output changes with the clock alone
+    scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
 
     def taxonomy(self, name: str) -> Taxonomy:
         """Return the taxonomy called `name`."""

@@ -35,6 +35,8 @@ class Report:
     people: int
     seconds: float
     touched: tuple[str, ...] = field(default=(), repr=False)  # output paths written or deleted
+    scheduled: int = 0  # posts left out because they are dated in the future
+    next_scheduled: datetime | None = None  # when the first of them goes live
 
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
@@ -113,9 +115,14 @@ def build(
         people=counts.get("people", 0),
         seconds=time.perf_counter() - started,
         touched=written.written + written.deleted,
+        scheduled=len(site.scheduled),
+        next_scheduled=min(site.scheduled, default=None),
     )
     if inputs is not None:  # 6 remember
         valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
         inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
-        save_stamp(stamp_path(config), inputs, {"files": report.files, "posts": report.posts}, valid_until)
+        said: dict[str, int | str] = {"files": report.files, "posts": report.posts, "scheduled": report.scheduled}
+        if report.next_scheduled:
+            said["next_scheduled"] = report.next_scheduled.isoformat()
+        save_stamp(stamp_path(config), inputs, said, valid_until)
     return report

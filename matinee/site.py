@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
@@ -87,7 +87,14 @@ def assemble(
         related=_related(visible, taxonomies, dict(config.related), memo),
         credits=credits(films),
         valid_until=_valid_until(config, posts, films, now),
+        scheduled=() if config.drafts else scheduled(posts, now),
     )
+
+
+def scheduled(posts: Iterable[Post], now: datetime) -> tuple[datetime, ...]:
+    """Return when each post held back only by its date goes live, soonest first: a writer
+    should hear that a post is waiting, and when the site next needs a build."""
+    return tuple(sorted(post.date for post in posts if not post.is_draft and post.date > now))
 
 
 def _related(posts: list[Post], taxonomies: tuple[Taxonomy, ...], weights: dict[str, int], memo: Memo) -> Related:

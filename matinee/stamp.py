@@ -95,7 +95,7 @@ def built_from(config: Config, state: str, *, search: bool = True) -> Stamp | No
     return stamp
 
 
-def save_stamp(stamp_path: Path, inputs: str, report: dict[str, int], valid_until: datetime | None) -> None:
+def save_stamp(stamp_path: Path, inputs: str, report: dict[str, Any], valid_until: datetime | None) -> None:
     """Record a successful build; failing to record it only costs a rebuild next time."""
     try:
         stamp = Stamp(inputs, report, valid_until.isoformat() if valid_until else None)

@@ -575,6 +575,58 @@ def test_drafts_and_future_posts_are_built_with_drafts(tmp_path: Path) -> None:
     assert (out / "films/dune/index.html").is_file()
 
 
+def test_the_report_counts_future_posts_and_names_the_first_time(tmp_path: Path) -> None:
+    root = hidden_posts_site(tmp_path)
+    (root / "content/posts/later.md").write_text(post("Later", date="2027-01-10T09:00:00+01:00"), encoding="utf-8")
+    _, report = run_build(root)
+    assert (report.scheduled, report.next_scheduled) == (2, NOW + timedelta(seconds=1))
+    _, everything = run_build(root, drafts=True)  # nothing is left out
+    assert (everything.scheduled, everything.next_scheduled) == (0, None)
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        {"draft": "yes"},
+        {"draft": "On"},
+        {"draft": "TRUE"},
+        {"published": "false"},  # Jekyll's word
+        {"published": "No"},
+        {"status": "draft"},  # Pelican's
+        {"status": "hidden"},
+        {"status": "Draft"},
+        {"draft": "false", "published": "false"},  # any one of them holds a post back
+        {"published": "true", "status": "hidden"},
+    ],
+)
+def test_every_way_of_saying_unpublished_leaves_the_post_out(tmp_path: Path, held: dict[str, str]) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/shown.md": post("Shown", tags=["news"]),
+            "content/posts/held.md": post("Held piece", tags=["news"], films=["Dune"], **held),
+        },
+    )
+    out = build_site(root)
+    everything = "".join(
+        path.read_text(encoding="utf-8") for path in out.rglob("*") if path.suffix in {".html", ".xml", ".json"}
+    )
+    assert "Shown" in everything
+    assert "Held piece" not in everything and "/held/" not in everything  # pages, sitemap, feeds
+    assert (out / "sitemap.xml").is_file() and (out / "feed.xml").is_file()
+    assert not any("held" in name for name in outputs(out))
+    assert not (out / "films/dune").exists()
+
+
+@pytest.mark.parametrize(
+    "shown", [{"draft": "off"}, {"published": "TRUE"}, {"published": "yes"}, {"status": "published"}]
+)
+def test_saying_published_publishes(tmp_path: Path, shown: dict[str, str]) -> None:
+    out = build_site(make_site(tmp_path, {"content/posts/a.md": post("Out now", **shown)}))
+    assert "Out now" in (out / "feed.xml").read_text(encoding="utf-8")
+    assert (out / "2024/01/a/index.html").is_file()
+
+
 # --- taxonomies ---------------------------------------------------------------------------
 
 

@@ -185,6 +185,72 @@ def test_a_missing_site_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert "config.yaml" in result.stderr
 
 
+def scheduled_site(tmp_path: Path) -> Path:
+    """Two posts dated ahead of any test run, a draft dated ahead of both, one post out now."""
+    return make_site(
+        tmp_path,
+        {
+            "content/posts/out.md": post("Out now", date="2024-03-01"),
+            "content/posts/soon.md": post("Soon", date="2998-01-10T09:00:00+01:00"),
+            "content/posts/later.md": post("Later", date="2999-06-01"),
+            "content/posts/draft.md": post("Draft", date="2997-01-01", draft="true"),
+            "content/posts/held.md": post("Held", date="2997-01-01", status="hidden"),
+        },
+    )
+
+
+def test_the_summary_says_how_many_posts_are_scheduled_and_when_the_next_goes_live(tmp_path: Path) -> None:
+    root = scheduled_site(tmp_path)
+    note = "; 2 scheduled, next scheduled post: 2998-01-10T09:00:00+01:00"
+    built = run("build", "--source", root).stderr.strip().splitlines()[-1]
+    assert SUMMARY.match(built) and built.endswith(note), built
+    assert int(SUMMARY.match(built).group(2)) == 1  # type: ignore[union-attr]
+    again = run("build", "--source", root).stderr.strip().splitlines()[-1]
+    assert again.startswith("Up to date:") and again.endswith(note), again
+
+
+def test_the_summary_says_nothing_of_scheduling_when_no_post_waits(tmp_path: Path) -> None:
+    result = run("build", "--source", small_site(tmp_path))  # it has a draft, dated in the past
+    assert "scheduled" not in result.stderr
+
+
+# --- next ---------------------------------------------------------------------------------
+
+
+def test_next_prints_when_the_next_scheduled_post_goes_live(tmp_path: Path) -> None:
+    root = scheduled_site(tmp_path)
+    before = tree_digest(root)
+    result = run("next", "--source", root)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "2998-01-10T09:00:00+01:00\n", "")
+    assert tree_digest(root) == before, "next builds nothing and writes nothing"
+    assert run("next", cwd=root).stdout == result.stdout, "--source defaults to the current folder"
+
+
+def test_next_prints_nothing_when_no_post_is_scheduled(tmp_path: Path) -> None:
+    result = run("next", "--source", small_site(tmp_path))  # a draft and a past post
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_next_reports_the_posts_mistakes_with_their_lines_and_exits_1(tmp_path: Path) -> None:
+    root = scheduled_site(tmp_path)
+    (root / "content/posts/bad.md").write_text(post("Bad", date="2999-02-30", published="nope"), encoding="utf-8")
+    result = run("next", "--source", root)
+    assert (result.returncode, result.stdout) == (1, "")
+    errors = [line for line in result.stderr.splitlines() if ERROR_LINE.match(line)]
+    assert errors == [
+        "content/posts/bad.md:3: date '2999-02-30' is in the right form, but no real date or time",
+        "content/posts/bad.md:4: published must be true or false, not 'nope'",
+    ]
+
+
+def test_next_with_a_bad_config_exits_1_with_its_line(tmp_path: Path) -> None:
+    root = scheduled_site(tmp_path)
+    (root / "config.yaml").write_text("title: T\nper_pgae: 3\n", encoding="utf-8")
+    result = run("next", "--source", root)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "config.yaml:2: unknown setting 'per_pgae'" in result.stderr
+
+
 # --- the output folder must not be the source ---------------------------------------------
 
 
@@ -230,7 +296,7 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert "usage:" in result.stderr
 
 
-@pytest.mark.parametrize("args", [("--help",), ("build", "--help"), ("new", "--help"), ("-h",)])
+@pytest.mark.parametrize("args", [("--help",), ("build", "--help"), ("new", "--help"), ("next", "--help"), ("-h",)])
 def test_help_of_every_command(args: tuple[str, ...]) -> None:
     result = run(*args)
     assert result.returncode == 0
@@ -239,7 +305,7 @@ def test_help_of_every_command(args: tuple[str, ...]) -> None:
 
 def test_the_top_help_names_every_command() -> None:
     result = run("--help")
-    for command in ("build", "new"):
+    for command in ("build", "new", "next"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.M), command
 
 

@@ -260,6 +260,34 @@ def test_a_draft_flag_that_is_not_yes_or_no_is_an_error(tmp_path: Path) -> None:
     assert errors_of(root) == ["content/posts/a.md:3: draft must be true or false, not 'maybe'"]
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"published": "maybe"}, "published must be true or false, not 'maybe'"),
+        ({"published": '""'}, "published must be true or false, not ''"),
+        ({"published": "[no]"}, "published must be true or false, not a list"),
+        ({"draft": "1"}, "draft must be true or false, not '1'"),
+        ({"status": "pending"}, "status 'pending' must be one of published, draft, hidden"),
+        ({"status": '""'}, "status '' must be one of published, draft, hidden"),
+        ({"status": "[draft]"}, "status must be text, not a list; put it in quotes"),
+    ],
+)
+def test_a_publishing_control_that_says_neither_yes_nor_no_is_an_error(
+    tmp_path: Path, fields: dict[str, str], message: str
+) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", **fields)})
+    assert errors_of(root) == [f"content/posts/a.md:3: {message}"]
+
+
+def test_every_bad_publishing_control_of_a_post_is_reported_at_once(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/a.md": post("A", draft="perhaps", published="soon", status="later")})
+    assert errors_of(root) == [
+        "content/posts/a.md:3: draft must be true or false, not 'perhaps'",
+        "content/posts/a.md:4: published must be true or false, not 'soon'",
+        "content/posts/a.md:5: status 'later' must be one of published, draft, hidden",
+    ]
+
+
 def test_a_file_name_that_gives_no_slug_needs_a_slug(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/___.md": post("A")})
     (message,) = errors_of(root)

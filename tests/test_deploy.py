@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_site, post, run_cli
+import yaml
+from conftest import REPO, make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)")
@@ -273,6 +274,17 @@ def test_deploy_refuses_drafts(tmp_path: Path) -> None:
     assert not (tmp_path / "www").exists()
 
 
+def test_deploy_no_build_refuses_a_post_held_back_by_published_or_status(tmp_path: Path) -> None:
+    root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
+    held = post("Secret", date="2024-05-01", draft="false", published="false")
+    (root / "content/posts/secret.md").write_text(held, encoding="utf-8")
+    assert run_cli("build", "--source", root, "--drafts").returncode == 0
+    result = run_cli("deploy", "--source", root, "--no-build")
+    assert result.returncode == 1
+    assert "content/posts/secret.md:5: is a draft but its page is in site/" in result.stderr  # the published: line
+    assert not (tmp_path / "www").exists()
+
+
 @needs_rsync
 def test_deploy_no_build_refuses_a_preview_or_stale_build(tmp_path: Path) -> None:
     www = tmp_path / "www"
@@ -350,3 +362,12 @@ def test_site_under_a_base_path_resolves_every_internal_link(tmp_path: Path) -> 
         missing = fetch(f"{address}/blog/nowhere/")
         assert missing.status == 404 and b'href="/blog/' in missing.body
         assert fetch(f"{address}/index.html").status == 404  # nothing was deployed outside /blog/
+
+
+def test_the_shipped_workflow_also_builds_every_hour_so_scheduled_posts_go_live() -> None:
+    text = (REPO / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
+    workflow = yaml.load(text, Loader=yaml.BaseLoader)  # BaseLoader: YAML 1.1 reads a bare `on` as true
+    (entry,) = workflow["on"]["schedule"]
+    minute, hour, *every_day = entry["cron"].split()
+    assert minute.isdigit() and hour == "*" and every_day == ["*", "*", "*"]
+    assert "main" in workflow["on"]["push"]["branches"]
