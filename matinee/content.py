@@ -15,7 +15,7 @@ from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
 from .links import link_lines, relative_targets
-from .markup import plain_text, summarize
+from .markup import description, plain_text
 from .memo import fingerprint
 from .model import Asset, Page, Post, pack_html
 from .picture import image_sources
@@ -226,7 +226,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         slug=read["slug"],
         url=permalink(config.permalink, read["date"], read["slug"]),
         body=pack_html(body_html),
-        summary=read["summary"] or summarize(body_html),
+        summary=description(read["summary"], body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         updated=read["updated"],
@@ -279,7 +279,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         slug=slug,
         url=url or "/",
         body=pack_html(body_html),
-        summary=read["summary"] or summarize(body_html),
+        summary=description(read["summary"], body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         layout=read["layout"],
