@@ -27,7 +27,7 @@ TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
 # Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
 IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
 _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
-_POST_TEXTS = ("summary", "author", "image", "image_alt", "image_credit", "caption", "correction")
+_POST_TEXTS = ("summary", "author", "image_alt", "image_credit", "caption", "correction")
 
 POST_KEYS = frozenset(
     {
@@ -213,6 +213,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
             "is_draft": partial(reader.flag, "draft"),
             "layout": partial(_layout, reader, "post.html"),
             "aliases": partial(_aliases, reader),
+            "image": partial(reader.url, "image"),
             **{key: partial(reader.text, key) for key in _POST_TEXTS},
         }
     )
