@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import decode, parse_mapping
+from .urls import is_safe_url
 
 CONFIG_FILE = "config.yaml"
 DEPLOY_TARGETS = ("rsync", "git", "command")
@@ -112,6 +113,7 @@ def _read(reader: Reader) -> dict[str, Any]:
             reader.note(reader.fail(key, f"unknown setting {key!r}; known settings: {known}"))
     readers: dict[str, Callable[[], Any]] = {
         **{key: partial(reader.text, key) for key in _TEXT_KEYS},
+        "image": partial(reader.url, "image"),
         **{key: partial(_at_least_one, reader, key) for key in _NUMBER_KEYS},
         "base_url": partial(_base_url, reader),
         "taxonomies": partial(_taxonomies, reader),
@@ -160,7 +162,7 @@ def _check_permalink(reader: Reader, pattern: str) -> None:
 
 def _check_base_url(url: str, line: int | None) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or not is_safe_url(url):
         raise MatineeError(CONFIG_FILE, line, f"base_url {url!r} must be like https://example.org/")
     return url if url.endswith("/") else url + "/"
 

@@ -15,7 +15,7 @@ from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
 from .links import link_lines, relative_targets
-from .markup import plain_text, summarize
+from .markup import description, plain_text
 from .memo import fingerprint
 from .model import Asset, Page, Post, pack_html
 from .picture import image_sources
@@ -31,7 +31,7 @@ _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 # published:, Pelican's status:. A post is published only if none of them holds it back.
 PUBLISHING_KEYS = ("draft", "published", "status")
 STATUSES = {"published": True, "draft": False, "hidden": False}  # Pelican's status: -> published?
-_POST_TEXTS = ("summary", "author", "image", "image_alt", "image_credit", "caption", "correction")
+_POST_TEXTS = ("summary", "author", "image_alt", "image_credit", "caption", "correction")
 
 POST_KEYS = frozenset(
     {
@@ -221,6 +221,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
             "is_held": partial(_held, reader),
             "layout": partial(_layout, reader, "post.html"),
             "aliases": partial(_aliases, reader),
+            "image": partial(reader.url, "image"),
             **{key: partial(reader.text, key) for key in _POST_TEXTS},
         }
     )
@@ -234,7 +235,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         slug=read["slug"],
         url=permalink(config.permalink, read["date"], read["slug"]),
         body=pack_html(body_html),
-        summary=read["summary"] or summarize(body_html),
+        summary=description(read["summary"], body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         updated=read["updated"],
@@ -287,7 +288,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         slug=slug,
         url=url or "/",
         body=pack_html(body_html),
-        summary=read["summary"] or summarize(body_html),
+        summary=description(read["summary"], body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         layout=read["layout"],

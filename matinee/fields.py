@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import MatineeError, raise_all
 from .frontmatter import Field, Value
+from .urls import is_safe_url
 
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
@@ -71,6 +72,15 @@ class Reader:
         if required and not value.strip():
             raise self.fail(key, f"{key} is empty")
         return value.strip()
+
+    def url(self, key: str) -> str | None:
+        """Return a field a layout prints into href or src (an image, a poster): a relative
+        path or an http(s) address, never javascript:, data: or another scheme."""
+        value = self.text(key)
+        if value is not None and not is_safe_url(value):
+            example = "images/still.jpg or https://example.org/still.jpg"
+            raise self.fail(key, f"{key} {value!r} must be a relative path or an http(s) address, like {example}")
+        return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         """Return a list of text items; one string is taken as a one-item list."""

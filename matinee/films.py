@@ -12,7 +12,7 @@ from .errors import MatineeError
 from .fields import Reader, parse_day
 from .frontmatter import FrontMatter
 from .model import Film, Release, Taxonomy, Term, pack_html
-from .urls import is_slug, slugify
+from .urls import is_safe_url, is_slug, slugify
 
 FILM_KEYS = frozenset(
     {
@@ -52,7 +52,7 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
             "cast": partial(reader.texts, "cast"),
             "runtime": partial(_runtime, reader),
             "genres": partial(reader.texts, "genres"),
-            "poster": partial(reader.text, "poster"),
+            "poster": partial(reader.url, "poster"),
             "trailer": partial(_web_url, reader, "trailer"),
             "imdb": partial(_identifier, reader, "imdb", _IMDB, "tt0062622"),
             "wikidata": partial(_identifier, reader, "wikidata", _WIKIDATA, "Q103474"),
@@ -97,7 +97,7 @@ def _releases(reader: Reader) -> tuple[Release, ...]:
 
 def _web_url(reader: Reader, key: str) -> str | None:
     url = reader.text(key)
-    if url is not None and not re.match(r"https?://[^\s/]+", url):
+    if url is not None and not (is_safe_url(url) and re.match(r"https?://", url, re.IGNORECASE)):
         raise reader.fail(key, f"{key} must be a web address starting with https://")
     return url
 

@@ -1,4 +1,4 @@
-"""Markdown to HTML, smart punctuation, and plain-text summaries.
+"""Markdown to HTML, smart punctuation, and the plain-text description of a post or page.
 
 Smart quotes and dashes are applied to the finished HTML by `smarten` rather than by
 Python-Markdown's `smarty` extension: the result is the same typography, and measured on
@@ -41,7 +41,9 @@ _BLOCK_TAG = re.compile(
     r"|ol|p|pre|section|table|td|th|tr|ul)\b[^>]*>",
     re.IGNORECASE,
 )
-_SPOILER = re.compile(r'<details class="spoiler"[^>]*>.*?</details>', re.DOTALL)
+# A spoiler's opening tag, as the spoiler block writes it or as a writer types it in HTML.
+_SPOILER = re.compile(r"""<details\b[^>]*?\sclass\s*=\s*["']?[^"'>]*\bspoiler\b[^>]*>""", re.IGNORECASE)
+_DETAILS = re.compile(r"<(/?)details\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -119,15 +121,36 @@ def _smarten_text(text: str, previous: str) -> str:
 
 
 def without_spoilers(body_html: str, replacement: str = "") -> str:
-    """Return the HTML with every spoiler block removed (or replaced by `replacement`)."""
-    return _SPOILER.sub(replacement, body_html) if "<details" in body_html else body_html
+    """Return the HTML with every spoiler block removed (or replaced by `replacement`).
 
-
-def summarize(body_html: str) -> str:
-    """Return the plain-text summary: the text before <!-- more -->, else the first paragraph.
-
-    A paragraph with no text (one that holds only an image) is skipped.
+    A block ends at the </details> that closes it, counting any <details> inside it (a spoiler
+    within a spoiler); one left unclosed runs to the end, so its text never leaks.
     """
+    kept: list[str] = []
+    position = 0
+    while opening := _SPOILER.search(body_html, position):
+        kept += [body_html[position : opening.start()], replacement]
+        position, depth = len(body_html), 1
+        for tag in _DETAILS.finditer(body_html, opening.end()):
+            depth += -1 if tag.group(1) else 1
+            if not depth:
+                position = tag.end()
+                break
+    kept.append(body_html[position:])
+    return "".join(kept)
+
+
+def description(given: str | None, body_html: str) -> str:
+    """Return the plain-text description of a post or page: the one text that meta tags,
+    JSON-LD, feed summaries and cards show. The writer's `summary:` if given; else the text
+    before <!-- more -->, else the first paragraph with text (not one holding only an image).
+
+    Spoiler blocks are taken out first: a post that opens with one is described by the
+    paragraph after it, never by the spoiler.
+    """
+    if given:
+        return given
+    body_html = without_spoilers(body_html)
     head = _MORE.split(body_html, maxsplit=1)
     if len(head) == 2:
         return plain_text(head[0])

@@ -11,6 +11,9 @@ from urllib.parse import quote
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 URL_SAFE = "/#%?=&:~+@!$,;'()*[]"
 _PLAIN_URL = re.compile(r"[A-Za-z0-9/#%?=&:~+@!$,;'()*\[\]._-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_WEB_ADDRESS = re.compile(r"https?://[^/?#\s]+", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @lru_cache(maxsize=65536)  # pure; a big site names the same film thousands of times
@@ -61,6 +64,21 @@ def permalink(pattern: str, published: datetime, slug: str) -> str:
 def term_url(taxonomy: str, slug: str) -> str:
     """Return the site URL of one term's page, e.g. '/films/dune-part-two/'."""
     return f"/{taxonomy}/{slug}/"
+
+
+def is_safe_url(url: str) -> bool:
+    """Return True if `url` is a relative path or an http(s) address, the only URLs a value
+    from front matter or config.yaml may put into href, src or a share tag.
+
+    Anything else could run or open something (javascript:, data:, vbscript:, file:). A browser
+    drops spaces and control characters in and before a scheme (`java\\tscript:` runs), so
+    those are refused anywhere, as are `//host` and backslashes, which lead to another host.
+    """
+    if _CONTROL.search(url) or "\\" in url or url != url.strip():
+        return False
+    if _SCHEME.match(url):
+        return bool(_WEB_ADDRESS.match(url))
+    return not url.startswith("//")
 
 
 def clean_url(url: str) -> str | None:

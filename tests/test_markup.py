@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matinee.markup import MarkdownConverter, plain_text, smarten, summarize
+from matinee.markup import MarkdownConverter, description, plain_text, smarten, without_spoilers
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -133,42 +133,44 @@ def test_smarten_leaves_comments_alone() -> None:
 
 def test_summary_is_the_first_paragraph_as_plain_text() -> None:
     body = convert("A **bold** start, with [a link](x.md).\n\nSecond paragraph.\n")
-    assert summarize(body) == "A bold start, with a link."
+    assert description(None, body) == "A bold start, with a link."
 
 
 def test_summary_is_the_text_before_the_more_marker() -> None:
     body = convert("One.\n\nTwo.\n\n<!-- more -->\n\nThree.\n")
-    assert summarize(body) == "One. Two."
+    assert description(None, body) == "One. Two."
 
 
 @pytest.mark.parametrize("marker", ["<!--more-->", "<!--  more -->", "<!-- MORE -->"])
 def test_the_more_marker_may_be_spaced_either_way(marker: str) -> None:
-    assert summarize(convert(f"One.\n\nTwo.\n\n{marker}\n\nThree.\n")) == "One. Two."
+    assert description(None, convert(f"One.\n\nTwo.\n\n{marker}\n\nThree.\n")) == "One. Two."
 
 
 def test_summary_skips_a_paragraph_that_is_only_an_image() -> None:
-    assert summarize(convert("![A still](still.png)\n\nThe review starts here.\n")) == ("The review starts here.")
+    assert description(None, convert("![A still](still.png)\n\nThe review starts here.\n")) == (
+        "The review starts here."
+    )
 
 
 def test_summary_reads_a_paragraph_with_attributes() -> None:
-    assert summarize(convert("The lead.\n{: .lead }\n\nMore.\n")) == "The lead."
+    assert description(None, convert("The lead.\n{: .lead }\n\nMore.\n")) == "The lead."
 
 
 def test_summary_keeps_words_whole_around_inline_markup() -> None:
-    assert summarize(convert('*Dune*\'s "**second**" part\n')) == "Dune’s “second” part"
+    assert description(None, convert('*Dune*\'s "**second**" part\n')) == "Dune’s “second” part"
 
 
 def test_summary_drops_footnote_markers() -> None:
-    assert summarize(convert("It made $711m[^1].\n\n[^1]: Box Office Mojo.\n")) == "It made $711m."
+    assert description(None, convert("It made $711m[^1].\n\n[^1]: Box Office Mojo.\n")) == "It made $711m."
 
 
 def test_summary_is_plain_text_with_entities_decoded() -> None:
-    summary = summarize(convert("Tom &amp; Jerry & <b>friends</b> say 1 < 2\n"))
+    summary = description(None, convert("Tom &amp; Jerry & <b>friends</b> say 1 < 2\n"))
     assert summary == "Tom & Jerry & friends say 1 < 2"
 
 
 def test_summary_of_an_empty_body_is_empty() -> None:
-    assert summarize(convert("")) == ""
+    assert description(None, convert("")) == ""
 
 
 def test_plain_text_separates_blocks() -> None:
@@ -178,6 +180,24 @@ def test_plain_text_separates_blocks() -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=200))
 def test_summary_never_holds_a_tag(markdown_text: str) -> None:
     # Text the writer typed may hold "</" (it is escaped when printed); generated tags may not.
-    summary = summarize(convert(markdown_text))
+    summary = description(None, convert(markdown_text))
     assert "<p>" not in summary and "</" not in summary
     assert summary == summary.strip()
+
+
+def test_description_skips_a_spoiler_block_that_comes_first() -> None:
+    body = convert('!!! spoiler "The ending"\n    Kane dies.\n\nThe opening.\n')
+    assert description(None, body) == "The opening."
+
+
+def test_description_keeps_the_writers_summary() -> None:
+    assert description("Given.", convert("The opening.\n")) == "Given."
+
+
+def test_an_unclosed_spoiler_is_removed_to_the_end() -> None:
+    assert without_spoilers('<p>A</p><details class="spoiler"><p>Kane dies.</p>') == "<p>A</p>"
+
+
+def test_a_spoiler_inside_a_spoiler_is_removed_whole() -> None:
+    body = convert('!!! spoiler "Outer"\n    One.\n\n    !!! spoiler\n        Two.\n\n    Three.\n\nAfter.\n')
+    assert without_spoilers(body).strip() == "<p>After.</p>"
