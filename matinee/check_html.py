@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -24,6 +25,13 @@ _SRC_KINDS = {
     "track": "asset",
     "input": "image",
 }
+# What html5lib calls an invalid codepoint: control characters other than whitespace, and
+# noncharacters (its own pattern, in html5lib._inputstream, is private).
+_INVALID_CHARACTER = re.compile(
+    "[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
 _ASSET_RELS = frozenset({"stylesheet", "icon", "preload", "manifest", "apple-touch-icon", "modulepreload"})
 
 
@@ -61,12 +69,19 @@ def html5_error(text: str) -> Problem | None:
     if not parser.errors:
         return None
     (line, _column), code, values = parser.errors[0]
+    more = len(parser.errors) - 1
+    extra = f" (and {more} more parse error{'s' if more != 1 else ''})" if more else ""
+    if code == "invalid-codepoint" and (found := _INVALID_CHARACTER.search(text)):
+        # html5lib places these at the start of the page: find the character, and hand it on
+        # so that check_trace finds the line of the source it was pasted into.
+        char = found.group()
+        line = text.count("\n", 0, found.start()) + 1
+        message = f"is not valid HTML5: it holds the character U+{ord(char):04X}, which HTML does not allow; delete it"
+        return Problem("character", line, message, (char,))  # one message for each page showing it
     try:
         detail = HTML5_MESSAGES.get(code, code) % (values or {})
     except (KeyError, TypeError, ValueError):
         detail = code
-    more = len(parser.errors) - 1
-    extra = f" (and {more} more parse error{'s' if more != 1 else ''})" if more else ""
     return Problem("html5", line, f"is not valid HTML5: {detail.rstrip('.')}{extra}")
 
 

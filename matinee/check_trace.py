@@ -8,6 +8,7 @@ problem on many pages becomes one finding that says on how many.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Tracer:
         self._spans: dict[str, tuple[int, int] | None] = {}
         self._pages: dict[str, list[str]] = {}
         self._sources: dict[str, list[str]] = {}
+        self._holders: dict[str, tuple[str, int] | None] = {}  # character -> the source and line holding it
 
     def post_at(self, rel: str) -> Post | None:
         """Return the post whose page is the built file `rel`, if any."""
@@ -81,6 +83,8 @@ class Tracer:
         return str(out_dir / rel)
 
     def _trace(self, rel: str, problem: Problem) -> Finding | None:
+        if problem.kind == "character":
+            return self._character(rel, problem)
         item = self._items.get(rel)
         if item is None:
             return None
@@ -107,6 +111,37 @@ class Tracer:
             line = self._source_line(item, (written,)) if len(written) >= 8 else None
         message = problem.message if line is not None else f"{problem.message} (at {self.display(rel)}:{problem.line})"
         return Finding(item.source, line, message, problem.severity)
+
+    def _character(self, rel: str, problem: Problem) -> Finding | None:
+        """Trace a character HTML does not allow to the source it was pasted into, at its line:
+        the page's own source first, else any (a home page lists a post's title and summary).
+        Every page showing it then gives the same finding, reported once."""
+        char = problem.needles[0]
+        own = self._items.get(rel)
+        place = self._holding(own, char) if own else None
+        if place is None:
+            if char not in self._holders:
+                self._holders[char] = next(
+                    filter(None, (self._holding(item, char) for item in self._items.values())), None
+                )
+            place = self._holders[char]
+        return Finding(place[0], place[1], problem.message, problem.severity) if place else None
+
+    def _holding(self, item: Post | Page | Film, char: str) -> tuple[str, int] | None:
+        """Return where `item`'s source holds `char`: its line as written, else the line of the
+        front matter field whose value holds it (written as an escape, "\\a")."""
+        line = self._source_line(item, (char,), whole=True)
+        if line is None:
+            fields, lines = getattr(item, "extra", {}), getattr(item, "lines", {})  # a Page has neither
+            line = next(
+                (
+                    number
+                    for key, number in lines.items()
+                    if _holds(getattr(item, key) if hasattr(item, key) else fields.get(key), char)
+                ),
+                None,
+            )
+        return (item.source, line) if line is not None else None
 
     def _no_summary(self, item: Post | Page | Film) -> Finding | None:
         if isinstance(item, Film) or item.summary.strip():
@@ -142,16 +177,30 @@ class Tracer:
                     self._spans[rel] = (start, end)
         return self._spans[rel]
 
-    def _source_line(self, item: Post | Page | Film, needles: tuple[str, ...]) -> int | None:
+    def _source_line(self, item: Post | Page | Film, needles: tuple[str, ...], *, whole: bool = False) -> int | None:
+        """Return the line of the item's source that holds a needle: in its body, or anywhere if `whole`."""
         if item.source not in self._sources:
-            self._sources[item.source] = _read_text(self._config.source / item.source).splitlines()
+            # Split at line ends only: str.splitlines() also splits at control characters
+            # (\x1c-\x1e, \x85), which would throw the line numbers off.
+            self._sources[item.source] = _read_text(self._config.source / item.source).split("\n")
         lines = self._sources[item.source]
-        start = item.body_line - 1 if isinstance(item, (Post, Page)) else 0
+        start = item.body_line - 1 if isinstance(item, (Post, Page)) and not whole else 0
         for needle in needles:
             for number in range(start, len(lines)):
                 if needle and needle in lines[number]:
                     return number + 1
         return None
+
+
+def _holds(value: object, char: str) -> bool:
+    """Whether a front matter value (text, or a list or mapping of them) holds `char`."""
+    if isinstance(value, str):
+        return char in value
+    if isinstance(value, (list, tuple)):
+        return any(_holds(inner, char) for inner in value)
+    if isinstance(value, Mapping):
+        return any(_holds(inner, char) for inner in value.values())
+    return False
 
 
 def _distinct(line: str, page: dict[str, int]) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .errors import MatineeError, raise_all
+from .errors import MatineeError
 from .fanout import cores
 from .links import resolve_path
 from .memo import digest
@@ -54,6 +54,7 @@ class Images:
     infos: Mapping[str, ImageInfo]  # site URL of the original -> its size and variants
     assets: tuple[Asset, ...]  # variant files, copied from the cache into the output
     made: int  # images resized by this build (0 when none changed)
+    errors: tuple[MatineeError, ...] = ()  # missing or unreadable images, at the lines that show them
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,8 @@ class _Job:
 def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> Images:
     """Return the variants of every local image the site shows, making those not made before.
 
-    A missing or unreadable image is a MatineeError at the line that shows it.
+    A missing or unreadable image is a MatineeError at the line that shows it, in the result:
+    the build reports it with the mistakes of the other stages. The other images are ready.
     """
     by_url = {"/" + asset.rel_out: asset for asset in site.assets}
     uses = list(image_uses(site))
@@ -102,15 +104,15 @@ def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> 
             reason = made.get(keys[use.url], "the file is gone")
             message = f"image {shown[use.url].source} cannot be read: {reason}"
             errors.append(MatineeError(use.source, use.line, message))
-    raise_all(errors, "some images are missing or unreadable")
     _save_index(folder, index, set(keys.values()), site.config.source, changed=bool(todo))
     infos, assets = {}, []
     for url, key in keys.items():
-        infos[url], copies = _info(url, shown[url], folder / key, _measured(index[key]))
-        assets += copies
+        if key in index:  # not an image that cannot be read (an error above)
+            infos[url], copies = _info(url, shown[url], folder / key, _measured(index[key]))
+            assets += copies
     if made:
         log.info("Made responsive variants of %d image%s", len(made), "" if len(made) == 1 else "s")
-    return Images(infos, tuple(assets), len(made))
+    return Images(infos, tuple(assets), len(made), tuple(errors))
 
 
 def image_uses(site: Site) -> Iterator[Use]:

@@ -18,9 +18,9 @@ from .parsing import parse_all
 from .progress import Progress, silent
 from .render import layout_usage, make_env, read_layouts, render_site
 from .search import index_search
-from .site import assemble
+from .site import model_site
 from .stamp import NO_SEARCH_INDEX, drop_stamp, save_stamp, stamp_path
-from .write import manifest_path, read_manifest, record_files, write_tree
+from .write import manifest_path, read_manifest, record_files, render_errors, write_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,38 +39,47 @@ class Report:
     next_scheduled: datetime | None = None  # when the first of them goes live
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The model of every source that could be read, and the mistakes found on the way."""
+
+    site: Site
+    errors: tuple[MatineeError, ...]
+
+
+def read_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Loaded:
+    """Load, parse and model the site; what could be read is modelled, so the later stages
+    find their mistakes too (a bad date in one post hides no broken link in another)."""
+    parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
+    modelled = model_site(  # 3 model
+        config,
+        parsed.posts,
+        parsed.films,
+        parsed.pages,
+        parsed.assets,
+        now=now,
+        memo=cache.remember,
+        unreadable=parsed.unreadable,
+    )
+    return Loaded(modelled.site, parsed.errors + modelled.errors)
+
+
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
-    """Load, parse and model the site: the first steps of every build, and of `check`."""
-    errors: list[MatineeError] = []
-    try:
-        parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
-        errors += parsed.errors
-        site = assemble(  # 3 model, of what could be read: its link errors are wanted too
-            config,
-            parsed.posts,
-            parsed.films,
-            parsed.pages,
-            parsed.assets,
-            now=now,
-            memo=cache.remember,
-            unreadable=parsed.unreadable,
-        )
-        if not errors:
-            return site
-    except ExceptionGroup as group:
-        errors += flatten(group)
+    """Load, parse and model the site, or raise every mistake: the first steps of `check`."""
+    loaded = read_site(config, now=now, cache=cache, progress=progress)
+    if not loaded.errors:
+        return loaded.site
     # With the layouts' syntax errors, so that one run shows every mistake.
-    raise grouped([*errors, *_layout_errors(config)], "the sources have errors")
+    raise grouped([*loaded.errors, *_layout_errors(config)], "the sources have errors")
 
 
 def _layout_errors(config: Config) -> list[MatineeError]:
     """Return the syntax errors of the layouts (reading them is otherwise left to the render)."""
     env = make_env(config.layouts_dir, config.cache_dir)
     try:
-        layout_usage(env, read_layouts(env))
-    except ExceptionGroup as errors:
+        return list(layout_usage(env, read_layouts(env)).errors)
+    except ExceptionGroup as errors:  # a layout that is not UTF-8
         return flatten(errors)
-    return []
 
 
 def build(
@@ -94,13 +103,21 @@ def build(
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    site = load_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
+    loaded = read_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
+    site = loaded.site
     images = prepare_images(site, config.cache_dir, progress)  # 3b image variants
     previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
     env = make_env(config.layouts_dir, config.cache_dir)
-    layouts = read_layouts(env)
+    errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
+    try:
+        layouts = read_layouts(env)
+    except ExceptionGroup as group:  # a layout that is not UTF-8: no page can be rendered to check
+        raise grouped([*errors, *flatten(group)], "the site has errors") from None
     usage = cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
     outputs = render_site(site, env, usage, previous.keys(), images.infos, cache.digest)  # 4 plan outputs
+    errors += usage.errors
+    if errors:  # the pages are still rendered (not written) for the layouts' errors
+        raise grouped(_once([*errors, *render_errors(outputs, progress)]), "the site has errors")
     assets = site.assets + images.assets  # originals, variants
     written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous, progress)  # 5 render, write
     index = index_search(config.out_dir) if search else ()  # 5b search index
@@ -126,3 +143,8 @@ def build(
             said["next_scheduled"] = report.next_scheduled.isoformat()
         save_stamp(stamp_path(config), inputs, said, valid_until)
     return report
+
+
+def _once(errors: list[MatineeError]) -> list[MatineeError]:
+    """Drop repeats: a layout's syntax error is found by parsing it and by each page using it."""
+    return list({str(error): error for error in errors}.values())

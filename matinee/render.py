@@ -63,6 +63,7 @@ class Usage:
     # imports mention: a superset of what it can read of the posts it lists.
     mentions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     pictured: frozenset[str] = frozenset()  # layouts that call picture() or pictures()
+    errors: tuple[MatineeError, ...] = ()  # syntax errors: pages of the other layouts still render
 
     def mentioned(self, layout: str) -> frozenset[str]:
         """Return the names `layout` may read; for a layout not parsed, every post attribute."""
@@ -239,8 +240,8 @@ def _is_template(name: str) -> bool:
 
 
 def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) -> Usage:
-    """Parse every layout: report syntax errors, and find what they read from `site` and what
-    names each mentions."""
+    """Parse every layout: find its syntax errors, and what they read from `site` and what
+    names each mentions (a layout with a syntax error may read anything)."""
     parts: set[str] = set()
     uses_now = False
     errors = []
@@ -269,9 +270,7 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
         if names.count("site") > len(reads):  # `site` passed on whole: assume it reads everything
             parts.add("*")
         uses_now = uses_now or "now" in names
-    if errors:
-        raise ExceptionGroup("layouts have syntax errors", errors)
-    everything = "*" in parts
+    everything = "*" in parts or bool(errors)
     mentions = {name: _mentioned_with_references(name, own) for name in own}
     return Usage(
         digest(sources),
@@ -279,6 +278,7 @@ def layout_usage(env: jinja2.Environment, sources: tuple[tuple[str, str], ...]) 
         uses_now or everything,
         mentions,
         frozenset(name for name, names in mentions.items() if {"picture.*", "pictures.*"} & names),
+        tuple(errors),
     )
 
 

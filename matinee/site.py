@@ -38,6 +38,15 @@ class Pager:
     next_url: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Modelled:
+    """The Site, and the broken links and clashing URLs found on the way: a build reports
+    them with the mistakes of its later stages, in one run."""
+
+    site: Site
+    errors: tuple[MatineeError, ...]
+
+
 def assemble(
     config: Config,
     posts: Sequence[Post],
@@ -49,7 +58,25 @@ def assemble(
     memo: Memo = lambda slot, key, compute: compute(),
     unreadable: Collection[str] = (),
 ) -> Site:
-    """Return the Site: visible posts newest first, links resolved, terms and archive built.
+    """Return the Site (see model_site), or raise its broken links and clashing URLs."""
+    modelled = model_site(config, posts, films, pages, assets, now=now, memo=memo, unreadable=unreadable)
+    raise_all(list(modelled.errors), "the site has broken links or clashing URLs")
+    return modelled.site
+
+
+def model_site(
+    config: Config,
+    posts: Sequence[Post],
+    films: Sequence[Film],
+    pages: Sequence[Page],
+    assets: Sequence[Asset],
+    *,
+    now: datetime,
+    memo: Memo = lambda slot, key, compute: compute(),
+    unreadable: Collection[str] = (),
+) -> Modelled:
+    """Return the Site: visible posts newest first, links resolved, terms and archive built;
+    with the broken links and clashing URLs (a broken link is left as written).
 
     `memo(slot, key, compute)` may return a result computed before under the same key (the
     build cache keeps related posts: they change only with posts' dates and terms).
@@ -69,13 +96,12 @@ def assemble(
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
     films = [_resolve_poster(film, urls) for film in films]
-    raise_all(errors, "the site has broken links or clashing URLs")
     film_by_slug = {film.slug: film for film in films}
     taxonomies = tuple(
         Taxonomy(name, TAXONOMY_TITLES.get(name, name.title()), f"/{name}/", group_by_term(visible, name, film_by_slug))
         for name in config.taxonomies
     )
-    return Site(
+    site = Site(
         config=config,
         posts=tuple(visible),
         pages=tuple(pages),
@@ -89,6 +115,7 @@ def assemble(
         valid_until=_valid_until(config, posts, films, now),
         scheduled=() if config.drafts else scheduled(posts, now),
     )
+    return Modelled(site, tuple(errors))
 
 
 def scheduled(posts: Iterable[Post], now: datetime) -> tuple[datetime, ...]:
@@ -262,16 +289,19 @@ def _duplicate_urls(
             errors.append(MatineeError(asset.source, None, message))
         owners.setdefault(asset.rel_out, asset.source)
     items: list[Post | Page] = [*posts, *pages]
-    for item in items:
+    # Every page's own URL first: an alias claiming a post's URL is the alias's mistake,
+    # reported at its `aliases:` line, whichever file comes first.
+    claims = [(item, item.url, "slug") for item in items]
+    claims += [(item, alias, "aliases") for item in items for alias in getattr(item, "aliases", ())]
+    for item, url, key in claims:
         lines = getattr(item, "lines", {})
-        for url, key in [(item.url, "slug"), *((alias, "aliases") for alias in getattr(item, "aliases", ()))]:
-            path = output_path(url)
-            if path in owners and (owners[path] != item.source or key == "aliases"):
-                line = lines.get(key) or lines.get("title")
-                owner = "its own page" if owners[path] == item.source else owners[path]
-                message = f"has the URL {url}, which {owner} also has; set another slug or alias"
-                errors.append(MatineeError(item.source, line, message))
-            owners.setdefault(path, item.source)
+        path = output_path(url)
+        if path in owners and (owners[path] != item.source or key == "aliases"):
+            line = lines.get(key) or lines.get("title")
+            owner = "its own page" if owners[path] == item.source else owners[path]
+            message = f"has the URL {url}, which {owner} also has; set another slug or alias"
+            errors.append(MatineeError(item.source, line, message))
+        owners.setdefault(path, item.source)
     return errors
 
 

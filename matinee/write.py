@@ -155,6 +155,28 @@ def write_tree(
     return Written(files=len(files), written=written, deleted=tuple(deleted))
 
 
+def render_errors(outputs: Outputs, progress: Progress = silent) -> list[MatineeError]:
+    """Render every output that changed, writing nothing, and return the layouts' errors:
+    a build that already failed still reports them, so every mistake shows in one run."""
+    from .fanout import fan_out, shares_for  # not on top: see write_tree
+
+    total = outputs.to_render
+    shares = fan_out(
+        partial(_render_share, outputs), shares_for(total), lambda done: progress("Rendering pages", done, total)
+    )
+    return list({str(error): error for errors in shares for error in errors}.values())  # once each
+
+
+def _render_share(outputs: Outputs, share: int, shares: int, tick: Tick) -> list[MatineeError]:
+    try:
+        for output in outputs.outputs(share, shares):
+            if output.body is not None:
+                tick()
+    except ExceptionGroup as group:
+        return [error for error in group.exceptions if isinstance(error, MatineeError)]
+    return []
+
+
 def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
     """Add files made in out_dir after write_tree (the search index) to the manifest.
 

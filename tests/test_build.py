@@ -1002,6 +1002,113 @@ def test_an_alias_clashing_with_a_generated_page_names_the_post(tmp_path: Path) 
     assert message.startswith("content/posts/a.md:3: ")
 
 
+# One mistake of every kind a build finds, each in a stage of its own: reading front matter,
+# resolving links, claiming URLs, images, parsing layouts, rendering pages.
+EVERY_MISTAKE: dict[str, str | bytes] = {
+    "content/posts/good.md": post("Good", date="2024-01-02"),
+    "content/posts/bad-date.md": post("Bad date", date="2024-13-01"),
+    "content/posts/link.md": post("Link", body="See [this](missing.md)."),
+    "content/posts/no-layout.md": post("No layout", layout="nope.html"),
+    "content/posts/same-one.md": post("Same one", date="2024-02-01", slug="same"),
+    "content/posts/same-two.md": post("Same two", date="2024-02-02", slug="same"),
+    "content/posts/target.md": post("Target", date="2024-03-01"),
+    "content/posts/alias.md": post("Alias", date="2024-03-02", aliases=["/2024/03/target/"]),
+    "content/posts/no-image.md": post("No image", image="nothere.jpg", image_alt="A still"),
+    "content/posts/body-image.md": post("Body image", body="![A still](gone.png)"),
+    "content/posts/damaged.md": post("Damaged", image="damaged.jpg", image_alt="A still"),
+    "content/posts/damaged.jpg": b"not a JPEG at all",
+    "content/posts/odd.md": post("Odd", layout="odd.html"),
+    "content/films/dune.md": "---\ntitle: Dune\nposter: gone.jpg\n---\nA film.\n",
+    "content/about.md": "---\ntitle: About\n---\nSee [the archive](nowhere.md).\n",
+    "layouts/odd.html": "<p>\n{{ page.no_such_thing }}\n",
+    "layouts/unused.html": "{% if %}\n",
+}
+EVERY_MISTAKE_REPORTED = [
+    "content/about.md:4: links to 'nowhere.md', but content/nowhere.md does not exist",
+    "content/films/dune.md:3: image 'gone.jpg' does not exist; put the file at content/films/gone.jpg",
+    "content/posts/alias.md:4: has the URL /2024/03/target/, which content/posts/target.md also has;"
+    " set another slug or alias",
+    "content/posts/bad-date.md:3: date '2024-13-01' is in the right form, but no real date or time",
+    "content/posts/body-image.md:5: image 'gone.png' does not exist; put the file at content/posts/gone.png",
+    "content/posts/damaged.md:3: image content/posts/damaged.jpg cannot be read: it is not a JPEG file,"
+    " or it is damaged",
+    "content/posts/link.md:5: links to 'missing.md', but content/posts/missing.md does not exist",
+    "content/posts/no-image.md:3: image 'nothere.jpg' does not exist; put the file at content/posts/nothere.jpg",
+    "content/posts/no-layout.md:3: layout 'nope.html' is not in layouts/",
+    "content/posts/same-one.md:4: has the URL /2024/02/same/, which content/posts/same-two.md also has;"
+    " set another slug or alias",
+    "layouts/odd.html:2: 'matinee.model.Post object' has no attribute 'no_such_thing'",
+    "layouts/unused.html:1: Expected an expression, got 'end of statement block'",
+]
+
+
+def test_a_mistake_of_every_kind_is_reported_in_one_build(tmp_path: Path) -> None:
+    """A real blog met its errors in waves: those of front matter, then the links and URLs,
+    then a missing image. Every stage's mistakes of what could be read come out together."""
+    root = make_site(tmp_path, EVERY_MISTAKE)
+    assert errors_of(root) == EVERY_MISTAKE_REPORTED  # in file and line order
+    assert not (root / "site").exists()
+
+
+def test_a_mistake_of_every_kind_is_printed_in_one_run_and_the_site_is_left_alone(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/good.md": post("Good", date="2024-01-02")})
+    assert run_cli("build", "--source", root).returncode == 0
+    before = tree_digest(root / "site")
+    make_site(tmp_path, EVERY_MISTAKE)
+    result = run_cli("build", "--source", root)
+    assert result.returncode == 1
+    printed = [line for line in result.stderr.splitlines() if re.match(r"(content|layouts)/", line)]
+    assert printed == EVERY_MISTAKE_REPORTED
+    assert result.stderr.splitlines()[-1] == (
+        f"Build failed with {len(EVERY_MISTAKE_REPORTED)} errors; the output folder was left as it was."
+    )
+    assert tree_digest(root / "site") == before
+
+
+def test_a_syntax_error_in_a_layout_every_post_uses_is_reported_once_beside_other_mistakes(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/a.md": post("A", image="gone.jpg", image_alt="A still"),
+            "content/posts/b.md": post("B", date="2024-01-02"),
+            "layouts/post.html": "<h1>{{ page.title }</h1>\n",
+        },
+    )
+    messages = errors_of(root)
+    assert (
+        messages[0] == "content/posts/a.md:3: image 'gone.jpg' does not exist; put the file at content/posts/gone.jpg"
+    )
+    assert [message.split(": ")[0] for message in messages[1:]] == ["layouts/post.html:1"]
+
+
+@pytest.mark.parametrize("alias_date", ["2024-03-02", "2024-02-28"], ids=["alias-post-newer", "alias-post-older"])
+def test_an_alias_claiming_a_post_s_url_is_reported_at_the_aliases_line(tmp_path: Path, alias_date: str) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/target.md": post("Target", date="2024-03-01"),
+            "content/posts/alias.md": post(
+                "Alias", slug="alias", aliases=["/old/", "/2024/03/target/"], date=alias_date
+            ),
+        },
+    )
+    (message,) = errors_of(root)
+    assert message.startswith("content/posts/alias.md:4: has the URL /2024/03/target/, which content/posts/target.md ")
+
+
+def test_an_alias_claiming_a_page_s_url_is_reported_at_the_aliases_line(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "content/about.md": "---\ntitle: About\n---\nAbout us.\n",
+            "content/posts/a.md": post("A", aliases=["/about/"]),
+        },
+    )
+    assert errors_of(root) == [
+        "content/posts/a.md:3: has the URL /about/, which content/about.md also has; set another slug or alias"
+    ]
+
+
 def test_a_missing_layout_is_an_error_at_the_layout_line(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", layout="nope")})
     assert errors_of(root) == ["content/posts/a.md:3: layout 'nope.html' is not in layouts/"]

@@ -151,6 +151,40 @@ def test_invalid_html5_in_a_post_points_at_the_raw_html(tmp_path: Path) -> None:
     assert finding.startswith("content/posts/a.md:8: is not valid HTML5: ")
 
 
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [("Opening paragraph.\n\nA pasted \x01 character.\n", 7), ("An opening \x01 paragraph.\n", 5)],
+    ids=["later-paragraph", "opening-paragraph-shown-as-summary"],
+)
+def test_a_control_character_in_a_post_s_body_is_reported_at_its_source_line(
+    tmp_path: Path, body: str, line: int
+) -> None:
+    root = site(tmp_path, {"content/posts/a.md": post("Alpha", body=body)})
+    assert findings(root) == [
+        f"content/posts/a.md:{line}: is not valid HTML5: it holds the character U+0001, which HTML does not allow;"
+        " delete it"
+    ]
+
+
+def test_a_control_character_in_front_matter_is_reported_at_its_field_line(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", summary='"A bell \\a rings."')})
+    assert findings(root) == [
+        "content/posts/a.md:3: is not valid HTML5: it holds the character U+0007, which HTML does not allow; delete it"
+    ]
+
+
+def test_a_control_character_in_a_layout_is_reported_at_its_line_of_the_built_page(tmp_path: Path) -> None:
+    root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha")})
+    layout = root / "layouts/404.html"
+    text = layout.read_text(encoding="utf-8").splitlines()
+    line = next(number for number, written in enumerate(text, 1) if "{% block" in written)
+    text[line - 1] += "\x02"
+    layout.write_text("\n".join(text) + "\n", encoding="utf-8")
+    [finding] = findings(root)
+    assert re.match(r"site/404\.html:(\d+): is not valid HTML5: it holds the character U\+0002, ", finding)
+    assert finding.split(":")[1] != "1"
+
+
 def test_duplicate_id_in_a_post_is_reported(tmp_path: Path) -> None:
     body = 'Opening paragraph.\n\n<div id="main">Clashes with the layout.</div>\n'
     root = site(tmp_path, {"content/posts/a.md": clean_post("Alpha", body=body)})
