@@ -86,12 +86,14 @@ class Serve:
             line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
             if found := re.search(pattern, line):
                 return found
-            if line.startswith(("content/", "layouts/", "config.yaml", "Build failed", "internal")):
+            if line.startswith(("content/", "layouts/", "config.yaml", "internal")) or "Build failed" in line:
                 raise RuntimeError(f"serve reported: {line.strip()}")
 
     def built(self) -> tuple[int, int, float]:
         """Wait for the next good build; return its file and post counts and its seconds."""
-        found = self.wait_line(r"^(?:Built|Up to date:) (\d+) files.*?(\d+) posts.*?([\d.]+) s")
+        found = self.wait_line(
+            r"^(?:\d\d:\d\d:\d\d .* changed\. )?(?:Built|Up to date:) (\d+) files.*?(\d+) posts.*?([\d.]+) s"
+        )
         return int(found.group(1)), int(found.group(2)), float(found.group(3))
 
     def stop(self) -> None:

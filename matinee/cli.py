@@ -22,6 +22,7 @@ from .stamp import input_state, up_to_date
 if TYPE_CHECKING:
     from .findings import Finding
     from .pipeline import Report
+    from .serve import Trigger
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("matinee")
@@ -220,6 +221,18 @@ def scheduled_note(count: int, next_at: datetime | str | None) -> str:
     return f"; {count} scheduled, next scheduled post: {shown}" if count else ""
 
 
+def rebuild_cause(trigger: Trigger) -> str:
+    """Return what starts a rebuild's line: the time and what changed ('14:02:07 3 files
+    changed. '); nothing for the first build."""
+    if trigger.changed is None:
+        return ""
+    if len(trigger.changed) == 1:
+        what = trigger.changed[0]
+    else:
+        what = f"{len(trigger.changed)} files" if trigger.changed else "A source"
+    return f"{trigger.at:%H:%M:%S} {what} changed. "
+
+
 def _run_serve(args: argparse.Namespace) -> int:
     import threading
     import webbrowser
@@ -235,25 +248,35 @@ def _run_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         warning = f"warning: other machines can reach {args.host}; the preview has no password"
         print(warning, file=sys.stderr)
-    print(f"Serving {config.out_dir} at {preview.url} (Ctrl-C to stop)", file=sys.stderr)
+    print(f"Building {config.out_dir} to serve at {preview.url} ...", file=sys.stderr)
     settings = {**vars(args), "base_url": args.base_url or preview.url}
 
     def load() -> Config:
         return site_config(argparse.Namespace(**settings))
 
-    def on_build(report: Report) -> None:
-        if not args.quiet:
-            print(summary_line(report, config), file=sys.stderr)
+    def first_build_over(trigger: Trigger) -> None:
+        """Say the address once it answers with the site (or its errors), and open it."""
+        if trigger.changed is not None:
+            return
+        print(f"Serving {config.out_dir} at {preview.url} (Ctrl-C to stop)", file=sys.stderr)
+        if args.open:
+            threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
 
-    def on_errors(problems: tuple[str, ...]) -> None:
+    def on_build(report: Report, trigger: Trigger) -> None:
+        if not args.quiet:
+            print(rebuild_cause(trigger) + summary_line(report, config), file=sys.stderr)
+        first_build_over(trigger)
+
+    def on_errors(problems: tuple[str, ...], trigger: Trigger) -> None:
         for problem in problems:
             print(problem, file=sys.stderr)
         count = len(problems)
         errors = f"{count} error{'s' if count != 1 else ''}"
-        print(f"Build failed with {errors}; still serving the last good build.", file=sys.stderr)
+        first = trigger.changed is None
+        still = "the preview shows them until a save fixes them" if first else "still serving the last good build"
+        print(f"{rebuild_cause(trigger)}Build failed with {errors}; {still}.", file=sys.stderr)
+        first_build_over(trigger)
 
-    if args.open:
-        threading.Thread(target=webbrowser.open, args=(preview.url,), daemon=True).start()
     try:
         preview.run(load, on_build=on_build, on_errors=on_errors)
     except MatineeError as error:  # the sources cannot be watched

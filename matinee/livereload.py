@@ -7,6 +7,7 @@ HTTP/1.1 connections per host, so one stream per tab would stall the seventh tab
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -28,9 +29,12 @@ class Snapshot:
     errors: tuple[str, ...]  # the last build's `path:line: message` lines; () after a good build
 
 
-def inject(page: bytes, snapshot: Snapshot) -> bytes:
-    """Return an HTML page with the live-reload script added before its last </body>."""
-    state = {"server": snapshot.server, "epoch": snapshot.epoch, "errors": list(snapshot.errors)}
+def inject(page: bytes, snapshot: Snapshot, *, waiting: bool = False) -> bytes:
+    """Return an HTML page with the live-reload script added before its last </body>.
+
+    A `waiting` page stands in for the site (see placeholder) and reloads after the next build.
+    """
+    state = {**_state(snapshot), "waiting": waiting}
     script = f"<script>{_PAGE_JS}({_script_json(state)});</script>".encode()
     ends = list(_BODY_END.finditer(page))
     at = ends[-1].start() if ends else len(page)
@@ -39,9 +43,31 @@ def inject(page: bytes, snapshot: Snapshot) -> bytes:
 
 def event_message(snapshot: Snapshot) -> bytes:
     """Return one Server-Sent Events message carrying `snapshot`."""
-    state = {"server": snapshot.server, "epoch": snapshot.epoch, "errors": list(snapshot.errors)}
+    state = _state(snapshot)
     state["css"] = list(snapshot.css) if snapshot.css is not None else None
     return f"data: {json.dumps(state)}\n\n".encode()
+
+
+def placeholder(snapshot: Snapshot) -> bytes:
+    """Return the page answered where the site has no page to show yet: "Building…" while the
+    first build runs, then the errors of a first build that failed (a writer expects to be told,
+    not shown "Not found"). Either reloads itself after the next build."""
+    if snapshot.builds == 0:
+        title = "Building\u2026"
+        text = "<p>Matinee is building the site. This page reloads by itself when it is ready.</p>"
+        refresh = '<noscript><meta http-equiv="refresh" content="2"></noscript>\n'  # no script, no stream
+    else:
+        count = len(snapshot.errors)
+        title = f"The site did not build: {count} error{'s' if count != 1 else ''}"
+        lines = html.escape("\n".join(snapshot.errors), quote=False)
+        text = f"<p>Save a fix and this page reloads by itself.</p>\n<pre>{lines}</pre>"
+        refresh = ""
+    page = (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n{refresh}'
+        f"<style>{_PLACEHOLDER_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{text}\n</body>\n</html>\n"
+    )
+    return inject(page.encode("utf-8"), snapshot, waiting=True)
 
 
 def css_changes(touched: Iterable[str]) -> tuple[str, ...] | None:
@@ -53,6 +79,15 @@ def css_changes(touched: Iterable[str]) -> tuple[str, ...] | None:
     return None
 
 
+def _state(snapshot: Snapshot) -> dict[str, object]:
+    return {
+        "server": snapshot.server,
+        "builds": snapshot.builds,
+        "epoch": snapshot.epoch,
+        "errors": list(snapshot.errors),
+    }
+
+
 def _script_json(value: object) -> str:
     """JSON that cannot close the <script> element it sits in."""
     text = json.dumps(value)
@@ -61,11 +96,18 @@ def _script_json(value: object) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-# The page's side: apply each message; keep the scroll position across reloads.
+_PLACEHOLDER_CSS = (
+    "body{font:17px/1.5 system-ui,sans-serif;max-width:46em;margin:3em auto;padding:0 1em;color:#1d1d1f}"
+    "h1{font-size:1.4em}pre{white-space:pre-wrap;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;"
+    "background:#f5f5f7;border-left:4px solid #e5484d;padding:1em}"
+)
+
+# The page's side: apply each message; keep the scroll position across reloads. A waiting
+# page (the Building page, or a first build's errors) only reloads after the next build.
 _PAGE_JS = """(function (state) {
   "use strict";
   var key = "matinee-scroll " + location.pathname;
-  var saved = sessionStorage.getItem(key);
+  var saved = !state.waiting && sessionStorage.getItem(key);
   if (saved) {
     sessionStorage.removeItem(key);
     var restore = function () { scrollTo.apply(window, JSON.parse(saved)); };
@@ -112,6 +154,7 @@ _PAGE_JS = """(function (state) {
   }
   function receive(message) {
     if (message.server !== state.server) { if (!message.replay) reload(); return; }
+    if (state.waiting) { if (message.builds > state.builds) location.reload(); return; }
     if (message.epoch < state.epoch) return;
     if (message.epoch > state.epoch) {
       if (message.epoch !== state.epoch + 1 || message.css === null) { reload(); return; }
@@ -120,7 +163,7 @@ _PAGE_JS = """(function (state) {
     }
     show(message.errors);
   }
-  show(state.errors);
+  if (!state.waiting) show(state.errors);
   addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
   try {
     var worker = new SharedWorker("WORKER_URL", {name: "matinee-live"});

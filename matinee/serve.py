@@ -19,7 +19,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from http import HTTPStatus
@@ -39,6 +39,7 @@ from .livereload import (
     css_changes,
     event_message,
     inject,
+    placeholder,
 )
 from .pipeline import Report, build
 from .watch import Watcher
@@ -67,11 +68,22 @@ _TYPES = {
     ".webm": "video/webm",
 }
 _NOT_BUILT = b"<!doctype html>\n<title>Not found</title>\n<body><h1>Not found</h1></body>\n"
+RETRY_SECONDS = 1  # the Retry-After of the page answered while the first build runs
 
 log = logging.getLogger(__name__)
 
-OnBuild = Callable[[Report], None]
-OnErrors = Callable[[tuple[str, ...]], None]
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Why a build ran and when, so that a writer can tell one save's rebuild from the next."""
+
+    changed: tuple[str, ...] | None  # sources relative to the source folder; None: the first build;
+    # (): a change that a rescan found and no event named
+    at: datetime  # when the build began, local time
+
+
+OnBuild = Callable[[Report, Trigger], None]
+OnErrors = Callable[[tuple[str, ...], Trigger], None]
 
 
 class Preview:
@@ -95,16 +107,17 @@ class Preview:
     def run(self, load: Callable[[], Config], *, on_build: OnBuild, on_errors: OnErrors) -> None:
         """Build, serve and rebuild after each burst of changes until stop() or Ctrl-C.
 
-        `load` reads config.yaml afresh for each build. The port is released on return.
+        `load` reads config.yaml afresh for each build. Until the first build ends, every page
+        is a "Building…" page that reloads itself. The port is released on return.
         """
         serving = threading.Thread(target=self._http.serve_forever, args=(0.1,), daemon=True)
         serving.start()
         cache = BuildCache(self.config.cache_dir, in_memory=True)  # parsed sources kept between rebuilds
         try:
             self._watcher.start()  # before the first build, so that no save during it is missed
-            self._rebuild(load, cache, on_build, on_errors)
-            while self._watcher.wait_until_quiet():
-                self._rebuild(load, cache, on_build, on_errors)
+            self._rebuild(load, cache, on_build, on_errors, None)
+            while (changed := self._watcher.wait_until_quiet()) is not None:
+                self._rebuild(load, cache, on_build, on_errors, changed)
         finally:
             self.stop()
             self._watcher.join()
@@ -124,18 +137,20 @@ class Preview:
         cache: BuildCache,
         on_build: OnBuild,
         on_errors: OnErrors,
+        changed: tuple[str, ...] | None,
     ) -> None:
         """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
+        trigger = Trigger(changed, datetime.now().astimezone())
         with _collector_paused():
             try:
                 report = build(load(), now=datetime.now(UTC), cache=cache)  # no stamp: see build()
             except Exception as error:  # the server outlives a failed build; the error is shown
                 problems = describe(error)
                 self.live.failed(problems)
-                on_errors(problems)
+                on_errors(problems, trigger)
                 return
             self.live.built(css_changes(report.touched))
-            on_build(report)
+            on_build(report, trigger)
 
 
 @contextmanager
@@ -277,6 +292,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         # Taken before reading, so that a page never claims a newer build than it shows.
         snapshot = self.server.live.snapshot()
+        if snapshot.builds == 0:  # site/ is being built: what it holds may be gone in a moment
+            self._send_placeholder(snapshot, head)
+            return
         status, file, body = _read_page(self.server.out_dir, path)
         if status is HTTPStatus.MOVED_PERMANENTLY:
             location = path + "/" + (f"?{query}" if query else "")
@@ -285,6 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = _content_type(file.name)
             page = inject(body, snapshot) if content_type.startswith("text/html") else body
             self._send(status, page, head, content_type)
+        elif status is HTTPStatus.NOT_FOUND and snapshot.epoch == 0:
+            self._send_placeholder(snapshot, head)  # no good build yet: say why, not "Not found"
         elif status is HTTPStatus.NOT_FOUND:
             _, _, missing = _read_page(self.server.out_dir, "/404.html")
             self._send(status, inject(missing or _NOT_BUILT, snapshot), head, _TYPES[".html"])
@@ -298,15 +318,24 @@ class _Handler(BaseHTTPRequestHandler):
         head: bool,
         content_type: str = _TYPES[".txt"],
         location: str = "",
+        retry_after: int | None = None,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if location:
             self.send_header("Location", location)
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _send_placeholder(self, snapshot: Snapshot, head: bool) -> None:
+        """Answer 503 with the Building page, or the errors of a first build that failed."""
+        retry = RETRY_SECONDS if snapshot.builds == 0 else None  # after errors, a save is awaited
+        page = placeholder(snapshot)
+        self._send(HTTPStatus.SERVICE_UNAVAILABLE, page, head, _TYPES[".html"], retry_after=retry)
 
     def _stream(self, head: bool) -> None:
         """Send each new Snapshot as a Server-Sent Event until the tab or the server goes."""

@@ -53,18 +53,20 @@ class Watcher:
             problem = f"cannot be watched: {error.strerror or error}; try --poll"
             raise MatineeError(str(self._source), None, problem) from None
 
-    def wait_until_quiet(self) -> bool:
-        """Block until a burst of changes has gone quiet; return False once stopped."""
-        if not self._changes.wait_until_quiet():
-            return False
+    def wait_until_quiet(self) -> tuple[str, ...] | None:
+        """Block until a burst of changes has gone quiet and return the sources it changed
+        (see _Changes.wait_until_quiet); None once stopped."""
+        changed = self._changes.wait_until_quiet()
+        if changed is None:
+            return None
         try:
             self._watch_folders()
         except OSError as error:  # keep serving; the next burst tries again
             log.warning("%s: cannot be watched: %s; try --poll", self._source, error.strerror or error)
-        return True
+        return changed
 
     def stop(self) -> None:
-        """Make wait_until_quiet() return False; safe from any thread."""
+        """Make wait_until_quiet() return None; safe from any thread."""
         self._changes.close()
 
     def join(self) -> None:
@@ -100,6 +102,7 @@ class _Changes(FileSystemEventHandler):
         self._noted = threading.Condition()
         self._first: float | None = None
         self._last = 0.0
+        self._paths: set[str] = set()  # the burst's sources, relative to `source`
         self._closed = False
         self._scanned: str | None = sources_state(source)
         self._building_since = 2**63  # when the latest build began (ns since the epoch)
@@ -111,26 +114,29 @@ class _Changes(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return  # a folder's entries changed; the entry's own event says which one
         paths = [os.fsdecode(path) for path in (event.src_path, event.dest_path) if path]
-        if not any(self._is_source(path) for path in paths):
+        sources = [rel for rel in map(self._source_name, paths) if rel is not None]
+        if not sources:
             return
         with self._noted:
+            self._paths.update(sources)
             self._last = time.monotonic()
             if self._first is None:
                 self._first = self._last
             self._noted.notify_all()
 
-    def wait_until_quiet(self) -> bool:
-        """Block until a burst of changes has gone quiet, or a rescan found a change no event
-        reported (inotify overflow, writes through mmap, some network mounts); False once closed."""
+    def wait_until_quiet(self) -> tuple[str, ...] | None:
+        """Block until a burst of changes has gone quiet and return the sources it changed,
+        sorted, for the line that says why a build ran; () when a rescan found a change no event
+        reported (inotify overflow, writes through mmap, some network mounts); None once closed."""
         with self._noted:
             while not self._closed:
                 if self._first is None:
                     if self._scanned is None:  # taken after the build, off the path from a save to the reload
                         self._scanned, newest = scan_sources(self._source)
                         if newest > self._building_since:  # a change while it ran, its event lost
-                            return True
+                            return ()
                     if not self._noted.wait(RESCAN_SECONDS) and self._rescan_differs():
-                        return True
+                        return ()
                     continue
                 due = min(self._last + QUIET_SECONDS, self._first + LONGEST_WAIT)
                 if time.monotonic() >= due:
@@ -139,9 +145,10 @@ class _Changes(FileSystemEventHandler):
                     # What changed before the burst went quiet is in this build; allow for a
                     # file system clock a tick behind.
                     self._building_since = time.time_ns() - int(QUIET_SECONDS / 2 * 1e9)
-                    return True
+                    changed, self._paths = _innermost(self._paths), set()
+                    return changed
                 self._noted.wait(due - time.monotonic())
-            return False
+            return None
 
     def _rescan_differs(self) -> bool:
         """Return True if the sources' sizes and mtimes differ from the last scan."""
@@ -151,18 +158,27 @@ class _Changes(FileSystemEventHandler):
         return differs
 
     def close(self) -> None:
-        """Make wait_until_quiet() return False."""
+        """Make wait_until_quiet() return None."""
         with self._noted:
             self._closed = True
             self._noted.notify_all()
 
-    def _is_source(self, path: str) -> bool:
+    def _source_name(self, path: str) -> str | None:
+        """Return a source file's path relative to the source folder ('content/posts/x.md'),
+        or None for any other file."""
         try:
             parts = Path(path).relative_to(self._source).parts
         except ValueError:
-            return False
+            return None
         if parts == (CONFIG_FILE,):
-            return True
-        if not parts or parts[0] not in WATCHED_FOLDERS:
-            return False
-        return not any(IGNORED.search(part) for part in parts[1:])
+            return CONFIG_FILE
+        if not parts or parts[0] not in WATCHED_FOLDERS or any(IGNORED.search(part) for part in parts[1:]):
+            return None
+        return "/".join(parts)
+
+
+def _innermost(paths: set[str]) -> tuple[str, ...]:
+    """Return `paths` sorted, without the folders that hold others: a new folder of 3 posts
+    is 3 changed files, not 4."""
+    folders = {path.rsplit("/", depth)[0] for path in paths for depth in range(1, path.count("/") + 1)}
+    return tuple(sorted(paths - folders))

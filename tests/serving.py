@@ -15,13 +15,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 from conftest import REPO
 
+from matinee import serve
 from matinee.config import load_config
 from matinee.livereload import Snapshot
 from matinee.pipeline import Report
-from matinee.serve import Preview
+from matinee.serve import Preview, Trigger
 
 WAIT = 15.0  # seconds; generous for a loaded CI machine, and only ever spent on failure
 
@@ -43,6 +46,15 @@ class Running:
     root: Path
     reports: list[Report] = field(default_factory=list)
     errors: list[tuple[str, ...]] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)  # of every build, good or failed
+
+    def on_build(self, report: Report, trigger: Trigger) -> None:
+        self.reports.append(report)
+        self.triggers.append(trigger)
+
+    def on_errors(self, problems: tuple[str, ...], trigger: Trigger) -> None:
+        self.errors.append(problems)
+        self.triggers.append(trigger)
 
     @property
     def port(self) -> int:
@@ -74,8 +86,12 @@ class Running:
 
 
 @contextmanager
-def running(root: Path, *, poll: bool = False) -> Iterator[Running]:
-    """Serve `root` on a free port in a thread until the block ends; wait for the first build."""
+def running(root: Path, *, poll: bool = False, hold: threading.Event | None = None) -> Iterator[Running]:
+    """Serve `root` on a free port in a thread until the block ends; wait for the first build.
+
+    With `hold`, every build waits until the test sets it (at the latest when the block ends),
+    and the block begins while the first build is still held: a first build as slow as needed.
+    """
     out_dir = root / "site"
     preview = Preview("127.0.0.1", 0, load_config(root, out_dir=out_dir), poll=poll)
     server = Running(preview, root)
@@ -83,20 +99,30 @@ def running(root: Path, *, poll: bool = False) -> Iterator[Running]:
     def load() -> object:
         return load_config(root, out_dir=out_dir, base_url=preview.url)
 
+    def held_build(*args: Any, **kwargs: Any) -> Report:
+        assert hold is not None
+        hold.wait()
+        return build(*args, **kwargs)
+
+    build = serve.build
     thread = threading.Thread(
         target=preview.run,
         args=(load,),
-        kwargs={"on_build": server.reports.append, "on_errors": server.errors.append},
+        kwargs={"on_build": server.on_build, "on_errors": server.on_errors},
         daemon=True,
     )
-    thread.start()
-    try:
-        server.wait_for(lambda now: now.builds >= 1)
-        yield server
-    finally:
-        preview.stop()
-        thread.join(WAIT)
-        assert not thread.is_alive(), "the preview did not stop"
+    with mock.patch.object(serve, "build", held_build if hold is not None else build):
+        thread.start()
+        try:
+            if hold is None:
+                server.wait_for(lambda now: now.builds >= 1)
+            yield server
+        finally:
+            if hold is not None:
+                hold.set()
+            preview.stop()
+            thread.join(WAIT)
+            assert not thread.is_alive(), "the preview did not stop"
 
 
 def request(port: int, path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,36 @@ def test_edit_break_fix_and_restyle_without_touching_the_browser(tmp_path: Path,
         assert page.evaluate("window.sameDocument") is True
         assert page.evaluate("scrollY") == 1500
         context.close()
+
+
+def test_the_building_page_turns_into_the_page_by_itself(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    root = make_site(tmp_path, {ALPHA_FILE: alpha("The original text.")})
+    hold = threading.Event()
+    with running(root, hold=hold) as server:
+        page = browser.new_page()
+        page.goto(server.preview.url + ALPHA)
+        expect(page.locator("h1")).to_have_text("Building\u2026")
+        hold.set()  # the first build ends
+        expect(page.locator(".prose")).to_contain_text("The original text.", timeout=TIMEOUT_MS)
+        page.close()
+
+
+def test_a_first_build_that_fails_shows_its_errors_until_a_save_fixes_them(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    root = make_site(tmp_path, {ALPHA_FILE: "---\ntitle: [unclosed\ndate: 2024-01-05\n---\nBroken.\n"})
+    hold = threading.Event()
+    with running(root, hold=hold) as server:
+        page = browser.new_page()
+        page.goto(server.preview.url + ALPHA)
+        expect(page.locator("h1")).to_have_text("Building\u2026")
+        hold.set()
+        expect(page.locator("h1")).to_have_text("The site did not build: 1 error", timeout=TIMEOUT_MS)
+        expect(page.locator("pre")).to_contain_text(
+            re.compile(r"content/posts/alpha\.md:\d+: front matter is not valid YAML")
+        )
+        server.write(ALPHA_FILE, alpha("The fixed text."))
+        expect(page.locator(".prose")).to_contain_text("The fixed text.", timeout=TIMEOUT_MS)
+        page.close()

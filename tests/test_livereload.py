@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from matinee.livereload import Snapshot, css_changes, event_message, inject
+from matinee.livereload import Snapshot, css_changes, event_message, inject, placeholder
 
 SNAPSHOT = Snapshot("abc", builds=3, epoch=2, css=("/assets/style.css",), errors=())
 
@@ -33,6 +33,7 @@ def test_event_message_carries_the_snapshot() -> None:
     assert message.startswith(b"data: ") and message.endswith(b"\n\n")
     assert json.loads(message[len(b"data: ") :]) == {
         "server": "abc",
+        "builds": 3,
         "epoch": 2,
         "errors": [],
         "css": ["/assets/style.css"],
@@ -45,3 +46,14 @@ def test_css_changes_lists_stylesheets_only_when_nothing_else_changed() -> None:
     assert css_changes([]) == ()
     assert css_changes(["index.html", "assets/style.css"]) is None
     assert css_changes(["index.html"]) is None  # a page went
+
+
+def test_placeholder_says_building_then_shows_a_failed_first_builds_errors_as_text() -> None:
+    building = placeholder(Snapshot("abc", builds=0, epoch=0, css=None, errors=()))
+    assert "<title>Building\u2026</title>" in building.decode("utf-8")
+    assert b'"waiting": true' in building and b'http-equiv="refresh"' in building  # reloads, script or not
+    errors = ("content/posts/x.md:3: date '<b>soon</b>' is bad", "layouts/post.html:2: 'x' is undefined")
+    failed = placeholder(Snapshot("abc", builds=1, epoch=0, css=None, errors=errors))
+    assert b"<h1>The site did not build: 2 errors</h1>" in failed
+    assert b"date '&lt;b&gt;soon&lt;/b&gt;' is bad\nlayouts/post.html:2:" in failed
+    assert b"<b>soon" not in failed and b'"waiting": true' in failed

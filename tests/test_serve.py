@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import html
 import json
 import os
 import re
@@ -282,6 +283,7 @@ def test_a_burst_of_200_saves_gives_one_rebuild(server: Running) -> None:
 
     snapshot = server.next_build(lambda: burst(""))
     assert snapshot.builds == 2 and snapshot.errors == ()
+    assert server.triggers[-1].changed == tuple(sorted(f"content/posts/burst/p{number}.md" for number in range(200)))
     assert server.preview.live.wait_for(lambda now: now.builds > 2, 1.0) is None  # no second rebuild
     assert server.get("/2024/03/p199/").status == 200
 
@@ -401,10 +403,10 @@ def test_events_tell_tabs_what_changed(server: Running) -> None:
 
         css = (server.root / "layouts/assets/style.css").read_text(encoding="utf-8") + "\nbody { color: red; }\n"
         server.next_build(lambda: server.write("layouts/assets/style.css", css))
-        assert json.loads(tab.next_message()) == {**first, "epoch": 2, "css": ["/assets/style.css"]}
+        assert json.loads(tab.next_message()) == {**first, "builds": 2, "epoch": 2, "css": ["/assets/style.css"]}
 
         server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="New.")))
-        assert json.loads(tab.next_message()) == {**first, "epoch": 3, "css": None}
+        assert json.loads(tab.next_message()) == {**first, "builds": 3, "epoch": 3, "css": None}
     finally:
         tab.close()
 
@@ -438,12 +440,98 @@ def test_failed_build_shows_the_errors_and_keeps_the_last_good_site(server: Runn
 def test_starting_with_a_broken_site_serves_the_errors_until_it_is_fixed(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/alpha.md": "---\ntitle: [unclosed\n---\nBody.\n"})
     with running(root) as server:
-        assert server.preview.live.snapshot().errors[0].startswith("content/posts/alpha.md:2: ")
-        placeholder = server.get("/")
-        assert placeholder.status == 404
-        assert page_state(placeholder.body)["errors"] == list(server.preview.live.snapshot().errors)
+        errors = server.preview.live.snapshot().errors
+        assert errors[0].startswith("content/posts/alpha.md:2: ")
+        for path in ("/", ALPHA, "/assets/style.css"):  # never "Not found": the site did not build
+            placeholder = server.get(path)
+            assert placeholder.status == 503 and "retry-after" not in placeholder.headers  # a save is awaited
+            assert placeholder.headers["content-type"] == "text/html; charset=utf-8"
+            assert b"<h1>The site did not build: 1 error</h1>" in placeholder.body
+            assert html.escape(errors[0], quote=False).encode() in placeholder.body
+            assert page_state(placeholder.body) | {"server": ""} == {
+                "server": "",
+                "builds": 1,
+                "epoch": 0,
+                "errors": list(errors),
+                "waiting": True,  # reloads after the next build
+            }
         server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05")))
         assert server.get(ALPHA).status == 200
+
+
+def test_until_the_first_build_ends_every_answer_is_a_building_page_that_reloads_itself(tmp_path: Path) -> None:
+    root = make_site(tmp_path, sample_files())
+    (root / "site").mkdir()
+    (root / "site/index.html").write_text("<body>An old build, about to be replaced.</body>", encoding="utf-8")
+    hold = threading.Event()
+    with running(root, hold=hold) as server:
+        for path in ("/", ALPHA, "/assets/style.css", "/no/such/page/"):
+            answer = server.get(path)
+            assert answer.status == 503, path
+            assert answer.headers["retry-after"] == "1"
+            assert answer.headers["content-type"] == "text/html; charset=utf-8"
+            assert answer.headers["cache-control"] == "no-store"
+            assert "<h1>Building\u2026</h1>" in answer.body.decode("utf-8")
+            assert page_state(answer.body)["waiting"] is True and page_state(answer.body)["builds"] == 0
+        head = server.get(ALPHA, method="HEAD")
+        assert head.status == 503 and head.headers["retry-after"] == "1" and head.body == b""
+        tab = EventStream(server.port)  # what the Building page listens to, to reload itself
+        try:
+            assert json.loads(tab.next_message())["builds"] == 0
+            hold.set()  # the first build ends
+            assert json.loads(tab.next_message()) | {"server": ""} == {
+                "server": "",
+                "builds": 1,
+                "epoch": 1,
+                "errors": [],
+                "css": None,
+            }
+        finally:
+            tab.close()
+        answer = server.get(ALPHA)
+        assert answer.status == 200 and b"First paragraph about Alpha." in answer.body
+        assert page_state(answer.body)["waiting"] is False
+
+
+def test_a_burst_names_the_sources_it_changed_and_no_other_file(tmp_path: Path) -> None:
+    from watchdog.events import DirCreatedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
+
+    from matinee.watch import _Changes
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    changes = _Changes(root)
+    for event in (
+        DirCreatedEvent(str(root / "content/posts/new")),
+        FileCreatedEvent(str(root / "content/posts/new/arrival.md")),
+        FileMovedEvent(str(root / "content/posts/.dune.md.saving"), str(root / "content/posts/dune.md")),
+        FileModifiedEvent(str(root / "content/posts/dune.md")),
+        FileModifiedEvent(str(root / "config.yaml")),
+        FileModifiedEvent(str(root / "site/index.html")),  # the output is no source
+        FileModifiedEvent(str(root / "content/posts/dune.md.swp")),  # nor an editor's swap file
+    ):
+        changes.on_any_event(event)
+    assert changes.wait_until_quiet() == ("config.yaml", "content/posts/dune.md", "content/posts/new/arrival.md")
+    changes.on_any_event(FileModifiedEvent(str(root / "layouts/post.html")))
+    assert changes.wait_until_quiet() == ("layouts/post.html",)  # the next burst starts afresh
+    changes.close()
+
+
+@pytest.mark.parametrize(
+    ("changed", "line"),
+    [
+        (None, ""),  # the first build
+        (("content/posts/dune.md",), "14:02:07 content/posts/dune.md changed. "),
+        (("config.yaml", "content/posts/dune.md", "layouts/post.html"), "14:02:07 3 files changed. "),
+        ((), "14:02:07 A source changed. "),  # found by a rescan, no event named it
+    ],
+)
+def test_a_rebuild_line_begins_with_the_time_and_what_changed(changed: tuple[str, ...] | None, line: str) -> None:
+    from datetime import datetime
+
+    from matinee.cli import rebuild_cause
+    from matinee.serve import Trigger
+
+    assert rebuild_cause(Trigger(changed, datetime(2025, 3, 1, 14, 2, 7))) == line
 
 
 # --- the command line ----------------------------------------------------------------------
@@ -452,10 +540,11 @@ def test_starting_with_a_broken_site_serves_the_errors_until_it_is_fixed(tmp_pat
 def test_port_0_picks_a_free_port_and_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     serve = CliServe(make_site(tmp_path, sample_files()), "--port", "0")
     try:
-        port = int(serve.wait_line(r"at http://127\.0\.0\.1:(\d+)/").group(1))
+        port = int(serve.wait_line(r"^Building .* to serve at http://127\.0\.0\.1:(\d+)/").group(1))
         assert port != 0
         serve.wait_line(r"^Built \d+ files")
-        assert request(port, ALPHA).status == 200
+        serve.wait_line(rf"^Serving .* at http://127\.0\.0\.1:{port}/ \(Ctrl-C to stop\)$")
+        assert request(port, ALPHA).status == 200  # the address works once it is said
         assert b'href="/assets/style.css"' in request(port, ALPHA).body
         tab = EventStream(port)  # an open tab must not keep the server alive
         assert serve.interrupt() == 0
@@ -468,6 +557,21 @@ def test_port_0_picks_a_free_port_and_ctrl_c_stops_cleanly(tmp_path: Path) -> No
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
         again.listen()
+
+
+def test_a_first_build_that_fails_is_said_and_the_address_shows_why(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"content/posts/alpha.md": "---\ntitle: [unclosed\n---\nBody.\n"})
+    serve = CliServe(root, "--port", "0")
+    try:
+        serve.wait_line(r"^content/posts/alpha\.md:2: front matter is not valid YAML")
+        serve.wait_line(r"^Build failed with 1 error; the preview shows them until a save fixes them\.$")
+        port = int(serve.wait_line(r"^Serving .* at http://127\.0\.0\.1:(\d+)/ \(Ctrl-C to stop\)$").group(1))
+        answer = request(port, "/")
+        assert answer.status == 503 and b"The site did not build: 1 error" in answer.body
+        assert serve.interrupt() == 0
+    finally:
+        serve.close()
+    assert "Traceback" not in serve.stderr
 
 
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
@@ -514,9 +618,14 @@ def test_terminal_shows_build_errors_as_lines_never_a_traceback(tmp_path: Path) 
         serve.wait_line(r"^Built ")
         (root / "content/posts/alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
         serve.wait_line(r"^content/posts/alpha\.md:2: front matter is not valid YAML")
-        serve.wait_line(r"^Build failed with 1 error; still serving the last good build\.")
+        failed = serve.wait_line(
+            r"^(\d\d:\d\d:\d\d) content/posts/alpha\.md changed\. "
+            r"Build failed with 1 error; still serving the last good build\.$"
+        )
         (root / "content/posts/alpha.md").write_text(post("Alpha", date="2024-01-05"), encoding="utf-8")
-        serve.wait_line(r"^Built ")
+        fixed = serve.wait_line(r"^(\d\d:\d\d:\d\d) content/posts/alpha\.md changed\. Built \d+ files")
+        for line in (failed, fixed):  # the time of day each build began
+            time.strptime(line.group(1), "%H:%M:%S")
         assert serve.interrupt() == 0
     finally:
         serve.close()
@@ -548,7 +657,7 @@ def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp
     waiter.start()
     waiter.join(2.0)  # well before a periodic rescan (RESCAN_SECONDS)
     changes.close()
-    assert answered == [True], "the change made during the build was not noticed"
+    assert answered == [()], "the change made during the build was not noticed"  # () names no file
 
 
 def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_path: Path) -> None:
@@ -568,4 +677,4 @@ def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_pa
     waiter.join(1.0)
     changes.close()
     waiter.join(1.0)
-    assert answered == [False], "a second build for a change that did not happen"
+    assert answered == [None], "a second build for a change that did not happen"

@@ -214,7 +214,7 @@ def serve_under_load(
             thread.start()
         for thread in [editor, *readers]:
             thread.join(seconds + 60)
-        serve.wait_line(r"^Built ", timeout=60)  # the rebuild the last edits started, under load
+        serve.wait_line(r"changed\. Built ", timeout=60)  # the rebuild the last edits started, under load
         built = [re.search(r" in ([\d.]+) s ->", line) for line in serve.stderr.splitlines()]
         builds = [float(found.group(1)) for found in built if found]  # each build's seconds
         assert serve.process.poll() is None, serve.stderr
@@ -294,7 +294,7 @@ def rebuilds(tmp_path: Path, posts: int, count: int) -> list[float]:
         step = max(1, count // 10)
         for number in range(count + 20):  # 20 to warm up: caches fill, the allocator settles
             target.write_text(original + f"\n\nVersion {number}.\n", encoding="utf-8")
-            serve.wait_line(r"^Built ", timeout=60)
+            serve.wait_line(r"changed\. Built ", timeout=60)
             if number >= 20 and (number - 20) % step == 0:
                 samples.append(rss_mb(serve.process.pid))
         samples.append(rss_mb(serve.process.pid))
