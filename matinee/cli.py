@@ -20,6 +20,7 @@ from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
+    from .deploy import Deployed
     from .findings import Finding
     from .pipeline import Report
     from .serve import Trigger
@@ -310,7 +311,13 @@ def _add_check_and_deploy(commands: argparse._SubParsersAction[argparse.Argument
     )
     _site_options(deploy, drafts=False)
     deploy.add_argument("--no-build", action="store_true", help="publish the site already built")
-    deploy.add_argument("--dry-run", action="store_true", help="list changes, send nothing")
+    deploy.add_argument("--dry-run", action="store_true", help="count what would change, send nothing")
+    deploy.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every file sent or deleted, and a failing tool's whole output",
+    )
     deploy.set_defaults(run=_run_deploy)
 
 
@@ -388,38 +395,46 @@ def _run_deploy(args: argparse.Namespace) -> int:
     try:
         check_settings(config)  # before building: a typo in deploy: should not cost a build
     except MatineeError as error:
-        return _deploy_failed(error)
+        return _deploy_failed(error, args.verbose)
     if not args.no_build:
         _run_build(args)
     cache = BuildCache(config.cache_dir)
     try:
         done = deploy(config, now=datetime.now(UTC), cache=cache, dry_run=args.dry_run)
     except (MatineeError, ExceptionGroup) as error:
-        return _deploy_failed(error)
+        return _deploy_failed(error, args.verbose)
     finally:
         cache.close()
-    if args.dry_run:
-        for line in done.changes:
-            print(line)
+    if args.verbose:
+        for change in done.changes:
+            print(f"{change.kind:<8}{change.path}")
     if not args.quiet:
         if done.output:
             print(done.output, file=sys.stderr)
-        count = _plural(len(done.changes), "change")
-        if args.dry_run:
-            summary = f"Dry run: {count} would go to {done.destination}; nothing was sent."
-        elif done.target == "command":
-            summary = f"Ran {done.destination}"
-        elif not done.changes:
-            summary = f"Nothing changed since the last deploy; nothing sent to {done.destination}."
-        else:
-            summary = f"Published {count} to {done.destination} with {done.target}."
-        print(summary, file=sys.stderr)
+        print(_deploy_summary(done), file=sys.stderr)
     return EXIT_OK
 
 
-def _deploy_failed(error: BaseException) -> int:
+def _deploy_summary(done: Deployed) -> str:
+    """One line: how many files are new, changed and deleted, and where (or the command run)."""
+    from .deploy import CHANGED, DELETED, NEW
+
+    counts = f"{done.count(NEW)} new, {done.count(CHANGED)} changed, {done.count(DELETED)} deleted"
+    if done.target == "command":
+        return f"Dry run: would run {done.destination}; nothing was run." if done.dry_run else f"Ran {done.destination}"
+    if done.dry_run:
+        return f"Dry run to {done.destination}: {counts}; nothing was sent."
+    if not done.changes:
+        return f"Nothing changed since the last deploy; nothing sent to {done.destination}."
+    return f"Published to {done.destination} with {done.target}: {counts}."
+
+
+def _deploy_failed(error: BaseException, verbose: bool) -> int:
+    """Print each problem in one line; with --verbose, the failing tool's command and whole output."""
     for problem in flatten(error):
         print(problem, file=sys.stderr)
+        for note in getattr(problem, "__notes__", ()) if verbose else ():
+            print(note, file=sys.stderr)
     print("Deploy failed.", file=sys.stderr)
     return EXIT_ERROR
 

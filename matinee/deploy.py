@@ -6,7 +6,9 @@
 - git: commit the built site to a branch (GitHub Pages style, with .nojekyll) from a temporary
   clone under .matinee-cache/, and push it; nothing changed means nothing pushed.
 - command: run a host's own CLI, with {out} replaced by the built folder (no shell).
-A tool's failure becomes one MatineeError, "deploy: <tool> failed to ...: <the tool's message>".
+A tool's failure becomes one MatineeError in one line, "deploy: <what failed>: <the line of the
+tool's output that says why>"; the command, exit status and whole output ride along as a note
+(`cli deploy --verbose` prints it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +35,22 @@ from .urls import output_path
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
 DEPLOY = "deploy"  # the "path" of errors that come from the tools deploy runs
 RSYNC_MAX_DELETE_EXCEEDED = 25  # rsync's exit status when --max-delete stopped deletions
-_ITEMIZED = re.compile(r"^(\*deleting |[<>ch.][fdLDS][^ ]* )")  # --itemize-changes lines
+_ITEMIZED = re.compile(r"^(?:\*deleting +|([<>ch.])([fdLDS])(\S*) )(.+)$")  # --itemize-changes lines
+RSYNC_UNREACHABLE = frozenset({5, 10, 12, 30, 35, 255})  # rsync's exit statuses for a link that failed
+RSYNC_UNWRITABLE = frozenset({3, 11, 23})  # ... and for files it could not create or write
+# Lines tools print around the reason, never the reason: rsync's closing status, git's advice.
+_BOILERPLATE = re.compile(
+    r"^(hint:|To \S+$|error: failed to push some refs|fatal: Could not read from remote repository"
+    r"|Please make sure you have the correct access rights|and the repository exists"
+    r"|rsync error: .*\(code \d+\)|rsync: connection unexpectedly closed|Everything up-to-date)"
+)
+_COMPLAINT = re.compile(
+    r"error|fatal|fail|denied|refused|rejected|not found|no such|cannot|can't|could not|couldn't|unable"
+    r"|invalid|unauthori[sz]ed|forbidden|expired|not a ",
+    re.IGNORECASE,
+)
+REASON_LIMIT = 300  # characters of the tool's line kept in the one-line message
+NEW, CHANGED, DELETED = "new", "changed", "deleted"
 _UNSAFE_REMOTE_PATHS = frozenset({"", "/", "~", "~/", ".", "./"})
 _TOOL_ENVIRONMENT = (
     "GIT_DIR",
@@ -42,14 +60,25 @@ _TOOL_ENVIRONMENT = (
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One file a deploy sends or deletes at the destination."""
+
+    kind: str  # NEW | CHANGED | DELETED
+    path: str  # relative to the site's root, with /
+
+
+@dataclass(frozen=True, slots=True)
 class Deployed:
     """What a deploy did (or, for a dry run, would do)."""
 
     target: str
     destination: str
-    changes: tuple[str, ...]  # one line per changed file, in the tool's words
+    changes: tuple[Change, ...]  # files only; folders follow from them
     dry_run: bool
     output: str = ""  # what a deploy command printed
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.kind == kind)
 
 
 def deploy(config: Config, *, now: datetime, cache: BuildCache, dry_run: bool) -> Deployed:
@@ -120,9 +149,38 @@ def deploy_rsync(config: Config, *, dry_run: bool) -> Deployed:
     command = ["rsync", "--archive", "--no-times", "--checksum", "--delete", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
-    result = run_tool([*command, f"{config.out_dir}/", destination], "rsync", f"publish to {destination}")
-    changes = tuple(line for line in result.stdout.splitlines() if _ITEMIZED.match(line))
-    return Deployed("rsync", destination, changes, dry_run)
+    result = run_tool(
+        [*command, f"{config.out_dir}/", destination],
+        "rsync",
+        f"publish to {destination}",
+        failed=lambda status, _: _rsync_failed(destination, status),
+    )
+    return Deployed("rsync", destination, rsync_changes(result.stdout), dry_run)
+
+
+def rsync_changes(itemized: str) -> tuple[Change, ...]:
+    """Read `rsync --itemize-changes` output: `>f+++++++++ a` is new, `>fc.T...... a` changed,
+    `*deleting   a` deleted. Folders are left out; their files are listed."""
+    changes = []
+    for line in itemized.splitlines():
+        match = _ITEMIZED.match(line)
+        if match is None or match[4].endswith("/") or match[2] == "d":
+            continue
+        kind = DELETED if match[1] is None else (NEW if set(match[3]) == {"+"} else CHANGED)
+        path = match[4].split(" -> ")[0] if match[2] == "L" else match[4]  # a symlink's line names its target
+        changes.append(Change(kind, path))
+    return tuple(changes)
+
+
+def _rsync_failed(destination: str, status: int) -> str:
+    """Say what failed in the user's terms: the link to the host, or writing at the destination."""
+    remote = _REMOTE.match(destination)
+    if remote and status in RSYNC_UNREACHABLE:
+        host = destination.removeprefix("rsync://").split("/")[0] if "://" in destination else remote[0]
+        return f"rsync could not reach {host.rstrip(':')}"
+    if status in RSYNC_UNWRITABLE:
+        return f"rsync could not write to {destination}"
+    return f"rsync failed to publish to {destination} (exit {status})"
 
 
 def _refuse_a_foreign_destination(config: Config, destination: str) -> None:
@@ -220,7 +278,7 @@ def deploy_command(config: Config, *, dry_run: bool) -> Deployed:
     argv = command_argv(config)
     shown = shlex.join(argv)
     if dry_run:
-        return Deployed("command", shown, (f"would run: {shown}",), True)
+        return Deployed("command", shown, (), True)
     result = run_tool(argv, argv[0], "deploy the site", cwd=config.source)
     return Deployed("command", shown, (), False, (result.stdout + result.stderr).strip())
 
@@ -239,8 +297,17 @@ def command_argv(config: Config) -> list[str]:
     return [word.replace("{out}", str(config.out_dir)) for word in words]
 
 
-def run_tool(argv: list[str], tool: str, doing: str, *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a tool; turn its absence or failure into one sentence with the tool's own message."""
+def run_tool(
+    argv: list[str],
+    tool: str,
+    doing: str,
+    *,
+    cwd: Path | None = None,
+    failed: Callable[[int, str], str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; turn its absence or failure into one line: what failed, and the line of the
+    tool's own output that says why. `failed(status, output)` names what failed; the default
+    is "<tool> failed to <doing> (exit N)". The command and its whole output go in a note."""
     try:
         result = subprocess.run(
             argv,
@@ -253,13 +320,18 @@ def run_tool(argv: list[str], tool: str, doing: str, *, cwd: Path | None = None)
         )
     except FileNotFoundError:
         message = f"{tool} is not installed or not on PATH, so it cannot {doing}; install it first"
-        raise MatineeError(DEPLOY, None, message) from None
+        missing = MatineeError(DEPLOY, None, message)
+        missing.add_note(_indented([f"$ {shlex.join(argv)}", f"PATH={os.environ.get('PATH', '')}"]))
+        raise missing from None
     except OSError as error:
         raise MatineeError(DEPLOY, None, f"{tool} could not {doing}: {error.strerror}") from None
     if result.returncode != 0:
-        said = tool_message(result.stderr) or tool_message(result.stdout) or "it printed nothing"
-        message = f"{tool} failed to {doing} (exit {result.returncode}): {said}"
-        raise MatineeError(DEPLOY, None, message)
+        output = result.stdout + result.stderr
+        what = failed(result.returncode, output) if failed else f"{tool} failed to {doing} (exit {result.returncode})"
+        problem = MatineeError(DEPLOY, None, f"{what}: {tool_reason(result.stderr, result.stdout)}")
+        shown = [f"$ {shlex.join(argv)}", f"exit status {result.returncode}", *output.splitlines()]
+        problem.add_note(_indented(shown))
+        raise problem
     return result
 
 
@@ -268,8 +340,27 @@ def tool_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in _TOOL_ENVIRONMENT}
 
 
-def tool_message(text: str, limit: int = 600) -> str:
-    """Return a tool's output as one line: its lines joined, hints dropped, cut at `limit`."""
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-    joined = "; ".join(lines)
-    return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+def tool_reason(stderr: str, stdout: str = "") -> str:
+    """Return the one line of a failed tool's output that says why it failed.
+
+    That is the last line that complains (error, denied, not found...), once the lines tools
+    print around every failure are dropped (rsync's "rsync error: ... (code 23)", git's "Please
+    make sure you have the correct access rights"); without one, the last line. Where git's
+    other end said why ("remote: ..."), its first such line is added: a hook's message.
+    """
+    for text in (stderr, stdout):
+        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        meaningful = [line for line in lines if not _BOILERPLATE.match(line)] or lines[-1:]
+        if not meaningful:
+            continue
+        complaints = [line for line in meaningful if _COMPLAINT.search(line)]
+        reason = (complaints or meaningful)[-1]
+        remote = next((line for line in meaningful if line.startswith("remote:")), None)
+        if remote is not None and remote != reason:
+            reason = f"{reason}; {remote}"
+        return reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
+    return "it printed nothing"
+
+
+def _indented(lines: list[str]) -> str:
+    return "\n".join(f"  {line}" for line in lines)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import CONFIG_FILE, Config
-from .deploy import Deployed, run_tool, tool_environment
+from .deploy import CHANGED, DELETED, NEW, Change, Deployed, run_tool, tool_environment
 from .errors import MatineeError
 
 NOJEKYLL = ".nojekyll"  # GitHub Pages would otherwise run Jekyll and drop files starting with _
@@ -35,6 +35,7 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
             ["git", "ls-remote", "--heads", repository, f"refs/heads/{branch}"],
             "git",
             f"read {repository}",
+            failed=lambda *_: f"git could not read {repository}",
         )
         if heads.stdout.strip():
             run_tool(
@@ -52,6 +53,7 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
                 ],
                 "git",
                 f"clone {repository}",
+                failed=lambda *_: f"git could not clone {repository}",
             )
         else:  # the first deploy starts the branch with no history
             run_tool(["git", "init", "--quiet", str(clone)], "git", "start a repository")
@@ -65,10 +67,11 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
             "compare the site",
             "status",
             "--porcelain",
+            "-z",
             "--no-renames",
             "--untracked-files=all",
         )
-        changes = tuple(line for line in status.stdout.splitlines() if line.strip())
+        changes = git_changes(status.stdout)
         if dry_run or not changes:
             return Deployed("git", destination, changes, dry_run)
         message = (
@@ -86,15 +89,26 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
             "-m",
             message,
         )
-        _git(
-            clone,
+        run_tool(
+            ["git", "-C", str(clone), "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"],
+            "git",
             f"push to {destination}",
-            "push",
-            "--quiet",
-            "origin",
-            f"HEAD:refs/heads/{branch}",
+            failed=lambda _, output: _push_failed(destination, output),
         )
     return Deployed("git", destination, changes, dry_run)
+
+
+def _push_failed(destination: str, output: str) -> str:
+    """A push the other end turned down ("! [rejected]", a hook) reads differently from one that never got there."""
+    return (
+        f"git push to {destination} was rejected" if "rejected]" in output else f"git could not push to {destination}"
+    )
+
+
+def git_changes(status: str) -> tuple[Change, ...]:
+    """Read `git status --porcelain -z` of a fully staged clone: A is new, D deleted, else changed."""
+    kinds = {"A": NEW, "D": DELETED}
+    return tuple(Change(kinds.get(entry[0], CHANGED), entry[3:]) for entry in status.split("\0") if entry)
 
 
 def _git(clone: Path, doing: str, *arguments: str) -> subprocess.CompletedProcess[str]:

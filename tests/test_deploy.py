@@ -14,6 +14,8 @@ import yaml
 from conftest import REPO, make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
+from matinee.deploy import CHANGED, DELETED, NEW, Change, rsync_changes, tool_reason
+
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)")
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")
 needs_nginx = pytest.mark.skipif(find_nginx() is None, reason="nginx is not installed (apt-get install nginx)")
@@ -63,6 +65,25 @@ def git(*args: str | Path, cwd: Path | None = None) -> str:
     return subprocess.run(["git", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
 
+def failing_deploy(root: Path, env: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Build, then deploy the built site without and with --verbose; return both runs' stderr lines."""
+    assert run_cli("build", "--source", root).returncode == 0
+    plain = run_cli("deploy", "--source", root, "--no-build", env=env)
+    verbose = run_cli("deploy", "--source", root, "--no-build", "--verbose", env=env)
+    assert plain.returncode == verbose.returncode == 1, plain.stderr
+    assert plain.stdout == verbose.stdout == ""
+    return plain.stderr.splitlines(), verbose.stderr.splitlines()
+
+
+def dry_run(root: Path) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """Build, then dry-run the deploy without and with --verbose."""
+    assert run_cli("build", "--source", root).returncode == 0
+    plain = run_cli("deploy", "--source", root, "--no-build", "--dry-run")
+    verbose = run_cli("deploy", "--source", root, "--no-build", "--dry-run", "--verbose")
+    assert plain.returncode == verbose.returncode == 0, plain.stderr + verbose.stderr
+    return plain, verbose
+
+
 # --- rsync --------------------------------------------------------------------------------
 
 
@@ -100,11 +121,89 @@ def test_rsync_mirrors_the_site_and_later_sends_only_changed_files(tmp_path: Pat
 def test_rsync_dry_run_lists_changes_and_sends_nothing(tmp_path: Path) -> None:
     www = tmp_path / "www"
     root = blog(tmp_path, f"  target: rsync\n  destination: {www}\n")
-    result = run_cli("deploy", "--source", root, "--dry-run")
-    assert result.returncode == 0, result.stderr
-    assert ">f+++++++++ index.html" in result.stdout.splitlines()
-    assert "nothing was sent" in result.stderr
+    plain, verbose = dry_run(root)
+    files = len(tree(root / "site"))
+    assert plain.stderr.splitlines()[-1] == f"Dry run to {www}/: {files} new, 0 changed, 0 deleted; nothing was sent."
+    assert plain.stdout == ""
+    assert "new     index.html" in verbose.stdout.splitlines()
+    assert len(verbose.stdout.splitlines()) == files  # files only, not the folders rsync would make
     assert not www.exists()
+
+
+@needs_rsync
+def test_rsync_dry_run_counts_new_changed_and_deleted_files_at_the_destination(tmp_path: Path) -> None:
+    www = tmp_path / "www"
+    root = blog(tmp_path, f"  target: rsync\n  destination: {www}\n")
+    assert run_cli("deploy", "--source", root).returncode == 0
+    (www / "about/index.html").unlink()  # the deploy would send it again
+    (www / "feed.xml").write_text("<feed/>", encoding="utf-8")
+    (www / "2023/old-post").mkdir(parents=True)
+    (www / "2023/old-post/index.html").write_text("gone from the site", encoding="utf-8")
+    (www / "stray.txt").write_text("left by someone", encoding="utf-8")
+    before = tree(www)
+
+    plain, verbose = dry_run(root)
+    assert plain.stderr.splitlines()[-1] == f"Dry run to {www}/: 1 new, 1 changed, 2 deleted; nothing was sent."
+    assert plain.stdout == ""
+    assert sorted(verbose.stdout.splitlines()) == [
+        "changed feed.xml",
+        "deleted 2023/old-post/index.html",
+        "deleted stray.txt",
+        "new     about/index.html",
+    ]
+    assert verbose.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1]
+    assert tree(www) == before
+
+
+def test_rsync_changes_reads_itemized_lines_as_files() -> None:
+    itemized = (
+        "created directory www\n"
+        "cd+++++++++ ./\n"
+        "*deleting   old/a.html\n"
+        "*deleting   old/\n"
+        ">f+++++++++ new.html\n"
+        ">fc.T...... feed.xml\n"
+        ".f...p..... robots.txt\n"
+        "cL+++++++++ latest -> 2024/03/dune-review\n"
+    )
+    assert rsync_changes(itemized) == (
+        Change(DELETED, "old/a.html"),
+        Change(NEW, "new.html"),
+        Change(CHANGED, "feed.xml"),
+        Change(CHANGED, "robots.txt"),
+        Change(NEW, "latest"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("stderr", "reason"),
+    [
+        (
+            "rsync: [sender] write error: Broken pipe (32)\n"
+            "rsync error: error in file IO (code 11) at io.c(848) [sender=3.5.0]\n",
+            "rsync: [sender] write error: Broken pipe (32)",
+        ),
+        (
+            "rsync error: syntax or usage error (code 1) at main.c(1)\n",
+            "rsync error: syntax or usage error (code 1) at main.c(1)",
+        ),
+        (
+            "remote: error: refusing to update checked out branch: refs/heads/gh-pages\n"
+            "remote: error: By default, updating the current branch in a non-bare repository\n"
+            "To /srv/pages\n ! [remote rejected] HEAD -> gh-pages (branch is currently checked out)\n"
+            "error: failed to push some refs to '/srv/pages'\n",
+            "! [remote rejected] HEAD -> gh-pages (branch is currently checked out); "
+            "remote: error: refusing to update checked out branch: refs/heads/gh-pages",
+        ),
+        (
+            "Deploying\n✘ [ERROR] Authentication error [code: 10000]\nSee the docs.\n",
+            "✘ [ERROR] Authentication error [code: 10000]",
+        ),
+        ("", "it printed nothing"),
+    ],
+)
+def test_tool_reason_is_the_line_that_says_why(stderr: str, reason: str) -> None:
+    assert tool_reason(stderr) == reason
 
 
 @pytest.mark.parametrize("destination", [".", "..", "content", "site/inner", "/"])
@@ -155,12 +254,45 @@ def test_rsync_refuses_a_remote_home_or_root_folder(tmp_path: Path) -> None:
 
 def test_a_missing_rsync_is_one_sentence(tmp_path: Path) -> None:
     root = blog(tmp_path, f"  target: rsync\n  destination: {tmp_path / 'www'}\n")
-    result = run_cli("deploy", "--source", root, env={**os.environ, "PATH": str(tmp_path / "no-tools")})
-    assert result.returncode == 1
-    assert result.stderr.splitlines()[-2:] == [
+    path = str(tmp_path / "no-tools")
+    plain, verbose = failing_deploy(root, env={**os.environ, "PATH": path})
+    assert plain == [
         f"deploy: rsync is not installed or not on PATH, so it cannot publish to {tmp_path / 'www'}/; install it first",
         "Deploy failed.",
     ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert verbose[1].startswith("  $ rsync --archive ")
+    assert f"  PATH={path}" in verbose
+
+
+@needs_rsync
+def test_an_unreachable_rsync_host_is_one_line_with_the_reason(tmp_path: Path) -> None:
+    root = blog(tmp_path, "  target: rsync\n  destination: host.invalid:/var/www/blog/\n")
+    plain, verbose = failing_deploy(root)
+    assert len(plain) == 2 and plain[1] == "Deploy failed."
+    assert plain[0].startswith("deploy: rsync could not reach host.invalid: ")
+    reason = plain[0].removeprefix("deploy: rsync could not reach host.invalid: ")
+    assert "host.invalid" in reason or "ssh" in reason, reason  # ssh's own words, not rsync's closing status
+    assert "rsync error:" not in reason and "code 255" not in reason
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert any(line.startswith("  exit status ") for line in verbose)
+    assert any(line.startswith("  rsync error: ") for line in verbose)  # the whole output
+
+
+@needs_rsync
+def test_an_unwritable_rsync_destination_is_one_line_with_the_reason(tmp_path: Path) -> None:
+    destination = tmp_path / "no-such-folder/www"  # rsync makes the last folder only
+    root = blog(tmp_path, f"  target: rsync\n  destination: {destination}\n")
+    plain, verbose = failing_deploy(root)
+    assert plain == [
+        f'deploy: rsync could not write to {destination}/: rsync: [Receiver] mkdir "{destination}" failed: '
+        "No such file or directory (2)",
+        "Deploy failed.",
+    ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert "  exit status 11" in verbose
+    assert any(line.startswith("  rsync error: error in file IO (code 11)") for line in verbose)
+    assert not destination.parent.exists()
 
 
 # --- git ----------------------------------------------------------------------------------
@@ -172,9 +304,9 @@ def test_git_commits_the_site_with_nojekyll_and_skips_an_unchanged_deploy(tmp_pa
     git("init", "--quiet", "--bare", remote)
     root = blog(tmp_path, f"  target: git\n  repository: {remote}\n  branch: gh-pages\n")
 
-    dry = run_cli("deploy", "--source", root, "--dry-run")
+    dry = run_cli("deploy", "--source", root, "--dry-run", "--verbose")
     assert dry.returncode == 0, dry.stderr
-    assert "A  .nojekyll" in dry.stdout.splitlines()
+    assert "new     .nojekyll" in dry.stdout.splitlines()
     assert git("--git-dir", remote, "branch", "--list") == ""  # nothing pushed
 
     first = run_cli("deploy", "--source", root)
@@ -206,11 +338,84 @@ def test_a_rejected_push_is_one_sentence_with_gits_message(tmp_path: Path) -> No
     hook.write_text("#!/bin/sh\necho 'deploys are frozen this week' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
     root = blog(tmp_path, f"  target: git\n  repository: {remote}\n")
-    result = run_cli("deploy", "--source", root)
-    assert result.returncode == 1
-    message = result.stderr.splitlines()[-2]
-    assert message.startswith(f"deploy: git failed to push to {remote} (branch gh-pages) (exit 1): ")
-    assert "deploys are frozen this week" in message and "pre-receive hook declined" in message
+    plain, verbose = failing_deploy(root)
+    assert plain == [
+        f"deploy: git push to {remote} (branch gh-pages) was rejected: "
+        "! [remote rejected] HEAD -> gh-pages (pre-receive hook declined); remote: deploys are frozen this week",
+        "Deploy failed.",
+    ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert f"  error: failed to push some refs to '{remote}'" in verbose
+
+
+@needs_git
+def test_a_push_that_lost_a_race_is_rejected_in_one_line(tmp_path: Path) -> None:
+    remote = tmp_path / "pages.git"
+    git("init", "--quiet", "--bare", remote)
+    root = blog(tmp_path, f"  target: git\n  repository: {remote}\n")
+    assert run_cli("deploy", "--source", root).returncode == 0
+    rival = tmp_path / "rival"
+    git("clone", "--quiet", "--branch", "gh-pages", remote, rival)
+    tools = tmp_path / "tools"  # a git that lets someone else push first, as a second deploy running at once would
+    tools.mkdir()
+    real = shutil.which("git")
+    (tools / "git").write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" push "*) "{real}" -C "{rival}" -c user.name=R -c user.email=r@example.org '
+        f'commit --quiet --allow-empty -m rival && "{real}" -C "{rival}" push --quiet origin HEAD:gh-pages;; esac\n'
+        f'exec "{real}" "$@"\n',
+        encoding="utf-8",
+    )
+    (tools / "git").chmod(0o755)
+    (root / "content/about.md").write_text("---\ntitle: About\n---\nWho writes this, now.\n", encoding="utf-8")
+    plain, verbose = failing_deploy(root, env={**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"})
+    assert plain == [
+        f"deploy: git push to {remote} (branch gh-pages) was rejected: ! [rejected] HEAD -> gh-pages (fetch first)",
+        "Deploy failed.",
+    ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert any(line.startswith("  hint: ") for line in verbose)  # git's advice, only with --verbose
+
+
+@needs_git
+def test_a_git_repository_that_is_not_there_is_one_line(tmp_path: Path) -> None:
+    remote = tmp_path / "typo.git"
+    root = blog(tmp_path, f"  target: git\n  repository: {remote}\n")
+    plain, verbose = failing_deploy(root)
+    assert plain == [
+        f"deploy: git could not read {remote}: fatal: '{remote}' does not appear to be a git repository",
+        "Deploy failed.",
+    ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert "  Please make sure you have the correct access rights" in verbose
+
+
+@needs_git
+def test_git_dry_run_counts_what_differs_from_the_branch(tmp_path: Path) -> None:
+    remote = tmp_path / "pages.git"
+    git("init", "--quiet", "--bare", remote)
+    root = blog(tmp_path, f"  target: git\n  repository: {remote}\n")
+    assert run_cli("deploy", "--source", root).returncode == 0
+    other = tmp_path / "other"  # someone changed the branch by hand since
+    git("clone", "--quiet", "--branch", "gh-pages", remote, other)
+    (other / "about/index.html").unlink()
+    (other / "feed.xml").write_text("<feed/>", encoding="utf-8")
+    (other / "stray file.txt").write_text("added by hand", encoding="utf-8")
+    git("-C", other, "add", "--all")
+    git("-C", other, "-c", "user.name=O", "-c", "user.email=o@example.org", "commit", "--quiet", "-m", "by hand")
+    git("-C", other, "push", "--quiet", "origin", "HEAD:gh-pages")
+    head = git("--git-dir", remote, "rev-parse", "gh-pages")
+
+    plain, verbose = dry_run(root)
+    destination = f"{remote} (branch gh-pages)"
+    assert plain.stderr.splitlines()[-1] == f"Dry run to {destination}: 1 new, 1 changed, 1 deleted; nothing was sent."
+    assert plain.stdout == ""
+    assert sorted(verbose.stdout.splitlines()) == [
+        "changed feed.xml",
+        "deleted stray file.txt",
+        "new     about/index.html",
+    ]
+    assert git("--git-dir", remote, "rev-parse", "gh-pages") == head
 
 
 # --- command ------------------------------------------------------------------------------
@@ -245,19 +450,39 @@ def test_a_site_whose_layout_shows_the_time_deploys_with_and_without_building(tm
 
 def test_command_dry_run_shows_the_command(tmp_path: Path) -> None:
     root = blog(tmp_path, "  target: command\n  command: 'some-host deploy --dir {out}'\n")
-    result = run_cli("deploy", "--source", root, "--dry-run")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == f"would run: some-host deploy --dir {root / 'site'}\n"
+    plain, verbose = dry_run(root)
+    summary = f"Dry run: would run some-host deploy --dir {root / 'site'}; nothing was run."
+    assert plain.stderr.splitlines()[-1] == verbose.stderr.splitlines()[-1] == summary
+    assert plain.stdout == verbose.stdout == ""  # which files change is the host's to know
 
 
-def test_a_failing_command_is_reported_with_its_output(tmp_path: Path) -> None:
-    script = "import sys; sys.exit(sys.argv[1])"
-    command = f'{sys.executable} -c "{script}" token-expired'
-    root = blog(tmp_path, f"  target: command\n  command: '{command}'\n")
-    result = run_cli("deploy", "--source", root)
-    assert result.returncode == 1
-    failed = f"deploy: {sys.executable} failed to deploy the site (exit 1): token-expired"
-    assert failed in result.stderr
+def test_a_failing_command_is_one_line_with_the_line_that_says_why(tmp_path: Path) -> None:
+    said = ["Deploying to production", "Error: your token expired on 2024-05-01", "  Run `host login` to sign in."]
+    script = tmp_path / "host.py"
+    script.write_text(f"import sys\nprint('Uploading 48 files')\nsys.exit('\\n'.join({said!r}))\n", encoding="utf-8")
+    root = blog(tmp_path, f"  target: command\n  command: '{sys.executable} {script} {{out}}'\n")
+    plain, verbose = failing_deploy(root)
+    assert plain == [
+        f"deploy: {sys.executable} failed to deploy the site (exit 1): Error: your token expired on 2024-05-01",
+        "Deploy failed.",
+    ]
+    assert verbose[0] == plain[0] and verbose[-1] == plain[-1]
+    assert verbose[1:-1] == [
+        f"  $ {sys.executable} {script} {root / 'site'}",
+        "  exit status 1",
+        "  Uploading 48 files",
+        *(f"  {line}" for line in said),
+    ]
+
+
+def test_a_missing_command_is_one_line(tmp_path: Path) -> None:
+    root = blog(tmp_path, "  target: command\n  command: 'no-such-host-cli deploy {out}'\n")
+    plain, verbose = failing_deploy(root)
+    assert plain == [
+        "deploy: no-such-host-cli is not installed or not on PATH, so it cannot deploy the site; install it first",
+        "Deploy failed.",
+    ]
+    assert verbose[:2] == [plain[0], f"  $ no-such-host-cli deploy {root / 'site'}"]
 
 
 # --- what deploy refuses ------------------------------------------------------------------
