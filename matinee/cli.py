@@ -20,7 +20,7 @@ from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
-    from .findings import Finding
+    from .check.findings import Finding
     from .pipeline import Report
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -277,8 +277,8 @@ def _run_check(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from .cache import BuildCache
-    from .check import check_site
-    from .findings import ERROR, Finding
+    from .check.command import check_site
+    from .check.findings import ERROR, Finding
 
     cache: BuildCache | None = None
     try:

@@ -13,8 +13,8 @@ import pytest
 from conftest import NOW, build_site, make_site, post, run_cli
 
 from matinee.cache import BuildCache
-from matinee.check import check_site
-from matinee.check_names import similar_pairs
+from matinee.check.command import check_site
+from matinee.check.names import similar_pairs
 from matinee.config import load_config
 from matinee.urls import slugify
 

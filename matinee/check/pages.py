@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import html5lib
 from html5lib.constants import E as HTML5_MESSAGES
 
-from .check_links import Base, Link, resolve
 from .findings import Problem
+from .links import Base, Link, resolve
 
 SHARE_IMAGE_PROPERTIES = frozenset({"og:image", "twitter:image"})
 _SRC_KINDS = {

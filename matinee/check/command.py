@@ -17,19 +17,19 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from .cache import BuildCache
-from .check_cache import ScanCache
-from .check_feeds import scan_xml
-from .check_html import PageScan, scan_page
-from .check_links import TOP_FRAGMENTS, Base, Link, find_file
-from .check_names import name_typos
-from .check_posts import check_posts, unfiled_films
-from .check_trace import Tracer
-from .config import Config
-from .errors import MatineeError
+from ..cache import BuildCache
+from ..config import Config
+from ..errors import MatineeError
+from ..model import Post
+from ..pipeline import load_site
+from .cache import ScanCache
+from .feeds import scan_xml
 from .findings import ERROR, WARNING, Finding, Problem
-from .model import Post
-from .pipeline import load_site
+from .links import TOP_FRAGMENTS, Base, Link, find_file
+from .names import name_typos
+from .pages import PageScan, scan_page
+from .posts import check_posts, unfiled_films
+from .trace import Tracer
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
 SCAN_CHUNK = 1000  # pages whose scans are looked up or stored at a time

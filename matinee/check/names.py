@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
 
+from ..model import Post, Site
+from ..urls import slugify
 from .findings import WARNING, Finding
-from .model import Post, Site
-from .urls import slugify
 
 SIMILARITY = 0.9  # difflib ratio above which two different names look like one misspelt
 MIN_LENGTH = 5  # shorter names differ by one letter legitimately ("Heat", "Heap")

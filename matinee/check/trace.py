@@ -11,10 +11,10 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from ..config import Config
+from ..model import Film, Page, Post, Site
+from ..urls import output_path
 from .findings import Finding, Problem
-from .model import Film, Page, Post, Site
-from .urls import output_path
 
 
 @dataclass(slots=True)

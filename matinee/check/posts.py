@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..model import Site
 from .findings import ERROR, WARNING, Finding
-from .model import Site
 
 SUMMARY_LIMIT = 200  # characters; social previews cut longer descriptions mid-sentence
 _SHORTER = f"social previews show about {SUMMARY_LIMIT}, so add a shorter summary:"
