@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import time
@@ -13,8 +14,12 @@ import pytest
 from conftest import NOW, build_site, make_site, post, run_cli
 
 from matinee.cache import BuildCache
+from matinee.check import command
 from matinee.check.command import check_site
+from matinee.check.findings import Problem
+from matinee.check.links import Base
 from matinee.check.names import similar_pairs
+from matinee.check.pages import PageScan
 from matinee.config import load_config
 from matinee.urls import slugify
 
@@ -425,3 +430,25 @@ def test_second_check_reuses_the_scans_of_unchanged_pages(tmp_path: Path) -> Non
     (root / "content/posts/a.md").write_text(clean_post("Post a", body=body), encoding="utf-8")
     assert first == []
     assert findings(root) == ["content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"]
+
+
+def _scan_where(out_dir: Path, base: Base, rel: str) -> PageScan:
+    """A page scan that says which process made it (module-level: pool workers are handed it)."""
+    return PageScan(rel, frozenset(), (), (Problem("pid", None, str(os.getpid())),), True)
+
+
+@pytest.mark.parametrize("allowed", [{0}, {0, 1}])
+def test_pages_are_scanned_by_as_many_processes_as_the_check_may_use_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allowed: set[int]
+) -> None:
+    """A check limited to one core (taskset, a CI quota) scans in its own process, not in a pool."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: allowed, raising=False)
+    monkeypatch.setattr(command, "scan_file", _scan_where)
+    pages = [f"p{number}.html" for number in range(command.PARALLEL_FROM)]
+    scans = list(command._scan_fresh(tmp_path, pages, Base.from_url("https://example.org/")))
+    assert sorted(scan.rel for scan in scans) == sorted(pages)
+    pids = {int(scan.problems[0].message) for scan in scans}
+    if len(allowed) == 1:
+        assert pids == {os.getpid()}
+    else:
+        assert os.getpid() not in pids

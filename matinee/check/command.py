@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -20,6 +19,7 @@ from pathlib import Path
 from ..cache import BuildCache
 from ..config import Config
 from ..errors import MatineeError
+from ..fanout import cores, process_pool
 from ..model import Post
 from ..pipeline import load_site
 from .cache import ScanCache
@@ -190,11 +190,11 @@ def _scan_pages(out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCach
 
 def _scan_fresh(out_dir: Path, pages: Sequence[str], base: Base) -> Iterator[PageScan]:
     scan = partial(scan_file, out_dir, base)
-    workers = os.cpu_count() or 1
+    workers = cores()
     if len(pages) < PARALLEL_FROM or workers < 2:
         yield from map(scan, pages)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         yield from pool.map(scan, pages, chunksize=32)
 
 
