@@ -17,7 +17,7 @@ from pathlib import Path
 
 import html5lib
 
-from .. import __version__
+from .. import __version__, words
 from . import findings, links, pages
 from .findings import Problem
 from .links import Link
@@ -101,7 +101,7 @@ class ScanCache:
 
 def _salt(base_url: str) -> str:
     hasher = hashlib.blake2b(f"{__version__}\0{html5lib.__version__}\0{base_url}".encode(), digest_size=16)
-    for module in (pages, links, findings):
+    for module in (pages, links, findings, words):  # what a scan's messages are made by
         try:
             hasher.update(Path(module.__file__ or "").read_bytes())
         except OSError:

@@ -24,7 +24,7 @@ from ..model import Post
 from ..pipeline import load_site
 from .cache import ScanCache
 from .feeds import scan_xml
-from .findings import ERROR, WARNING, Finding, Problem
+from .findings import WARNING, Finding, Problem
 from .links import TOP_FRAGMENTS, Base, Link, find_file
 from .names import name_typos
 from .pages import PageScan, scan_page
@@ -50,16 +50,6 @@ class CheckReport:
     pages: int
     feeds: int
     seconds: float
-
-    @property
-    def errors(self) -> int:
-        """How many findings are errors."""
-        return sum(1 for finding in self.findings if finding.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        """How many findings are warnings."""
-        return sum(1 for finding in self.findings if finding.severity == WARNING)
 
 
 def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckReport:

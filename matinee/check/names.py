@@ -21,6 +21,7 @@ from itertools import combinations
 
 from ..model import Post, Site
 from ..urls import slugify
+from ..words import plural
 from .findings import WARNING, Finding
 
 SIMILARITY = 0.9  # difflib ratio above which two different names look like one misspelt
@@ -134,7 +135,7 @@ def _warn(post: Post, taxonomy: str, message: str) -> Finding:
 
 
 def _count(posts: Sequence[Post]) -> str:
-    return f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
+    return plural(len(posts), "post")
 
 
 def _pair(first: str, second: str) -> tuple[str, str]:

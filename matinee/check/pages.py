@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import html5lib
 from html5lib.constants import E as HTML5_MESSAGES
 
+from ..words import plural
 from .findings import Problem
 from .links import Base, Link, resolve
 
@@ -66,7 +67,7 @@ def html5_error(text: str) -> Problem | None:
     except (KeyError, TypeError, ValueError):
         detail = code
     more = len(parser.errors) - 1
-    extra = f" (and {more} more parse error{'s' if more != 1 else ''})" if more else ""
+    extra = f" (and {plural(more, 'more parse error')})" if more else ""
     return Problem("html5", line, f"is not valid HTML5: {detail.rstrip('.')}{extra}")
 
 

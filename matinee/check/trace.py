@@ -14,6 +14,7 @@ from pathlib import Path
 from ..config import Config
 from ..model import Film, Page, Post, Site
 from ..urls import output_path
+from ..words import plural
 from .findings import Finding, Problem
 
 
@@ -62,7 +63,7 @@ class Tracer:
         grouped = []
         for group in self._groups.values():
             more = group.count - 1
-            suffix = f" (and on {more} more page{'s' if more != 1 else ''})" if more else ""
+            suffix = f" (and on {plural(more, 'more page')})" if more else ""
             grouped.append(
                 Finding(
                     self.display(group.rel),
