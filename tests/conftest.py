@@ -18,6 +18,7 @@ import pytest
 
 from matinee.cache import BuildCache
 from matinee.config import load_config
+from matinee.errors import MatineeError, flatten
 from matinee.pipeline import Report, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,6 +74,13 @@ def make_site(tmp_path: Path, files: dict[str, str | bytes], *, layouts: bool = 
 def build_site(root: Path, *, now: datetime = NOW, **overrides: object) -> Path:
     """Build `root` in-process (raising on errors) and return its output folder."""
     return run_build(root, now=now, **overrides)[0]
+
+
+def errors_of(root: Path, **overrides: object) -> list[str]:
+    """Build `root`, expecting failure; return every `path:line: message`, in the order raised."""
+    with pytest.raises((MatineeError, ExceptionGroup)) as caught:
+        build_site(root, **overrides)
+    return [str(error) for error in flatten(caught.value)]
 
 
 def run_build(root: Path, *, now: datetime = NOW, **overrides: object) -> tuple[Path, Report]:
