@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from matinee.words import plural
+
+pytestmark = pytest.mark.pure  # no build, no disk: part of the inner loop
 
 
 def test_one_is_singular_and_every_other_count_plural() -> None:
