@@ -21,7 +21,7 @@ from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
     from .deploy import Deployed
-    from .findings import Finding
+    from .check.findings import Finding
     from .pipeline import Report
     from .serve import Trigger
 
@@ -327,8 +327,8 @@ def _run_check(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from .cache import BuildCache
-    from .check import check_site
-    from .findings import ERROR, Finding
+    from .check.command import check_site
+    from .check.findings import ERROR, Finding
 
     cache: BuildCache | None = None
     try:

@@ -1,4 +1,8 @@
-"""Split one large job into shares run by forked processes, one per core.
+"""Split one large job into shares run by forked processes, one per core; a pool for many small ones.
+
+`fan_out` runs a few big shares; `process_pool` hands many small items to workers. Both are
+sized by the cores this process may use (its CPU affinity, not the machine's count), and their
+workers end when the build that started them does, even one killed by SIGKILL.
 
 Forked children inherit the parent's memory: the built model, the compiled layouts and the
 planned outputs reach them without being copied or pickled, and only each share's small
@@ -15,6 +19,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -38,6 +43,11 @@ def shares_for(items: int) -> int:
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(cores(), items // MIN_SHARE))
+
+
+def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Return a pool of `workers` processes (default: one per core) that die with this process."""
+    return ProcessPoolExecutor(workers or cores(), initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def fan_out(

@@ -14,7 +14,6 @@ from .embeds import embed_paragraphs
 from .urls import slugify
 
 EXTENSIONS = ("extra", "toc", "sane_lists")
-MORE = "<!-- more -->"
 
 _TAG = re.compile(r"(<[^>]*>)")
 _VERBATIM = frozenset({"pre", "code", "kbd", "script", "style", "textarea", "samp"})
@@ -61,10 +60,6 @@ class MarkdownConverter:
         self._markdown = markdown.Markdown(
             extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs={"toc": toc}, output_format="html"
         )
-
-    def convert_many(self, texts: list[str]) -> list[str]:
-        """Return the HTML for each Markdown document."""
-        return [self.convert(text) for text in texts]
 
     def convert(self, text: str) -> str:
         """Return the HTML for one Markdown document."""

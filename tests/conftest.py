@@ -18,6 +18,8 @@ import pytest
 
 from matinee.cache import BuildCache
 from matinee.config import load_config
+from matinee.errors import MatineeError, flatten
+from matinee.model import Post, pack_html
 from matinee.pipeline import Report, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +43,31 @@ def post(title: str, **fields: object) -> str:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         lines.append(f"{key}: {text}")
     return "\n".join([*lines, "---", body, ""])
+
+
+def story(slug: str, day: str = "2024-01-01", **terms: list[str]) -> Post:
+    """Return a Post made in memory (no file, no Markdown): for pure model steps such as assemble.
+
+    `day` is an ISO date or date-time (UTC unless it says otherwise); `terms` name its tags,
+    films and people; `draft=["yes"]` makes a draft.
+    """
+    draft = bool(terms.pop("draft", None))
+    when = datetime.fromisoformat(day)
+    date = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return Post(
+        source=f"content/posts/{slug}.md",
+        title=slug.replace("-", " ").title(),
+        date=date,
+        slug=slug,
+        url=f"/{date:%Y}/{date:%m}/{slug}/",
+        body=pack_html(f"<p>About {slug}.</p>"),
+        summary=f"About {slug}.",
+        body_line=5,
+        fingerprint=slug,
+        terms={name: tuple(values) for name, values in terms.items()},
+        is_draft=draft,
+        lines={"title": 2, "slug": 2},
+    )
 
 
 def image_bytes(width: int = 8, height: int = 6, kind: str = "PNG") -> bytes:
@@ -73,6 +100,13 @@ def make_site(tmp_path: Path, files: dict[str, str | bytes], *, layouts: bool = 
 def build_site(root: Path, *, now: datetime = NOW, **overrides: object) -> Path:
     """Build `root` in-process (raising on errors) and return its output folder."""
     return run_build(root, now=now, **overrides)[0]
+
+
+def errors_of(root: Path, **overrides: object) -> list[str]:
+    """Build `root`, expecting failure; return every `path:line: message`, in the order raised."""
+    with pytest.raises((MatineeError, ExceptionGroup)) as caught:
+        build_site(root, **overrides)
+    return [str(error) for error in flatten(caught.value)]
 
 
 def run_build(root: Path, *, now: datetime = NOW, **overrides: object) -> tuple[Path, Report]:

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import html5lib
 import pytest
-from conftest import NOW, build_site, image_bytes, make_site, post, run_build, run_cli
+from conftest import NOW, build_site, errors_of, image_bytes, make_site, post, run_build, run_cli
 
 from matinee.errors import flatten
 
@@ -70,13 +70,6 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-
-
-def errors_of(root: Path, **overrides: object) -> list[str]:
-    """Build `root`, expecting failure; return every `path:line: message`."""
-    with pytest.raises(BaseException) as caught:  # noqa: B017 - an ExceptionGroup or a MatineeError
-        build_site(root, **overrides)
-    return [str(error) for error in flatten(caught.value)]
 
 
 def broken_internal_links(out: Path, base_url: str) -> dict[str, list[str]]:

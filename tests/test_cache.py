@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import build_site, make_site, post
 
+import matinee
 from matinee import cache as cache_module
 from matinee import pipeline, site
 from matinee.cache import BuildCache
@@ -121,3 +123,36 @@ def test_the_cache_file_forgets_old_versions_of_edited_and_deleted_sources(
         assert db.execute("SELECT key FROM fingerprints WHERE key LIKE '%gone-%'").fetchall() == []
     assert rows["parsed"] <= 2 * 2 and rows["markdown"] <= 2 * 2  # twice the two posts, at most
     assert _tree(out) == _clean(root)
+
+
+def test_the_code_digest_changes_with_any_source_file_of_the_package_subpackages_included(tmp_path: Path) -> None:
+    package = tmp_path / "matinee"
+    shutil.copytree(Path(matinee.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "room").mkdir(exist_ok=True)
+    (package / "room" / "__init__.py").write_text('"""A subpackage."""\n', encoding="utf-8")
+    before = matinee.source_digest(package)
+    assert matinee.source_digest(package) == before  # the same files give the same digest
+
+    (package / "room" / "__init__.py").write_text('"""A subpackage, edited."""\n', encoding="utf-8")
+    edited = matinee.source_digest(package)
+    assert edited != before
+
+    (package / "room" / "reload.js").write_text("reload();\n", encoding="utf-8")  # a shipped non-Python file
+    assert matinee.source_digest(package) != edited
+
+    (package / "room" / "__pycache__").mkdir()
+    (package / "room" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")  # not source
+    (package / "notes.txt").write_text("scratch\n", encoding="utf-8")
+    with_js = matinee.source_digest(package)
+    (package / "room" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled again")
+    assert matinee.source_digest(package) == with_js
+
+
+def test_the_code_digest_names_files_by_their_path_inside_the_package(tmp_path: Path) -> None:
+    """Moving a module into a subpackage is a change, even when no byte of it changes."""
+    package = tmp_path / "matinee"
+    (package / "room").mkdir(parents=True)
+    (package / "a.py").write_text("X = 1\n", encoding="utf-8")
+    flat = matinee.source_digest(package)
+    (package / "a.py").rename(package / "room" / "a.py")
+    assert matinee.source_digest(package) != flat

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,12 @@ import pytest
 from conftest import NOW, build_site, make_site, post, run_cli
 
 from matinee.cache import BuildCache
-from matinee.check import check_site
-from matinee.check_names import similar_pairs
+from matinee.check import command, names
+from matinee.check.command import check_site
+from matinee.check.findings import Problem
+from matinee.check.links import Base
+from matinee.check.names import similar_pairs
+from matinee.check.pages import PageScan
 from matinee.config import load_config
 from matinee.urls import slugify
 
@@ -347,7 +351,11 @@ def test_sequels_and_filed_films_are_not_typos(tmp_path: Path) -> None:
     assert findings(site(tmp_path, files)) == []
 
 
-def test_typo_search_stays_fast_on_a_big_site() -> None:
+def test_typo_search_on_a_big_site_compares_few_pairs_not_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted, not timed: a quadratic search compares ~2 million pairs of 2,000 names."""
+    compared: list[tuple[str, str]] = []
+    real = names.looks_like_typo
+    monkeypatch.setattr(names, "looks_like_typo", lambda *pair: compared.append(pair) or real(*pair))
     rng = random.Random(7)
     words = [
         "night",
@@ -361,16 +369,15 @@ def test_typo_search_stays_fast_on_a_big_site() -> None:
         "signal",
         "harbor",
     ]
-    names = {"-".join(rng.choice(words) for _ in range(rng.randint(2, 4))) + f"-{index}" for index in range(2000)}
-    names |= {
+    titles = {"-".join(rng.choice(words) for _ in range(rng.randint(2, 4))) + f"-{index}" for index in range(2000)}
+    titles |= {
         "oppenheimer",
         "oppenhiemer",
         "killers-of-the-flower-moon",
         "killers-of-the-flower-mon",
     }
-    started = time.perf_counter()
-    pairs = similar_pairs(names)
-    assert time.perf_counter() - started < 5
+    pairs = similar_pairs(titles)
+    assert len(compared) < 20 * len(titles), len(compared)
     assert ("oppenheimer", "oppenhiemer") in pairs
     assert ("killers-of-the-flower-mon", "killers-of-the-flower-moon") in pairs
 
@@ -459,3 +466,25 @@ def test_second_check_reuses_the_scans_of_unchanged_pages(tmp_path: Path) -> Non
     (root / "content/posts/a.md").write_text(clean_post("Post a", body=body), encoding="utf-8")
     assert first == []
     assert findings(root) == ["content/posts/a.md:8: links to /reviews/dune/, which is not in the built site"]
+
+
+def _scan_where(out_dir: Path, base: Base, rel: str) -> PageScan:
+    """A page scan that says which process made it (module-level: pool workers are handed it)."""
+    return PageScan(rel, frozenset(), (), (Problem("pid", None, str(os.getpid())),), True)
+
+
+@pytest.mark.parametrize("allowed", [{0}, {0, 1}])
+def test_pages_are_scanned_by_as_many_processes_as_the_check_may_use_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allowed: set[int]
+) -> None:
+    """A check limited to one core (taskset, a CI quota) scans in its own process, not in a pool."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: allowed, raising=False)
+    monkeypatch.setattr(command, "scan_file", _scan_where)
+    pages = [f"p{number}.html" for number in range(command.PARALLEL_FROM)]
+    scans = list(command._scan_fresh(tmp_path, pages, Base.from_url("https://example.org/")))
+    assert sorted(scan.rel for scan in scans) == sorted(pages)
+    pids = {int(scan.problems[0].message) for scan in scans}
+    if len(allowed) == 1:
+        assert pids == {os.getpid()}
+    else:
+        assert os.getpid() not in pids

@@ -8,9 +8,7 @@ from xml.etree import ElementTree as ET
 
 import html5lib
 import pytest
-from conftest import build_site, image_bytes, make_site, post
-
-from matinee.errors import flatten
+from conftest import build_site, errors_of, image_bytes, make_site, post
 
 
 def parse_html(path: Path) -> ET.Element:
@@ -21,12 +19,6 @@ def main_text(path: Path) -> str:
     main = parse_html(path).find(".//main")
     assert main is not None
     return " ".join("".join(main.itertext()).split())
-
-
-def errors_of(root: Path) -> list[str]:
-    with pytest.raises(BaseException) as caught:  # noqa: B017 - an ExceptionGroup
-        build_site(root)
-    return [str(error) for error in flatten(caught.value)]
 
 
 def meta_description(path: Path) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +95,51 @@ def test_two_outputs_on_one_path_are_refused_before_anything_is_written(tmp_path
     with pytest.raises(MatineeError, match="two outputs would be written to this path"):
         write.write_tree(Rendering(planned, {}), (), tmp_path / "site", tmp_path / "manifest.json", write.Manifest())
     assert not (tmp_path / "site").exists()
+
+
+def test_a_process_pool_has_one_worker_per_core_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)  # 3 of the machine's cores
+    with fanout.process_pool() as pool:
+        assert pool._max_workers == 3  # type: ignore[attr-defined]
+
+
+# Starts a pool, prints its workers' process ids, then waits to be killed.
+POOL_THEN_WAIT = """
+import os, sys, time
+from matinee.fanout import process_pool
+pool = process_pool(2)
+pids = {pool.submit(os.getpid).result() for _ in range(20)}
+print(*sorted(pids), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_process_pool_s_workers_end_when_the_build_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", POOL_THEN_WAIT], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent
+    )
+    assert parent.stdout is not None
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert workers and parent.pid not in workers
+    parent.kill()
+    parent.wait()
+    left = _wait_until_gone(workers)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"pool workers outlived their killed parent: {left}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _wait_until_gone(pids: list[int], seconds: float = 10.0) -> list[int]:
+    """Poll for the processes to end: how long they take is not what is tested."""
+    deadline = time.monotonic() + seconds
+    while (left := [pid for pid in pids if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left

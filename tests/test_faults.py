@@ -91,12 +91,23 @@ def _group(pgid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow  # a soak: its kills land at random moments (MATINEE_KILL_ROUNDS for more)
 def test_a_build_killed_at_a_random_moment_leaves_the_output_whole_and_the_next_build_right(
     corpus: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "site-src"
     shutil.copytree(corpus, root)
-    chance = random.Random(int(os.environ.get("MATINEE_KILL_SEED", time.time_ns() % 10_000)))
+    seed = int(os.environ.get("MATINEE_KILL_SEED") or random.SystemRandom().randrange(10_000))
+    replay = f"kill moments from seed {seed}; replay them with MATINEE_KILL_SEED={seed}"
+    print(replay)  # pytest shows a failed test's output: the seed comes with every failure
+    try:
+        _kill_builds(root, random.Random(seed))
+    except AssertionError as failure:
+        failure.add_note(replay)
+        raise
+
+
+def _kill_builds(root: Path, chance: random.Random) -> None:
     outcomes: list[str] = []
     expected = clean_build(root)
     for step, kind in enumerate(["first build", *EDITS * ROUNDS]):

@@ -10,6 +10,8 @@ from matinee.errors import MatineeError
 from matinee.fields import Reader, parse_moment
 from matinee.frontmatter import split
 
+pytestmark = pytest.mark.pure  # no build, no disk: part of the inner loop
+
 REL = "content/posts/x.md"
 
 

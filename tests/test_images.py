@@ -10,10 +10,9 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import REPO, build_site, image_bytes, make_site, post
+from conftest import REPO, build_site, errors_of, image_bytes, make_site, post
 from PIL import Image
 
-from matinee.errors import flatten
 from matinee.model import ImageInfo, Variant
 from matinee.picture import image_sources, lookup_for, rewrite_images
 
@@ -228,12 +227,6 @@ def test_a_film_poster_is_responsive_on_the_film_page(tmp_path: Path) -> None:
         "/films/dune-960w.jpg": 960,
         "/films/dune.jpg": 1000,
     }
-
-
-def errors_of(root: Path) -> list[str]:
-    with pytest.raises(BaseException) as caught:
-        build_site(root)
-    return [str(error) for error in flatten(caught.value)]
 
 
 def test_a_missing_hero_image_names_its_front_matter_line(tmp_path: Path) -> None:

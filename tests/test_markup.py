@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from matinee.markup import MarkdownConverter, description, plain_text, smarten, without_spoilers
 
+pytestmark = pytest.mark.pure  # no build, no disk: part of the inner loop
+
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
 

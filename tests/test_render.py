@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import REPO, build_site, make_site, post
+from conftest import REPO, build_site, errors_of, make_site, post
 
 from matinee.errors import flatten
 from matinee.render import make_env
@@ -23,9 +23,7 @@ def layout_errors(tmp_path: Path, layouts: dict[str, str], **files: str) -> list
             **files,
         },
     )
-    with pytest.raises(BaseException) as caught:  # noqa: B017 - an ExceptionGroup
-        build_site(root)
-    return [str(error) for error in flatten(caught.value)]
+    return errors_of(root)
 
 
 # --- the environment ----------------------------------------------------------------------

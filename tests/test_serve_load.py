@@ -235,6 +235,7 @@ def check_load(tally: Tally, builds: list[float], edits: list[int], connections:
     assert len(builds) >= 2, "the site was not rebuilt during the run"
 
 
+@pytest.mark.slow  # a load test, and it times the answers
 def test_50_connections_opened_at_once_are_all_answered_within_a_second(tmp_path: Path) -> None:
     # A listen backlog of 5 (socketserver's default) made the kernel drop most of these and
     # the clients retry 1, 3 and 7 s later.
@@ -258,6 +259,7 @@ def test_50_connections_opened_at_once_are_all_answered_within_a_second(tmp_path
         assert max(waits) < 1.0, f"slowest first answer {max(waits):.2f} s"
 
 
+@pytest.mark.slow  # a load test
 def test_10_connections_for_5_seconds_during_rebuilds_all_succeed(tmp_path: Path) -> None:
     tally, builds, edits = serve_under_load(tmp_path, 60, 10, 5.0)
     check_load(tally, builds, edits, 10, 5.0)
@@ -311,6 +313,7 @@ def check_memory(samples: list[float], count: int, allowed_mb: float) -> None:
     assert samples[-1] - middle < allowed_mb / 2, "memory still climbing at the end"
 
 
+@pytest.mark.slow  # a soak
 def test_memory_stays_flat_over_50_rebuilds(tmp_path: Path) -> None:
     samples = rebuilds(tmp_path, 60, 50)
     check_memory(samples, 50, allowed_mb=20)

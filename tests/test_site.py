@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import html5lib
-from conftest import NOW, build_site, make_site, post
+import pytest
+from conftest import NOW, build_site, make_site, post, story
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matinee.model import Taxonomy, Term
-from matinee.site import paginate
+from matinee.config import Config
+from matinee.errors import MatineeError, flatten
+from matinee.model import Post, Taxonomy, Term
+from matinee.site import assemble, paginate
 
 
 def main_links(path: Path) -> list[str]:
@@ -30,6 +36,7 @@ def shown(path: Path, titles: list[str]) -> list[str]:
 # --- pagination ---------------------------------------------------------------------------
 
 
+@pytest.mark.pure
 def test_paginate_cuts_posts_into_pages_with_pretty_urls() -> None:
     pagers = paginate(["a", "b", "c", "d", "e"], 2, "/")  # type: ignore[arg-type]
     assert [pager.posts for pager in pagers] == [("a", "b"), ("c", "d"), ("e",)]
@@ -40,17 +47,20 @@ def test_paginate_cuts_posts_into_pages_with_pretty_urls() -> None:
     assert [pager.number for pager in pagers] == [1, 2, 3]
 
 
+@pytest.mark.pure
 def test_paginate_a_term() -> None:
     pagers = paginate(["a", "b", "c"], 2, "/tags/news/")  # type: ignore[arg-type]
     assert [pager.url for pager in pagers] == ["/tags/news/", "/tags/news/page/2/"]
 
 
+@pytest.mark.pure
 def test_paginate_nothing_gives_one_empty_page() -> None:
     (pager,) = paginate([], 10, "/")
     assert pager.posts == () and pager.total == 1
     assert pager.previous_url is None and pager.next_url is None
 
 
+@pytest.mark.pure
 @given(st.lists(st.integers(), max_size=60), st.integers(min_value=1, max_value=12))
 def test_paginate_keeps_every_post_once_in_order(posts: list[int], per_page: int) -> None:
     pagers = paginate(posts, per_page, "/")  # type: ignore[arg-type]
@@ -67,6 +77,7 @@ def term(name: str, slug: str) -> Term:
     return Term("films", name, slug, f"/films/{slug}/", ())
 
 
+@pytest.mark.pure
 def test_films_are_grouped_by_the_first_letter_of_their_slug() -> None:
     films = Taxonomy(
         "films",
@@ -89,6 +100,82 @@ def test_films_are_grouped_by_the_first_letter_of_their_slug() -> None:
         "E": ["Écrire"],
     }
     assert [letter for letter, _ in films.by_letter()] == ["#", "A", "B", "E"]
+
+
+# --- assemble, on posts made in memory (no disk: the inner loop) --------------------------
+
+CONFIG = Config(source=Path("/no/such/site"), out_dir=Path("/no/such/site/site"))
+
+
+def slugs(posts: Sequence[Post]) -> list[str]:
+    return [post.slug for post in posts]
+
+
+@pytest.mark.pure
+def test_assemble_keeps_published_posts_newest_first_and_hides_drafts_and_future_ones() -> None:
+    posts = [
+        story("old", "2024-01-01"),
+        story("new", "2024-03-01"),
+        story("draft", "2024-02-01", draft=["yes"]),
+        story("tomorrow", "2026-11-29"),
+        story("due-now", NOW.isoformat()),
+    ]
+    site = assemble(CONFIG, posts, [], [], [], now=NOW)
+    assert slugs(site.posts) == ["due-now", "new", "old"]
+    assert site.valid_until == datetime(2026, 11, 29, tzinfo=UTC)  # midnight: "tomorrow" is due then
+    with_drafts = assemble(replace(CONFIG, drafts=True), posts, [], [], [], now=NOW)
+    assert slugs(with_drafts.posts) == ["tomorrow", "due-now", "new", "draft", "old"]
+
+
+@pytest.mark.pure
+def test_assemble_orders_posts_of_one_instant_by_source_newest_name_first() -> None:
+    posts = [story(name, "2024-05-01T10:00:00") for name in ("b", "a", "c")]
+    assert slugs(assemble(CONFIG, posts, [], [], [], now=NOW).posts) == ["c", "b", "a"]
+
+
+@pytest.mark.pure
+def test_assemble_groups_terms_by_slug_and_months_newest_first() -> None:
+    posts = [
+        story("one", "2024-01-05", tags=["Sci-Fi"], films=["Dune"]),
+        story("two", "2024-02-05", tags=["sci-fi", "News"]),
+        story("hidden", "2024-02-06", tags=["Secret"], draft=["yes"]),
+    ]
+    site = assemble(CONFIG, posts, [], [], [], now=NOW)
+    tags = {taxonomy.name: taxonomy for taxonomy in site.taxonomies}["tags"]
+    assert [(term.slug, slugs(term.posts)) for term in tags.terms] == [("news", ["two"]), ("sci-fi", ["two", "one"])]
+    assert [(month.year, month.month, slugs(month.posts)) for month in site.archive] == [
+        (2024, 2, ["two"]),
+        (2024, 1, ["one"]),
+    ]
+    assert slugs(site.related[posts[0].source]) == ["two"]
+
+
+@pytest.mark.pure
+def test_assemble_reports_every_clash_of_urls_at_its_line() -> None:
+    posts = [story("same", "2024-01-02"), replace(story("same", "2024-01-03"), source="content/posts/other.md")]
+    posts.append(replace(story("third", "2024-01-04"), url=posts[0].url, source="content/posts/third.md"))
+    with pytest.raises((MatineeError, ExceptionGroup)) as caught:
+        assemble(CONFIG, posts, [], [], [], now=NOW)
+    assert [str(error) for error in flatten(caught.value)] == [
+        "content/posts/other.md:2: has the URL /2024/01/same/, which content/posts/third.md also has; "
+        "set another slug or alias",
+        "content/posts/same.md:2: has the URL /2024/01/same/, which content/posts/third.md also has; "
+        "set another slug or alias",
+    ]
+
+
+@pytest.mark.pure
+def test_assemble_takes_related_posts_from_the_memo_when_it_has_them() -> None:
+    posts = [story("a", "2024-01-01", tags=["x"]), story("b", "2024-01-02", tags=["x"])]
+    asked: list[str] = []
+
+    def memo(slot: str, key: str, compute: Callable[[], Any]) -> Any:
+        asked.append(slot)
+        return {"content/posts/a.md": (), "content/posts/b.md": ("content/posts/a.md",)}  # as stored
+
+    site = assemble(CONFIG, posts, [], [], [], now=NOW, memo=memo)
+    assert asked == ["related"]
+    assert site.related == {"content/posts/a.md": (), "content/posts/b.md": (posts[0],)}
 
 
 # --- visibility and order -----------------------------------------------------------------

@@ -19,6 +19,8 @@ from matinee.urls import (
     term_url,
 )
 
+pytestmark = pytest.mark.pure  # no build, no disk: part of the inner loop
+
 
 @pytest.mark.parametrize(
     ("text", "slug"),

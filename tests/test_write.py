@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import build_site, make_site, post, run_build
+from conftest import build_site, errors_of, make_site, post, run_build
 
 from matinee import write
-from matinee.errors import MatineeError, flatten
+from matinee.errors import MatineeError
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -37,12 +37,6 @@ def outside(folder: Path, *allowed: Path) -> dict[str, str]:
         for rel, value in tree_digest(folder).items()
         if not any(rel == skip or rel.startswith(skip + "/") for skip in skipped)
     }
-
-
-def fails(root: Path, **overrides: object) -> list[str]:
-    with pytest.raises(BaseException) as caught:  # noqa: B017 - an ExceptionGroup or MatineeError
-        build_site(root, **overrides)
-    return [str(error) for error in flatten(caught.value)]
 
 
 def good_site(tmp_path: Path) -> Path:
@@ -75,14 +69,14 @@ def test_a_failed_build_leaves_the_previous_output_byte_identical(tmp_path: Path
     siblings = sorted(path.name for path in out.parent.iterdir())
     for rel, text in BREAKAGES[breakage].items():
         (root / rel).write_text(text, encoding="utf-8")
-    assert fails(root)
+    assert errors_of(root)
     assert tree_digest(out) == before
     assert sorted(path.name for path in out.parent.iterdir()) == siblings, "no half-built tree left"
 
 
 def test_a_failed_first_build_writes_no_output_folder(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/c.md": "---\ntitle: C\n---\n"})
-    assert fails(root)
+    assert errors_of(root)
     assert not (root / "site").exists()
     assert sorted(path.name for path in root.iterdir() if path.name != ".matinee-cache") == [
         "config.yaml",
@@ -133,7 +127,7 @@ def test_a_foreign_non_empty_folder_is_not_replaced(tmp_path: Path) -> None:
     foreign.mkdir()
     (foreign / "thesis.txt").write_text("years of work", encoding="utf-8")
     before = tree_digest(foreign)
-    (message,) = fails(root, out_dir=foreign)
+    (message,) = errors_of(root, out_dir=foreign)
     assert "documents" in message
     assert tree_digest(foreign) == before
 
@@ -286,7 +280,7 @@ def test_hostile_titles_terms_and_aliases_stay_inside_the_output_folder(tmp_path
 def test_a_path_that_would_leave_the_output_folder_is_refused(tmp_path: Path, key: str, value: str) -> None:
     root = make_site(tmp_path, {"content/posts/a.md": post("A", **{key: value})})
     before = outside(tmp_path, root / ".matinee-cache")
-    (message,) = fails(root)
+    (message,) = errors_of(root)
     assert message.startswith(f"content/posts/a.md:3: {'alias' if key == 'aliases' else key} ")
     assert outside(tmp_path, root / ".matinee-cache") == before
     assert not list(tmp_path.rglob("pwned*"))

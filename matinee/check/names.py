@@ -19,9 +19,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
 
+from ..model import Post, Site
+from ..urls import slugify
+from ..words import plural
 from .findings import WARNING, Finding
-from .model import Post, Site
-from .urls import slugify
 
 SIMILARITY = 0.9  # difflib ratio above which two different names look like one misspelt
 MIN_LENGTH = 5  # shorter names differ by one letter legitimately ("Heat", "Heap")
@@ -134,7 +135,7 @@ def _warn(post: Post, taxonomy: str, message: str) -> Finding:
 
 
 def _count(posts: Sequence[Post]) -> str:
-    return f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
+    return plural(len(posts), "post")
 
 
 def _pair(first: str, second: str) -> tuple[str, str]:

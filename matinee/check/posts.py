@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..model import Site
+from ..words import plural
 from .findings import ERROR, WARNING, Finding
-from .model import Site
 
 SUMMARY_LIMIT = 200  # characters; social previews cut longer descriptions mid-sentence
 _SHORTER = f"social previews show about {SUMMARY_LIMIT}, so add a shorter summary:"
@@ -41,9 +42,8 @@ def unfiled_films(site: Site) -> list[Finding]:
         for term in taxonomy.terms:
             if term.film is None and term.posts:
                 first = term.posts[-1]  # posts are newest first
-                count = len(term.posts)
                 message = (
-                    f"film {term.name!r} ({count} post{'s' if count != 1 else ''}) has no "
+                    f"film {term.name!r} ({plural(len(term.posts), 'post')}) has no "
                     f"content/films/{term.slug}.md; add one with its year and director"
                 )
                 findings.append(Finding(first.source, first.lines.get("films"), message, WARNING))

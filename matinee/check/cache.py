@@ -17,10 +17,11 @@ from pathlib import Path
 
 import html5lib
 
-from . import __version__, check_html, check_links, findings
-from .check_html import PageScan
-from .check_links import Link
+from .. import __version__, words
+from . import findings, links, pages
 from .findings import Problem
+from .links import Link
+from .pages import PageScan
 
 CACHE_FILE = "check.sqlite"
 _CHUNK = 500
@@ -100,7 +101,7 @@ class ScanCache:
 
 def _salt(base_url: str) -> str:
     hasher = hashlib.blake2b(f"{__version__}\0{html5lib.__version__}\0{base_url}".encode(), digest_size=16)
-    for module in (check_html, check_links, findings):
+    for module in (pages, links, findings, words):  # what a scan's messages are made by
         try:
             hasher.update(Path(module.__file__ or "").read_bytes())
         except OSError:

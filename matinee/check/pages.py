@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 import html5lib
 from html5lib.constants import E as HTML5_MESSAGES
 
-from .check_links import Base, Link, resolve
+from ..words import plural
 from .findings import Problem
+from .links import Base, Link, resolve
 
 SHARE_IMAGE_PROPERTIES = frozenset({"og:image", "twitter:image"})
 _SRC_KINDS = {
@@ -70,7 +71,7 @@ def html5_error(text: str) -> Problem | None:
         return None
     (line, _column), code, values = parser.errors[0]
     more = len(parser.errors) - 1
-    extra = f" (and {more} more parse error{'s' if more != 1 else ''})" if more else ""
+    extra = f" (and {plural(more, 'more parse error')})" if more else ""
     if code == "invalid-codepoint" and (found := _INVALID_CHARACTER.search(text)):
         # html5lib places these at the start of the page: find the character, and hand it on
         # so that check_trace finds the line of the source it was pasted into.

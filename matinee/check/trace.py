@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from ..config import Config
+from ..model import Film, Page, Post, Site
+from ..urls import output_path
+from ..words import plural
 from .findings import Finding, Problem
-from .model import Film, Page, Post, Site
-from .urls import output_path
 
 
 @dataclass(slots=True)
@@ -64,7 +65,7 @@ class Tracer:
         grouped = []
         for group in self._groups.values():
             more = group.count - 1
-            suffix = f" (and on {more} more page{'s' if more != 1 else ''})" if more else ""
+            suffix = f" (and on {plural(more, 'more page')})" if more else ""
             grouped.append(
                 Finding(
                     self.display(group.rel),

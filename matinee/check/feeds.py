@@ -8,8 +8,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
-from .check_links import Base, Link, resolve
 from .findings import Problem
+from .links import Base, Link, resolve
 
 ATOM = "http://www.w3.org/2005/Atom"
 _REQUIRED = ("id", "title", "updated")  # in the feed and in every entry (RFC 4287 4.1.1, 4.1.2)

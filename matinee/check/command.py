@@ -11,25 +11,25 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from .cache import BuildCache
-from .check_cache import ScanCache
-from .check_feeds import scan_xml
-from .check_html import PageScan, scan_page
-from .check_links import TOP_FRAGMENTS, Base, Link, find_file
-from .check_names import name_typos
-from .check_posts import check_posts, unfiled_films
-from .check_trace import Tracer
-from .config import Config
-from .errors import MatineeError
-from .findings import ERROR, WARNING, Finding, Problem
-from .model import Post
-from .pipeline import load_site
+from ..cache import BuildCache
+from ..config import Config
+from ..errors import MatineeError
+from ..fanout import cores, process_pool
+from ..model import Post
+from ..pipeline import load_site
+from .cache import ScanCache
+from .feeds import scan_xml
+from .findings import WARNING, Finding, Problem
+from .links import TOP_FRAGMENTS, Base, Link, find_file
+from .names import name_typos
+from .pages import PageScan, scan_page
+from .posts import check_posts, unfiled_films
+from .trace import Tracer
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
 SCAN_CHUNK = 1000  # pages whose scans are looked up or stored at a time
@@ -50,16 +50,6 @@ class CheckReport:
     pages: int
     feeds: int
     seconds: float
-
-    @property
-    def errors(self) -> int:
-        """How many findings are errors."""
-        return sum(1 for finding in self.findings if finding.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        """How many findings are warnings."""
-        return sum(1 for finding in self.findings if finding.severity == WARNING)
 
 
 def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckReport:
@@ -190,11 +180,11 @@ def _scan_pages(out_dir: Path, pages: Sequence[str], base: Base, cache: ScanCach
 
 def _scan_fresh(out_dir: Path, pages: Sequence[str], base: Base) -> Iterator[PageScan]:
     scan = partial(scan_file, out_dir, base)
-    workers = os.cpu_count() or 1
+    workers = cores()
     if len(pages) < PARALLEL_FROM or workers < 2:
         yield from map(scan, pages)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         yield from pool.map(scan, pages, chunksize=32)
 
 
