@@ -221,8 +221,10 @@ def _as_list(value: FieldValue | None) -> list[str]:
 
 
 def wrap_untranslated(text: str) -> str:
-    """Keep markup Matinee cannot render in the file, hidden from readers, for a human to redo."""
-    return f"<!-- import: not translated: {text.replace('-->', '-- >')} -->"
+    """Keep markup Matinee cannot render in the file, hidden from readers, for a human to redo.
+
+    '>' is written &gt;: Python-Markdown ends a comment's raw HTML at the first '>'."""
+    return f"<!-- import: not translated: {text.replace('>', '&gt;')} -->"
 
 
 def link_marker(name: str) -> str:
@@ -476,7 +478,7 @@ def render_entry(entry: Entry, fields: dict[str, FieldValue], body: str) -> str:
         lines.append(f"{key}: {_yaml_value(value)}")
     if entry.is_draft:
         lines.append("draft: true")
-    return "\n".join([*lines, "---", "", body.strip("\n"), ""])
+    return "\n".join([*lines, "---", "", re.sub(r"\n{3,}", "\n\n", body.strip("\n")), ""])
 
 
 def quote(text: str) -> str:

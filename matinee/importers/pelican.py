@@ -45,7 +45,7 @@ def read_pelican(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
         front, body, body_line = _read(file, origin, blog.untranslated)
         if "title" not in front:
             continue
-        found_one = True
+        found_one = found_one or bool(settings) or not file.read_text(encoding="utf-8", errors="replace").startswith(("---", "+++"))
         is_page = rel.parts[0] in page_folders
         entry = _entry(rel, origin, front, body, body_line, settings, is_page, blog.untranslated)
         if entry:
@@ -53,7 +53,9 @@ def read_pelican(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
     for rst in sorted(path.rglob("*.rst")):
         blog.untranslated.append(MatineeError(f"{shown}/{rst.relative_to(path).as_posix()}", 1, "is reStructuredText; convert it to Markdown by hand"))
     if not found_one:
-        raise not_a_site(f"{shown} is not a Pelican content folder (no Markdown file with a 'Title:' header)")
+        raise not_a_site(
+            f"{shown} is not a Pelican content folder (no pelicanconf.py, and no Markdown file with a 'Title:' header)"
+        )
     return blog
 
 
