@@ -432,7 +432,9 @@ def _add_init_and_import(commands: argparse._SubParsersAction[argparse.ArgumentP
         type=Path,
         help="wordpress: the export file (WXR); jekyll, hugo: the site folder; pelican: the content folder",
     )
-    imports.add_argument("--source", type=Path, default=Path("."), help="the Matinee site to write into (default: here)")
+    imports.add_argument(
+        "--source", type=Path, default=Path("."), help="the Matinee site to write into (default: here)"
+    )
     imports.add_argument("--dry-run", action="store_true", help="write nothing; print the same report")
     imports.add_argument("-q", "--quiet", action="store_true", help="print only the items left for a human")
     imports.set_defaults(run=_run_import)
@@ -468,7 +470,9 @@ def _run_import(args: argparse.Namespace) -> int:
     for problem in report.untranslated:
         print(problem)
     if report.untranslated and not args.quiet:
-        count = "1 item above needs" if len(report.untranslated) == 1 else f"{len(report.untranslated)} items above need"
+        count = (
+            "1 item above needs" if len(report.untranslated) == 1 else f"{len(report.untranslated)} items above need"
+        )
         print(f"{count} a hand; everything else was {'checked' if args.dry_run else 'written'}.", file=sys.stderr)
     return EXIT_ERROR if report.untranslated else EXIT_OK
 

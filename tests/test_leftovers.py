@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import build_site, make_site, post
 
 from matinee.errors import flatten
 from matinee.leftovers import find_foreign_markup
-
-from conftest import build_site, make_site, post
 
 
 def test_hugo_shortcode_is_an_error_at_its_file_line(tmp_path: Path) -> None:
@@ -23,7 +22,10 @@ def test_hugo_shortcode_is_an_error_at_its_file_line(tmp_path: Path) -> None:
 
 
 def test_liquid_and_wordpress_markup_on_a_page_are_errors(tmp_path: Path) -> None:
-    body = '{% post_url 2024-01-01-a %}\n\nLogo: {{ site.baseurl }}/logo.png\n\n[caption id="x"]<img src=a.png>[/caption]\n'
+    body = (
+        "{% post_url 2024-01-01-a %}\n\nLogo: {{ site.baseurl }}/logo.png\n\n"
+        '[caption id="x"]<img src=a.png>[/caption]\n'
+    )
     root = make_site(tmp_path, {"content/about.md": f"---\ntitle: About\n---\n{body}"})
     with pytest.raises(ExceptionGroup) as caught:
         build_site(root)

@@ -154,7 +154,7 @@ def read_yaml(text: str, origin: str, line: int, untranslated: list[MatineeError
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = line + mark.line if mark else line
-        untranslated.append(MatineeError(origin, where, f"front matter is not valid YAML; fix it and import again"))
+        untranslated.append(MatineeError(origin, where, "front matter is not valid YAML; fix it and import again"))
         return {}
     return {str(key).lower(): value for key, value in loaded.items()} if isinstance(loaded, dict) else {}
 
@@ -193,7 +193,9 @@ def is_true(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1")
 
 
-def common_fields(front: dict[str, Any], *, spaces: bool = False) -> tuple[dict[str, FieldValue], dict[str, FieldValue]]:
+def common_fields(
+    front: dict[str, Any], *, spaces: bool = False
+) -> tuple[dict[str, FieldValue], dict[str, FieldValue]]:
     """Return (Matinee fields, film fields) from a post's front matter with lowercased keys."""
     fields: dict[str, FieldValue] = {}
     film: dict[str, FieldValue] = {}
@@ -245,7 +247,7 @@ def plan(blog: Blog, config_text: str | None, config_permalink: str) -> tuple[li
             by_name.setdefault(name, rel)
     copies: dict[str, Path] = {}
     planned: list[Planned] = []
-    aliases = films = 0
+    aliases = 0
     uses_tags = any(entry.fields.get("tags") for _, entry in entries)
     uses_categories = any(entry.fields.get("categories") for _, entry in entries)
     keep_categories = uses_tags and uses_categories
@@ -259,7 +261,11 @@ def plan(blog: Blog, config_text: str | None, config_permalink: str) -> tuple[li
         if isinstance(image := fields.get("image"), str):
             local = context.target(image, image=True)
             if local is None or local.startswith(("http:", "https:", "/")):
-                untranslated.append(MatineeError(entry.origin, entry.origin_line, f"image {image!r} was not found in the blog; add it by hand"))
+                untranslated.append(
+                    MatineeError(
+                        entry.origin, entry.origin_line, f"image {image!r} was not found in the blog; add it by hand"
+                    )
+                )
                 fields.pop("image")
             else:
                 fields["image"] = local
@@ -366,7 +372,11 @@ def _aliases(entry: Entry, hosts: tuple[str, ...], untranslated: list[MatineeErr
         if query or cleaned is None or cleaned == "/":
             if not entry.is_draft:
                 untranslated.append(
-                    MatineeError(entry.origin, entry.origin_line, f"old URL {url!r} cannot be kept by a static page; redirect it on the server")
+                    MatineeError(
+                        entry.origin,
+                        entry.origin_line,
+                        f"old URL {url!r} cannot be kept by a static page; redirect it on the server",
+                    )
                 )
             continue
         kept.append(cleaned)
@@ -404,7 +414,9 @@ class _Links:
             found = self.by_name.get(name)
             if found is None:
                 line = self.entry.origin_line + self.entry.body.count("\n", 0, max(self.entry.body.find(url), 0))
-                self.untranslated.append(MatineeError(self.entry.origin, line, f"link to {name!r}: no such post in the blog"))
+                self.untranslated.append(
+                    MatineeError(self.entry.origin, line, f"link to {name!r}: no such post in the blog")
+                )
                 return "#"
             return self._relative(found) + suffix
         if not path or path.startswith(("mailto:", "#", "data:")):
@@ -422,7 +434,9 @@ class _Links:
         if key.lower().endswith(IMAGE_SUFFIXES) or image:
             line = self.entry.origin_line + self.entry.body.count("\n", 0, max(self.entry.body.find(url), 0))
             self.untranslated.append(
-                MatineeError(self.entry.origin, line, f"image {url!r} is not in the blog's files; copy it into content/ by hand")
+                MatineeError(
+                    self.entry.origin, line, f"image {url!r} is not in the blog's files; copy it into content/ by hand"
+                )
             )
         return None
 
@@ -522,7 +536,9 @@ def write_plan(planned: list[Planned], source: Path, report: ImportReport, *, dr
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("xb") as file:
-                file.write(item.text.encode("utf-8") if item.text is not None else item.copy.read_bytes() if item.copy else b"")
+                file.write(
+                    item.text.encode("utf-8") if item.text is not None else item.copy.read_bytes() if item.copy else b""
+                )
         except FileExistsError:
             clashes.append(MatineeError(item.rel, None, "already exists; left as it was and not imported"))
             continue
@@ -557,7 +573,9 @@ def split_front(text: str, origin: str, untranslated: list[MatineeError]) -> tup
         try:
             loaded = tomllib.loads(match[1])
         except tomllib.TOMLDecodeError as error:
-            untranslated.append(MatineeError(origin, 1, f"front matter is not valid TOML ({error}); fix it and import again"))
+            untranslated.append(
+                MatineeError(origin, 1, f"front matter is not valid TOML ({error}); fix it and import again")
+            )
             loaded = {}
         front = {key.lower(): _as_text(value) for key, value in loaded.items()}
     else:

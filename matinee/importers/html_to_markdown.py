@@ -17,8 +17,33 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _VOID = {"img", "br", "hr", "source", "input", "meta", "link", "wbr", "embed", "track"}
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "figure",
-           "table", "iframe", "video", "audio", "hr", "section", "article", "aside", "dl", "details", "form"}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "figure",
+    "table",
+    "iframe",
+    "video",
+    "audio",
+    "hr",
+    "section",
+    "article",
+    "aside",
+    "dl",
+    "details",
+    "form",
+}
 _INLINE_MD = {"a", "em", "i", "strong", "b", "code", "br", "img", "span"}
 _ESCAPE = re.compile(r"([\\`*_\[\]])")
 _URL = re.compile(r"https?://\S+")
@@ -110,7 +135,9 @@ def _block(node: _Node) -> str:
     if tag == "pre":
         code = _text(node)
         fence = "~~~" if "```" in code else "```"
-        language = next((value.removeprefix("language-") for name, value in _code_attrs(node) if name == "class" and value), "")
+        language = next(
+            (value.removeprefix("language-") for name, value in _code_attrs(node) if name == "class" and value), ""
+        )
         return f"{fence}{language}\n{code.strip(chr(10))}\n{fence}"
     if tag == "hr":
         return "---"
@@ -207,7 +234,9 @@ def _outer(node: _Node) -> str:
         return html.escape(node.text, quote=False)
     if node.tag == "#comment":
         return f"<!--{node.text}-->"
-    attrs = "".join(f' {name}="{html.escape(value)}"' if value is not None else f" {name}" for name, value in node.attrs)
+    attrs = "".join(
+        f' {name}="{html.escape(value)}"' if value is not None else f" {name}" for name, value in node.attrs
+    )
     if node.tag in _VOID:
         return f"<{node.tag}{attrs}>"
     return f"<{node.tag}{attrs}>{''.join(_outer(child) for child in node.children)}</{node.tag}>"

@@ -29,7 +29,16 @@ from .common import (
     wrap_untranslated,
 )
 
-CONFIG_FILES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml", "config.json")
+CONFIG_FILES = (
+    "hugo.toml",
+    "hugo.yaml",
+    "hugo.yml",
+    "hugo.json",
+    "config.toml",
+    "config.yaml",
+    "config.yml",
+    "config.json",
+)
 _SHORTCODE = re.compile(
     r"\{\{([<%])\s*/\*(?P<escaped>.*?)\*/\s*[>%]\}\}"  # {{</* x */>}}: Hugo's way to write a shortcode as text
     r"|\{\{([<%])\s*highlight\s+(?P<language>[^\s>%]*)[^}]*?[>%]\}\}\n?(?P<code>.*?)\{\{[<%]\s*/highlight\s*[>%]\}\}"
@@ -47,9 +56,17 @@ def read_hugo(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
         raise not_a_site(f"{shown} is not a Hugo site (it needs hugo.toml or config.toml and content/)")
     config = _config(config_file, shown, not_a_site)
     base_url = str(config.get("baseurl") or "").rstrip("/")
-    permalinks = {str(key).lower(): str(value) for key, value in (config.get("permalinks") or {}).items() if isinstance(value, str)}
+    permalinks = {
+        str(key).lower(): str(value)
+        for key, value in (config.get("permalinks") or {}).items()
+        if isinstance(value, str)
+    }
     lower = not config.get("disablepathtolower", False)
-    files = {"/" + file.relative_to(path / "static").as_posix(): file for file in sorted((path / "static").rglob("*")) if file.is_file()}
+    files = {
+        "/" + file.relative_to(path / "static").as_posix(): file
+        for file in sorted((path / "static").rglob("*"))
+        if file.is_file()
+    }
     blog = Blog([], files, (base_url,) if base_url else ())
     for file in sorted(content.rglob("*.md")):
         if file.name.startswith("_index"):
@@ -63,7 +80,13 @@ def read_hugo(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
 def _config(file: Path, shown: str, not_a_site: type[Exception]) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
-        loaded = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+        loaded = (
+            tomllib.loads(text)
+            if file.suffix == ".toml"
+            else json.loads(text)
+            if file.suffix == ".json"
+            else yaml.safe_load(text)
+        )
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise not_a_site(f"{shown}/{file.name} cannot be read: {error}") from None
     return {str(key).lower(): value for key, value in loaded.items()} if isinstance(loaded, dict) else {}
@@ -100,21 +123,60 @@ def _entry(root: Path, file: Path, shown: str, permalinks: dict[str, str], lower
     if is_bundle:
         names += [f"ref:{inner.parent.as_posix()}", f"ref:{inner.parent.name}"]
     if not section or date is None:
-        return Entry("page", origin, body_line, title, None, slug, translated, fields, tuple(old_urls), tuple(names), page_path="/".join(slugify(part) for part in parts))
-    return Entry("post", origin, body_line, title, date, slug, translated, fields, tuple(old_urls) if not is_draft else (), tuple(names), is_draft, film)
+        return Entry(
+            "page",
+            origin,
+            body_line,
+            title,
+            None,
+            slug,
+            translated,
+            fields,
+            tuple(old_urls),
+            tuple(names),
+            page_path="/".join(slugify(part) for part in parts),
+        )
+    return Entry(
+        "post",
+        origin,
+        body_line,
+        title,
+        date,
+        slug,
+        translated,
+        fields,
+        tuple(old_urls) if not is_draft else (),
+        tuple(names),
+        is_draft,
+        film,
+    )
 
 
 def _old_url(
-    front: dict[str, Any], parts: list[str], section: str, slug: str, date: datetime | None, permalinks: dict[str, str], lower: bool
+    front: dict[str, Any],
+    parts: list[str],
+    section: str,
+    slug: str,
+    date: datetime | None,
+    permalinks: dict[str, str],
+    lower: bool,
 ) -> str:
     """Return the URL Hugo gave a page: its url key, its section's permalink pattern, or its path."""
-    if isinstance(front.get("url"), str):
-        return "/" + front["url"].strip("/") + ("/" if not re.search(r"\.\w+$", front["url"]) else "")
+    given = front.get("url")
+    if isinstance(given, str):
+        return "/" + given.strip("/") + ("/" if not re.search(r"\.\w+$", given) else "")
     pattern = permalinks.get(section.lower()) if section else None
     if pattern and date:
         values = {
-            "year": f"{date:%Y}", "month": f"{date:%m}", "day": f"{date:%d}", "slug": slug, "title": slugify(str(front.get("title", slug))),
-            "filename": parts[-1], "contentbasename": parts[-1], "section": section, "sections": "/".join(parts[:-1]),
+            "year": f"{date:%Y}",
+            "month": f"{date:%m}",
+            "day": f"{date:%d}",
+            "slug": slug,
+            "title": slugify(str(front.get("title", slug))),
+            "filename": parts[-1],
+            "contentbasename": parts[-1],
+            "section": section,
+            "sections": "/".join(parts[:-1]),
         }
         url = re.sub(r":(\w+)", lambda match: values.get(match[1], match[0]), pattern)
     else:
@@ -145,7 +207,13 @@ def _shortcodes(body: str, origin: str, body_line: int, untranslated: list[Matin
             page, _, anchor = target.partition("#")
             return link_marker(f"ref:{page}") + (f"#{anchor}" if anchor else "")
         line = body_line + body.count("\n", 0, match.start())
-        untranslated.append(MatineeError(origin, line, f"{{{{< {name} >}}}} is a shortcode Matinee cannot translate; it is kept, hidden, in the post"))
+        untranslated.append(
+            MatineeError(
+                origin,
+                line,
+                f"{{{{< {name} >}}}} is a shortcode Matinee cannot translate; it is kept, hidden, in the post",
+            )
+        )
         return wrap_untranslated(match[0])
 
     return _SHORTCODE.sub(replace, body)

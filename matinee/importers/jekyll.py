@@ -67,7 +67,9 @@ def read_jekyll(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
                 if entry:
                     blog.entries.append(entry)
     collections = config.get("collections") or {}
-    for label, settings in (collections.items() if isinstance(collections, dict) else ((name, {}) for name in collections)):
+    for label, settings in (
+        collections.items() if isinstance(collections, dict) else ((name, {}) for name in collections)
+    ):
         settings = settings if isinstance(settings, dict) else {}
         folder = path / f"_{label}"
         collection_pattern = str(settings.get("permalink") or "/:collection/:path:output_ext")
@@ -120,22 +122,37 @@ def _entry(
     front, body, body_line = split
     dated = _DATED_NAME.match(file.stem)
     date = parse_date(front.get("date")) or (parse_date(dated[1]) if dated else None)
-    title = str(front.get("title") or front.get("name") or (dated[2] if dated else file.stem).replace("-", " ").capitalize())
+    title = str(
+        front.get("title") or front.get("name") or (dated[2] if dated else file.stem).replace("-", " ").capitalize()
+    )
     if not page and date is None:
-        untranslated.append(MatineeError(origin, 1, "has no date, in its front matter or its file name; it was left out"))
+        untranslated.append(
+            MatineeError(origin, 1, "has no date, in its front matter or its file name; it was left out")
+        )
         return None
     fields, film = common_fields(front, spaces=True)
     if collection not in ("posts", ""):
         fields["tags"] = [*(fields.get("tags") or []), collection]  # type: ignore[misc]
     slug = post_slug(front, dated[2] if dated else file.stem, title)
-    rel_in_collection = file.relative_to(root / (f"_{collection}" if collection and collection != "posts" else "")).with_suffix("")
+    rel_in_collection = file.relative_to(
+        root / (f"_{collection}" if collection and collection != "posts" else "")
+    ).with_suffix("")
     old = str(front.get("permalink") or pattern)
     url = _permalink(old, date, slug, front, collection, rel_in_collection.as_posix(), file.stem)
     names = [f"post:{file.stem}", f"path:{file.relative_to(root).as_posix()}"]
     if page:
         return Entry(
-            "page", origin, body_line, title, None, slugify(file.stem), _liquid(body, origin, body_line, untranslated),
-            fields, (url,), tuple(names), page_path=slugify(file.stem),
+            "page",
+            origin,
+            body_line,
+            title,
+            None,
+            slugify(file.stem),
+            _liquid(body, origin, body_line, untranslated),
+            fields,
+            (url,),
+            tuple(names),
+            page_path=slugify(file.stem),
         )
     return Entry(
         kind="post",
@@ -146,7 +163,7 @@ def _entry(
         slug=slug,
         body=_liquid(body, origin, body_line, untranslated),
         fields=fields,
-        old_urls=(url,) if not is_draft and not front.get("published") == "false" else (),
+        old_urls=(url,) if not is_draft and front.get("published") != "false" else (),
         names=tuple(names),
         is_draft=is_draft or front.get("published") == "false" or is_true(front.get("draft")),
         film=film,
@@ -212,7 +229,13 @@ def _liquid(body: str, origin: str, body_line: int, untranslated: list[MatineeEr
                 return ""
             if filtered := _FILTERED_PATH.match(value):
                 return filtered[1]
-        untranslated.append(MatineeError(origin, line, f"{match[0][:60]} is Liquid that Matinee cannot translate; it is kept, hidden, in the post"))
+        untranslated.append(
+            MatineeError(
+                origin,
+                line,
+                f"{match[0][:60]} is Liquid that Matinee cannot translate; it is kept, hidden, in the post",
+            )
+        )
         return wrap_untranslated(match[0])
 
     return _LIQUID.sub(replace, body)

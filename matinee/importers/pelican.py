@@ -21,6 +21,9 @@ _HEADER = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
 _PELICAN_LINK = re.compile(r"\{(filename|static|attach)\}/?([^)\s\"'>]+)|\{(tag|category|author|index)\}([^)\s\"'>]*)")
 
 
+_TERM_PAGES = {"tag": "tags", "category": "tags", "author": "people"}
+
+
 class _Missing(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -35,7 +38,9 @@ def read_pelican(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
     files = {
         "/" + file.relative_to(path).as_posix(): file
         for file in sorted(path.rglob("*"))
-        if file.is_file() and file.suffix.lower() not in MARKDOWN + (".rst", ".py", ".pyc") and not file.name.startswith(".")
+        if file.is_file()
+        and file.suffix.lower() not in MARKDOWN + (".rst", ".py", ".pyc")
+        and not file.name.startswith(".")
     }
     blog = Blog([], files, (site_url,) if site_url.startswith("http") else ())
     found_one = False
@@ -45,13 +50,21 @@ def read_pelican(path: Path, shown: str, not_a_site: type[Exception]) -> Blog:
         front, body, body_line = _read(file, origin, blog.untranslated)
         if "title" not in front:
             continue
-        found_one = found_one or bool(settings) or not file.read_text(encoding="utf-8", errors="replace").startswith(("---", "+++"))
+        found_one = (
+            found_one
+            or bool(settings)
+            or not file.read_text(encoding="utf-8", errors="replace").startswith(("---", "+++"))
+        )
         is_page = rel.parts[0] in page_folders
         entry = _entry(rel, origin, front, body, body_line, settings, is_page, blog.untranslated)
         if entry:
             blog.entries.append(entry)
     for rst in sorted(path.rglob("*.rst")):
-        blog.untranslated.append(MatineeError(f"{shown}/{rst.relative_to(path).as_posix()}", 1, "is reStructuredText; convert it to Markdown by hand"))
+        blog.untranslated.append(
+            MatineeError(
+                f"{shown}/{rst.relative_to(path).as_posix()}", 1, "is reStructuredText; convert it to Markdown by hand"
+            )
+        )
     if not found_one:
         raise not_a_site(
             f"{shown} is not a Pelican content folder (no pelicanconf.py, and no Markdown file with a 'Title:' header)"
@@ -115,14 +128,28 @@ def _entry(
     if not is_page and date is None:
         untranslated.append(MatineeError(origin, 1, "has no Date: header; it was left out"))
         return None
-    slug = slugify(str(front.get("slug") or (title if settings.get("SLUGIFY_SOURCE", "title") == "title" else rel.stem)))
-    linked = {key: _PELICAN_LINK.sub(lambda match: _link(match, rel), value) if isinstance(value, str) else value for key, value in front.items()}
+    slug = slugify(
+        str(front.get("slug") or (title if settings.get("SLUGIFY_SOURCE", "title") == "title" else rel.stem))
+    )
+    linked = {
+        key: _PELICAN_LINK.sub(lambda match: _link(match, rel), value) if isinstance(value, str) else value
+        for key, value in front.items()
+    }
     fields, film = common_fields(linked)
     category = str(front.get("category") or settings.get("DEFAULT_CATEGORY", "misc"))
     status = str(front.get("status", settings.get("DEFAULT_STATUS", "published"))).lower()
     is_draft = status in ("draft", "hidden")
-    pattern = str(front.get("url") or settings.get("PAGE_URL" if is_page else "ARTICLE_URL", "pages/{slug}.html" if is_page else "{slug}.html"))
-    values = _Missing(slug=slug, category=slugify(category), lang=str(front.get("lang", settings.get("DEFAULT_LANG", "en"))), author=slugify(str(front.get("author", ""))), date=date or datetime.min)
+    pattern = str(
+        front.get("url")
+        or settings.get("PAGE_URL" if is_page else "ARTICLE_URL", "pages/{slug}.html" if is_page else "{slug}.html")
+    )
+    values = _Missing(
+        slug=slug,
+        category=slugify(category),
+        lang=str(front.get("lang", settings.get("DEFAULT_LANG", "en"))),
+        author=slugify(str(front.get("author", ""))),
+        date=date or datetime.min,
+    )
     try:
         url = "/" + pattern.format_map(values).lstrip("/")
     except (ValueError, KeyError, IndexError):
@@ -147,4 +174,6 @@ def _link(match: re.Match[str], rel: Path) -> str:
         target = match[2] if match[0].startswith(("{static}/", "{attach}/")) else (rel.parent / match[2]).as_posix()
         return "/" + target
     kind, name = match[3], match[4]
-    return f"/{'tags' if kind == 'tag' else 'tags' if kind == 'category' else 'people' if kind == 'author' else ''}/{slugify(name)}/".replace("//", "/")
+    if kind == "index":
+        return "/"
+    return f"/{_TERM_PAGES[kind]}/{slugify(name)}/"  # categories become tags

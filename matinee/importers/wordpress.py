@@ -53,7 +53,13 @@ def read_wordpress(path: Path, shown: str) -> Blog:
     channel = _parse(path).element("channel")
     if channel is None or not channel.find("wp:wxr_version"):
         raise NotWordPress(f"{shown} is not a WordPress export (no <wp:wxr_version> in its <channel>)")
-    hosts = tuple(dict.fromkeys(url for url in (channel.find("wp:base_site_url"), channel.find("wp:base_blog_url"), channel.find("link")) if url))
+    hosts = tuple(
+        dict.fromkeys(
+            url
+            for url in (channel.find("wp:base_site_url"), channel.find("wp:base_blog_url"), channel.find("link"))
+            if url
+        )
+    )
     authors = {
         author.find("wp:author_login"): author.find("wp:author_display_name") or author.find("wp:author_login")
         for author in channel.children
@@ -133,11 +139,15 @@ def _entry(
         for meta in item.children
         if meta.tag == "wp:postmeta" and not meta.find("wp:meta_key").startswith("_")
     }
-    front["tags"] = [term.text for term in item.children if term.tag == "category" and term.attrs.get("domain") == "post_tag"]
+    front["tags"] = [
+        term.text for term in item.children if term.tag == "category" and term.attrs.get("domain") == "post_tag"
+    ]
     front["categories"] = [
         term.text
         for term in item.children
-        if term.tag == "category" and term.attrs.get("domain") == "category" and term.attrs.get("nicename") != "uncategorized"
+        if term.tag == "category"
+        and term.attrs.get("domain") == "category"
+        and term.attrs.get("nicename") != "uncategorized"
     ]
     creator = item.find("dc:creator")
     if creator:
@@ -156,8 +166,12 @@ def _entry(
     date = parse_date(gmt + "+00:00") if gmt and not gmt.startswith("0000") else parse_date(item.find("wp:post_date"))
     if kind == "post" and date is None:
         untranslated.append(MatineeError(shown, item.line, f"post {title!r} has no date; it was left out"))
-    gallery_images = [element for element in attachments.values() if element.find("wp:post_parent") == item.find("wp:post_id")]
-    body = _shortcodes(content.text if content is not None else "", shown, line, attachments, gallery_images, untranslated)
+    gallery_images = [
+        element for element in attachments.values() if element.find("wp:post_parent") == item.find("wp:post_id")
+    ]
+    body = _shortcodes(
+        content.text if content is not None else "", shown, line, attachments, gallery_images, untranslated
+    )
     link = item.find("link")
     page_path = urlsplit(link).path.strip("/") if kind == "page" and link and not urlsplit(link).query else slug
     return Entry(
@@ -204,17 +218,24 @@ def _shortcodes(
             ids = [part.strip() for part in attrs.get("ids", "").split(",") if part.strip()]
             images = [attachments[number] for number in ids if number in attachments] if ids else attached
             row = " ".join(
-                f'<img src="{html.escape(image.find("wp:attachment_url"))}" alt="{html.escape(image.find("title"))}">' for image in images
+                f'<img src="{html.escape(image.find("wp:attachment_url"))}" alt="{html.escape(image.find("title"))}">'
+                for image in images
             )
             return f"\n\n<p>{row}</p>\n\n"
         if name in ("video", "audio"):
-            url = attrs.get("src") or next((value for key, value in attrs.items() if key in ("mp4", "webm", "mp3", "ogg", "m4a")), "")
+            url = attrs.get("src") or next(
+                (value for key, value in attrs.items() if key in ("mp4", "webm", "mp3", "ogg", "m4a")), ""
+            )
             if "youtube" in url or "vimeo" in url:
                 return f"\n\n<p>{html.escape(url)}</p>\n\n"
             return f'\n\n<{name} controls src="{html.escape(url)}"></{name}>\n\n'
         if match[3] is not None or attrs or name in _PLUGIN_LOOKING:
             where = line + text.count("\n", 0, match.start())
-            untranslated.append(MatineeError(shown, where, f"[{name}] is a shortcode Matinee cannot translate; it is kept, hidden, in the post"))
+            untranslated.append(
+                MatineeError(
+                    shown, where, f"[{name}] is a shortcode Matinee cannot translate; it is kept, hidden, in the post"
+                )
+            )
             return f"\n\n{wrap_untranslated(match[0])}\n\n"
         return match[0]  # [sic], [1]: text in square brackets, which WordPress shows as it is too
 
@@ -222,7 +243,14 @@ def _shortcodes(
 
 
 def _meta(item: _Element, key: str) -> str:
-    return next((meta.find("wp:meta_value") for meta in item.children if meta.tag == "wp:postmeta" and meta.find("wp:meta_key") == key), "")
+    return next(
+        (
+            meta.find("wp:meta_value")
+            for meta in item.children
+            if meta.tag == "wp:postmeta" and meta.find("wp:meta_key") == key
+        ),
+        "",
+    )
 
 
 def _attributes(text: str) -> dict[str, str]:
