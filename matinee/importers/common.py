@@ -135,9 +135,11 @@ class ImportReport:
         verb = "Would import" if self.dry_run else "Imported"
         lines = [
             f"{verb} {_count(self.posts, 'post')} ({_count(self.drafts, 'draft')}), {_count(self.pages, 'page')}, "
-            f"{_count(self.files, 'file')} copied, {_count(self.aliases, 'old URL')} kept as aliases, "
+            f"{_count(self.files, 'file')} copied, {_count(self.aliases, 'old URL')} kept, "
             f"{_count(self.films, 'film file')}."
         ]
+        if "config.yaml" in self.written:
+            lines.append("The blog uses both tags and categories: categories added to taxonomies in config.yaml.")
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return lines
