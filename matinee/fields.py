@@ -13,8 +13,9 @@ from .urls import is_safe_url
 
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")  # real or not
+_DATE_ONLY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")  # 2026-03-4: Jekyll and YAML 1.1 take one digit
+_DATE_FORM = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")  # real or not
+_ONE_DIGIT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 # The years a post or a release may be dated in. Films begin in the late 1880s; 1800 leaves room
 # for pieces on cinema's prehistory, and nothing is published or released after 2999. Staying far
 # from datetime's limits (years 1 and 9999) also means a date survives its move to UTC and the
@@ -174,14 +175,14 @@ def parse_day(value: str) -> date | None:
     if not _DATE_ONLY.fullmatch(value.strip()):
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(_two_digits(value.strip()))
     except ValueError:
         return None
 
 
 def parse_moment(value: str) -> datetime | None:
     """Return `value` as an aware datetime, or None if it is not a date."""
-    value = value.strip()
+    value = _two_digits(value.strip())
     try:
         if _DATE_ONLY.fullmatch(value):
             return datetime.combine(date.fromisoformat(value), time(), UTC)
@@ -189,6 +190,11 @@ def parse_moment(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _two_digits(value: str) -> str:
+    """Pad a one-digit month or day (2026-3-4 -> 2026-03-04), which fromisoformat refuses."""
+    return _ONE_DIGIT.sub(lambda match: f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}", value, count=1)
 
 
 def _kind(value: Value) -> str:

@@ -21,6 +21,7 @@ from .errors import MatineeError, flatten, raise_all
 from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
+from .leftovers import find_foreign_markup
 from .model import Asset, Film, Page, Post, unpack_html
 from .progress import Progress, silent
 
@@ -149,14 +150,19 @@ def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | list[Matine
 def _parse_one(job: _Job, config: Config) -> Parsed_ | list[MatineeError]:
     source, front = job.source, job.front
     html = unpack_html(job.html) if job.html is not None else converter().convert(front.body)
+    foreign = [
+        MatineeError(source.rel, line, message) for line, message in find_foreign_markup(front.body, front.body_line)
+    ]
     try:
         if source.kind == "post":
-            return parse_post(source, front, html, config)
-        if source.kind == "film":
-            return parse_film(source.rel, source.fingerprint, front, html)
-        return parse_page(source, front, html)
+            parsed: Parsed_ = parse_post(source, front, html, config)
+        elif source.kind == "film":
+            parsed = parse_film(source.rel, source.fingerprint, front, html)
+        else:
+            parsed = parse_page(source, front, html)
     except (MatineeError, ExceptionGroup) as error:
-        return flatten(error)
+        return flatten(error) + foreign
+    return foreign or parsed
 
 
 def _advance(progress: Progress, before: int, total: int, parsed: int) -> None:

@@ -1,0 +1,3 @@
+from matinee.cli import main
+
+raise SystemExit(main())
