@@ -1,4 +1,4 @@
-"""The build, one way and on one screen: load -> parse -> model -> render -> write."""
+"""The build, one way and on one screen: load -> parse -> model -> images -> plan -> render -> write."""
 
 from __future__ import annotations
 
@@ -7,20 +7,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
+import jinja2
+
 from .cache import BuildCache
 from .config import Config
 from .content import find_sources
 from .errors import MatineeError, flatten, grouped
 from .images import prepare_images
+from .layouts import Usage, layout_usage, make_env, read_layouts
 from .memo import digest
 from .model import Site
 from .parsing import parse_all
+from .picture import lookup_for
+from .plan import plan_site
 from .progress import Progress, silent
-from .render import layout_usage, make_env, read_layouts, render_site
+from .render import render_plan
 from .search import index_search
 from .site import model_site
-from .stamp import NO_SEARCH_INDEX, drop_stamp, save_stamp, stamp_path
-from .write import manifest_path, read_manifest, record_files, render_errors, write_tree
+from .stamp import drop_stamp, record_build, stamp_path
+from .write import Written, manifest_path, read_manifest, record_files, render_errors, write_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,44 +110,56 @@ def build(
         drop_stamp(stamp_path(config))
     loaded = read_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
     site = loaded.site
-    images = prepare_images(site, config.cache_dir, progress)  # 3b image variants
-    previous = read_manifest(config.out_dir, manifest_path(config))  # what is built
-    env = make_env(config.layouts_dir, config.cache_dir)
+    images = prepare_images(site, config.cache_dir, progress)  # 4 images: variants and sizes
+    previous = read_manifest(config.out_dir, manifest_path(config))  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
-    try:
-        layouts = read_layouts(env)
-    except ExceptionGroup as group:  # a layout that is not UTF-8: no page can be rendered to check
-        raise grouped([*errors, *flatten(group)], "the site has errors") from None
-    usage = cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
-    outputs = render_site(site, env, usage, previous.keys(), images.infos, cache.digest)  # 4 plan outputs
+    env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
+    lookup = lookup_for(images.infos, config.base_path)
+    planned = plan_site(site, env, usage, lookup, cache.digest)  # 6 plan: every output's memo key
+    rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
     errors += usage.errors
     if errors:  # the pages are still rendered (not written) for the layouts' errors
-        raise grouped(_once([*errors, *render_errors(outputs, progress)]), "the site has errors")
-    assets = site.assets + images.assets  # originals, variants
-    written = write_tree(outputs, assets, config.out_dir, manifest_path(config), previous, progress)  # 5 render, write
-    index = index_search(config.out_dir) if search else ()  # 5b search index
+        raise grouped(_once([*errors, *render_errors(rendering, progress)]), "the site has errors")
+    # 7-8 render and write: write_tree forks a worker per core when many pages changed, and each
+    # renders its share (Rendering.render) and stages the bytes itself; rendering in the parent
+    # first would pickle every page back across the processes, which costs more than it renders.
+    written = write_tree(
+        rendering, site.assets + images.assets, config.out_dir, manifest_path(config), previous, progress
+    )
+    index = index_search(config.out_dir) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
+    report = _report(site, written, files, time.perf_counter() - started)
+    if inputs is not None:  # 10 record: a later build with the same inputs is skipped
+        valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
+        record_build(config, inputs, report, valid_until=valid_until, search=search)
+    return report
+
+
+def _layouts(config: Config, cache: BuildCache, errors: list[MatineeError]) -> tuple[jinja2.Environment, Usage]:
+    """Return the layouts' environment and what each layout reads; a layout that is not UTF-8
+    stops the build here, with `errors`: no page can be rendered to check."""
+    env = make_env(config.layouts_dir, config.cache_dir)
+    try:
+        layouts = read_layouts(env)
+    except ExceptionGroup as group:
+        raise grouped([*errors, *flatten(group)], "the site has errors") from None
+    return env, cache.remember("layouts", digest(layouts), partial(layout_usage, env, layouts))  # parsing is costly
+
+
+def _report(site: Site, written: Written, files: int, seconds: float) -> Report:
     counts = {taxonomy.name: len(taxonomy.terms) for taxonomy in site.taxonomies}
-    report = Report(
+    return Report(
         files=files,
         changed=len(written.written),
         posts=len(site.posts),
         tags=counts.get("tags", 0),
         films=counts.get("films", 0),
         people=counts.get("people", 0),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         touched=written.written + written.deleted,
         scheduled=len(site.scheduled),
         next_scheduled=min(site.scheduled, default=None),
     )
-    if inputs is not None:  # 6 remember
-        valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
-        inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
-        said: dict[str, int | str] = {"files": report.files, "posts": report.posts, "scheduled": report.scheduled}
-        if report.next_scheduled:
-            said["next_scheduled"] = report.next_scheduled.isoformat()
-        save_stamp(stamp_path(config), inputs, said, valid_until)
-    return report
 
 
 def _once(errors: list[MatineeError]) -> list[MatineeError]:

@@ -15,11 +15,14 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import code_digest
 from .config import CONFIG_FILE, Config
 from .write import manifest_path, read_manifest
+
+if TYPE_CHECKING:  # this module is loaded before any build: it imports no pipeline
+    from .pipeline import Report
 
 NO_SEARCH_INDEX = " without a search index"
 
@@ -103,6 +106,16 @@ def save_stamp(stamp_path: Path, inputs: str, report: dict[str, Any], valid_unti
         stamp_path.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
     except OSError:
         pass
+
+
+def record_build(config: Config, inputs: str, report: Report, *, valid_until: datetime | None, search: bool) -> None:
+    """Save the stamp of a successful build that read `inputs` (input_state), with the summary
+    a skipped run repeats; `valid_until` is when its output would change by itself."""
+    inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
+    said: dict[str, int | str] = {"files": report.files, "posts": report.posts, "scheduled": report.scheduled}
+    if report.next_scheduled:
+        said["next_scheduled"] = report.next_scheduled.isoformat()
+    save_stamp(stamp_path(config), inputs, said, valid_until)
 
 
 def drop_stamp(stamp_path: Path) -> None:

@@ -98,7 +98,7 @@ class Outputs(Protocol):
     def paths(self) -> Iterator[str]:
         """Yield the path of every output."""
 
-    def outputs(self, share: int, shares: int) -> Iterator[Output]:
+    def render(self, share: int, shares: int) -> Iterator[Output]:
         """Yield every `shares`-th output from the `share`-th (raising all errors at the end)."""
 
 
@@ -169,7 +169,7 @@ def render_errors(outputs: Outputs, progress: Progress = silent) -> list[Matinee
 
 def _render_share(outputs: Outputs, share: int, shares: int, tick: Tick) -> list[MatineeError]:
     try:
-        for output in outputs.outputs(share, shares):
+        for output in outputs.render(share, shares):
             if output.body is not None:
                 tick()
     except ExceptionGroup as group:
@@ -230,7 +230,7 @@ def _stage_share(outputs: Outputs, staging: Path, previous: Manifest, share: int
     writer = _Writer(staging)
     files: dict[str, Entry] = {}
     try:
-        for output in outputs.outputs(share, shares):
+        for output in outputs.render(share, shares):
             _stage_output(output, writer, files, previous)
             if output.body is not None:
                 tick()

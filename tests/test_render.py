@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, build_site, errors_of, make_site, post
 
 from matinee.errors import flatten
-from matinee.render import make_env
+from matinee.layouts import make_env
 
 
 def layout_errors(tmp_path: Path, layouts: dict[str, str], **files: str) -> list[str]:
