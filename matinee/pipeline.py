@@ -15,6 +15,7 @@ from .content import find_sources
 from .errors import MatineeError, flatten, grouped
 from .images import prepare_images
 from .layouts import Usage, layout_usage, make_env, read_layouts
+from .manifest import manifest_path, read_manifest, record_files
 from .memo import digest
 from .model import Site
 from .parsing import parse_all
@@ -25,7 +26,7 @@ from .render import render_plan
 from .search import index_search
 from .site import model_site
 from .stamp import drop_stamp, record_build, stamp_path
-from .write import Written, manifest_path, read_manifest, record_files, render_errors, write_tree
+from .write import Written, render_errors, write_tree
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import code_digest
 from .config import CONFIG_FILE, Config
-from .write import manifest_path, read_manifest
+from .manifest import manifest_path, read_manifest
 
 if TYPE_CHECKING:  # this module is loaded before any build: it imports no pipeline
     from .pipeline import Report

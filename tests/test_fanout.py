@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import make_site, post, run_build
 
-from matinee import fanout, write
+from matinee import fanout, manifest, write
 from matinee.errors import MatineeError
 from matinee.memo import Planned
 from matinee.render import Rendering
@@ -93,7 +93,7 @@ def test_layout_errors_of_every_share_are_reported_once_each(tmp_path: Path, mon
 def test_two_outputs_on_one_path_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     planned = tuple(Planned("same/index.html", key, lambda: b"<p>x</p>") for key in ("a", "b"))
     with pytest.raises(MatineeError, match="two outputs would be written to this path"):
-        write.write_tree(Rendering(planned, {}), (), tmp_path / "site", tmp_path / "manifest.json", write.Manifest())
+        write.write_tree(Rendering(planned, {}), (), tmp_path / "site", tmp_path / "manifest.json", manifest.Manifest())
     assert not (tmp_path / "site").exists()
 
 

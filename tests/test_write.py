@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import build_site, errors_of, make_site, post, run_build
 
-from matinee import write
+from matinee import commit
 from matinee.errors import MatineeError
 
 
@@ -305,16 +305,16 @@ def test_a_killed_commit_finished_by_the_next_build_leaves_no_file_unaccounted_f
     root = good_site(tmp_path)
     (root / "content/posts/secret.md").write_text(post("Secret", draft="true"), encoding="utf-8")
     out = build_site(root)
-    real, moved = write._Commit._move_in, []
+    real, moved = commit._Commit._move_in, []
 
-    def killed_after_three(commit: write._Commit, rel: str) -> None:
+    def killed_after_three(undoable: commit._Commit, rel: str) -> None:
         if len(moved) == 3:
             raise KeyboardInterrupt  # as a kill: nothing is undone, the marker stays
         moved.append(rel)
-        real(commit, rel)
+        real(undoable, rel)
 
     with monkeypatch.context() as patch:
-        patch.setattr(write._Commit, "_move_in", killed_after_three)
+        patch.setattr(commit._Commit, "_move_in", killed_after_three)
         with pytest.raises(KeyboardInterrupt):
             build_site(root, drafts=True)  # the draft's page is among the files to move in
     build_site(root)  # finishes that commit, then builds without drafts

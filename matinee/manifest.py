@@ -1,0 +1,105 @@
+"""The manifest: what each file of the last build was made from, so the next build can skip it.
+
+One JSON file per output folder in the cache folder lists every built file with its memo key
+(plan.py), a digest of its bytes, and its size and mtime; a file changed on disk since is
+dropped from it, and so rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .commit import finish_interrupted_commit
+from .config import Config
+
+MANIFEST_VERSION = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a built tree: its memo key, its content digest, and its size and mtime."""
+
+    key: str
+    content: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The files of the previous build that are still on disk as it left them."""
+
+    files: dict[str, Entry] = field(default_factory=dict)
+
+    def keys(self) -> dict[str, str]:
+        """Return path -> memo key, for the renderer to skip unchanged outputs."""
+        return {path: entry.key for path, entry in self.files.items()}
+
+
+def manifest_path(config: Config) -> Path:
+    """Where the list of the last build's files is kept, one per output folder."""
+    tag = hashlib.blake2b(str(config.out_dir.resolve()).encode(), digest_size=6).hexdigest()
+    return config.cache_dir / f"outputs-{tag}.json"
+
+
+def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
+    """Return the previous build's files that are unchanged on disk; anything odd means none."""
+    if finish_interrupted_commit(out_dir):
+        return Manifest()  # it added files no manifest lists: build the whole tree afresh
+    try:
+        stored = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if stored["version"] != MANIFEST_VERSION or stored["out_dir"] != str(out_dir.resolve()):
+            return Manifest()
+        files = {path: Entry(*values) for path, values in stored["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return Manifest()
+    root = str(out_dir)
+    return Manifest({path: entry for path, entry in files.items() if _intact(os.path.join(root, path), entry)})
+
+
+def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
+    """Add files made in out_dir after write_tree (the search index) to the manifest.
+
+    Recorded, they count as built files, are checked like them, and go away in the next build
+    that does not make them again. Return how many files the output folder now holds.
+    """
+    files = dict(read_manifest(out_dir, manifest_path).files)
+    for rel in rels:
+        stat = (out_dir / rel).stat()
+        files[rel] = Entry("made after write_tree", "", stat.st_size, stat.st_mtime_ns)
+    save_manifest(manifest_path, out_dir, files)
+    return len(files)
+
+
+def save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        stored = {
+            "version": MANIFEST_VERSION,
+            "out_dir": str(out_dir.resolve()),
+            "files": {rel: [entry.key, entry.content, entry.size, entry.mtime_ns] for rel, entry in files.items()},
+        }
+        temporary.write_text(json.dumps(stored), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass  # the manifest only saves work next time; the site itself is written
+
+
+def _intact(path: str, entry: Entry) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
+
+
+def restat(path: Path, entry: Entry) -> Entry:
+    """Note the size and mtime of a file just written."""
+    stat = path.stat()
+    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
