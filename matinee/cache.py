@@ -9,6 +9,21 @@ It keeps pure, expensive results between runs:
   posts), each under a key made of its inputs.
 A corrupt or foreign cache file is deleted and rebuilt, never trusted: every stored value
 carries a digest of itself that is checked on reading.
+
+The stores under .matinee-cache/ (each safe to delete; each costs only time when missing):
+- build.sqlite   this cache (above);
+- images/        resized variants of content images, each under its image key (images.py);
+- layouts/       Jinja's compiled layouts (layouts.make_env), checked against their source;
+- check.sqlite   page scans of earlier `matinee check` runs (check/cache.py);
+- outputs-<tag>.json  the manifest: each built file's memo key, size and mtime (manifest.py);
+- outputs-<tag>.stamp the inputs of the last successful build, to skip an unchanged one (stamp.py).
+The words used for their keys:
+- digest       a short hash of any values (memo.digest): what derived keys are made of;
+- fingerprint  the digest of a source file's bytes (memo.fingerprint, Post.fingerprint);
+- signature    a file's stat (size, mtime, ctime, inode): unchanged means unchanged bytes,
+               so its fingerprint is reused without reading it (content.signature);
+- key          what an output or a stored result is looked up by: a digest of everything it
+               is made from (an output's memo key, plan.py; an image's key, images.py).
 """
 
 from __future__ import annotations

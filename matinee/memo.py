@@ -40,23 +40,23 @@ def fingerprint(raw: bytes) -> str:
 
 
 def base_key(
-    site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool, images: Mapping[str, str]
+    site: Site, layouts_digest: str, site_parts: Iterable[str], uses_now: bool, image_keys: Mapping[str, str]
 ) -> str:
-    """Return the part of every key shared by all outputs of this build; `images` holds a
+    """Return the part of every key shared by all outputs of this build; `image_keys` holds a
     digest of the image sizes of each post with images, which `site` can show too."""
     parts = sorted(set(site_parts) & set(SITE_PARTS))
     return digest(
         code_digest(),
         layouts_digest,
         repr(site.config),
-        [(part, _site_part(site, part, images)) for part in parts],
+        [(part, _site_part(site, part, image_keys)) for part in parts],
         site.built_at.isoformat() if uses_now else None,
     )
 
 
-def _site_part(site: Site, part: str, images: Mapping[str, str]) -> str:
+def _site_part(site: Site, part: str, image_keys: Mapping[str, str]) -> str:
     def shown(posts: Iterable[Post]) -> list[tuple[str, str | None]]:
-        return [(post.fingerprint, images.get(post.source)) for post in posts]
+        return [(post.fingerprint, image_keys.get(post.source)) for post in posts]
 
     if part == "posts" or part == "archive":
         return digest(shown(site.posts))

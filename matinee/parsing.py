@@ -30,7 +30,7 @@ CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
 BATCH = 32  # sources per task sent to a worker
 
 T = TypeVar("T")
-Parsed_ = Post | Film | Page
+ParsedSource = Post | Film | Page  # what one source file parses into
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class Parsed:
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
+class _SourceToParse:
     """One source to parse, with its split front matter and its HTML if the cache had it."""
 
     source: Source
@@ -63,7 +63,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
     """Read and parse every source, reusing cached results; the errors of all are in the result."""
     settings = repr((config.permalink, config.taxonomies, config.author))
     errors: list[MatineeError] = list(sources.errors)
-    items: list[Parsed_] = []
+    items: list[ParsedSource] = []
     used: list[str] = []
     with _Workers() as workers:
         for start in range(0, len(sources.files), CHUNK):
@@ -112,17 +112,17 @@ def _parse_fresh(
     workers: _Workers,
     errors: list[MatineeError],
     progress: Callable[[int], None],
-) -> list[Parsed_]:
+) -> list[ParsedSource]:
     """Parse the sources the cache does not know; their Markdown may still be cached."""
     fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
     html = cache.known_markdown([front.body for front in fronts.values()])
     jobs = [
-        _Job(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body)))
+        _SourceToParse(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body)))
         for source in todo
         if source.rel in fronts
     ]
     batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
-    fresh: list[Parsed_] = []
+    fresh: list[ParsedSource] = []
     converted: dict[str, bytes] = {}
     parsed = 0
     for batch, results in zip(
@@ -141,13 +141,13 @@ def _parse_fresh(
     return fresh
 
 
-def parse_batch(batch: list[_Job], config: Config) -> list[Parsed_ | list[MatineeError]]:
+def parse_batch(batch: list[_SourceToParse], config: Config) -> list[ParsedSource | list[MatineeError]]:
     """Parse a batch of sources (module-level, so worker processes can run it); a source
     with mistakes gives the list of them."""
     return [_parse_one(job, config) for job in batch]
 
 
-def _parse_one(job: _Job, config: Config) -> Parsed_ | list[MatineeError]:
+def _parse_one(job: _SourceToParse, config: Config) -> ParsedSource | list[MatineeError]:
     source, front = job.source, job.front
     html = unpack_html(job.html) if job.html is not None else converter().convert(front.body)
     foreign = [
@@ -155,7 +155,7 @@ def _parse_one(job: _Job, config: Config) -> Parsed_ | list[MatineeError]:
     ]
     try:
         if source.kind == "post":
-            parsed: Parsed_ = parse_post(source, front, html, config)
+            parsed: ParsedSource = parse_post(source, front, html, config)
         elif source.kind == "film":
             parsed = parse_film(source.rel, source.fingerprint, front, html)
         else:
@@ -184,7 +184,7 @@ class _Workers:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    def map_for(self, work: int) -> Callable[..., Iterator[list[Parsed_ | list[MatineeError]]]]:
+    def map_for(self, work: int) -> Callable[..., Iterator[list[ParsedSource | list[MatineeError]]]]:
         """Return `map`, or the pool's map when there is enough to parse (or a pool already)."""
         workers = cores()
         if workers < 2 or (work < PARALLEL_FROM and self._pool is None) or work < BATCH:

@@ -85,11 +85,12 @@ def rewrite_images(
 
     The first image is eager when `eager_first`, the rest lazy; a hand-sized tag is left alone.
     """
-    eager = [eager_first]
+    eager = eager_first
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal eager
         tag = match.group(0)
-        first, eager[0] = eager[0], False
+        first, eager = eager, False
         written = _attributes(tag)
         if "src" not in written or _HAND_MADE & written.keys():
             return tag

@@ -6,6 +6,7 @@ many posts (a tag on 40% of a site) contributes only the posts nearest in time t
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -44,6 +45,7 @@ def _best(posts: Sequence[Post], number: int, memberships: list[tuple[list[int],
     for members, place, weight in memberships:
         score.update(members[max(0, place - half) : place + half + 1] * weight)
     score.pop(number, None)
-    stride = len(posts)  # one int per candidate sorts best score first, then the newer post
-    ranked = sorted([other - points * stride for other, points in score.items()])
-    return tuple(posts[value % stride].source for value in ranked[:MAX_RELATED])
+    # Best score first; among equal scores the newer post, which has the lower number (nlargest
+    # keeps the order of equal items, as sorted(..., reverse=True) does).
+    best = heapq.nlargest(MAX_RELATED, sorted(score), key=score.__getitem__)
+    return tuple(posts[other].source for other in best)
