@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .check.findings import Finding
     from .deploy import Deployed
     from .pipeline import Report
-    from .serve import Trigger
+    from .serve.preview import Trigger
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("matinee")
@@ -240,7 +240,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     import threading
     import webbrowser
 
-    from .serve import Preview, is_loopback
+    from .serve.preview import Preview, is_loopback
 
     config = site_config(args)
     try:

@@ -1,4 +1,4 @@
-"""serve.py over real sockets: pretty URLs, safety, rebuilds, live reload, Ctrl-C."""
+"""serve/ over real sockets: pretty URLs, safety, rebuilds, live reload, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -496,7 +496,7 @@ def test_until_the_first_build_ends_every_answer_is_a_building_page_that_reloads
 def test_a_burst_names_the_sources_it_changed_and_no_other_file(tmp_path: Path) -> None:
     from watchdog.events import DirCreatedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     changes = _Changes(root)
@@ -529,7 +529,7 @@ def test_a_rebuild_line_begins_with_the_time_and_what_changed(changed: tuple[str
     from datetime import datetime
 
     from matinee.cli import rebuild_cause
-    from matinee.serve import Trigger
+    from matinee.serve.preview import Trigger
 
     assert rebuild_cause(Trigger(changed, datetime(2025, 3, 1, 14, 2, 7))) == line
 
@@ -644,7 +644,7 @@ def test_poll_mode_sees_edits_too(tmp_path: Path) -> None:
 def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp_path: Path) -> None:
     from watchdog.events import FileModifiedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     changes = _Changes(root)
@@ -663,7 +663,7 @@ def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp
 def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_path: Path) -> None:
     from watchdog.events import FileModifiedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     tomorrow = time.time() + 86_400

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .cache import BuildCache
-from .config import Config
-from .errors import MatineeError
+from ..cache import BuildCache
+from ..config import Config
+from ..errors import MatineeError
+from ..pipeline import Report, build
 from .livereload import (
     EVENTS_URL,
     WORKER_JS,
@@ -41,7 +42,6 @@ from .livereload import (
     inject,
     placeholder,
 )
-from .pipeline import Report, build
 from .watch import Watcher
 
 HEARTBEAT_SECONDS = 15.0  # an idle event stream sends a comment this often, to notice closed tabs
