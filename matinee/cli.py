@@ -240,7 +240,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     import threading
     import webbrowser
 
-    from .serve.preview import Preview, is_loopback
+    from .serve.http import is_loopback
+    from .serve.preview import Preview
 
     config = site_config(args)
     try:

@@ -1,8 +1,9 @@
-"""Live reload, browser side: the script `serve` adds to the pages it serves, and its messages.
+"""Live reload: what every tab should see (Snapshot, kept in a LiveState), the script `serve`
+adds to the pages it serves (livereload.js), and the messages that script receives.
 
-Every tab shares one EventSource through a SharedWorker: browsers allow only about six
-HTTP/1.1 connections per host, so one stream per tab would stall the seventh tab.
-[pure]
+Every tab shares one EventSource through a SharedWorker (livereload-worker.js): browsers allow
+only about six HTTP/1.1 connections per host, so one stream per tab would stall the seventh tab.
+[pure, but for LiveState: a condition the preview's threads share]
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 EVENTS_URL = "/_matinee/events"
 WORKER_URL = "/_matinee/worker.js"
@@ -27,6 +31,50 @@ class Snapshot:
     epoch: int  # good builds so far: the version of the site on disk
     css: tuple[str, ...] | None  # the last good build changed only these stylesheets, or None
     errors: tuple[str, ...]  # the last build's `path:line: message` lines; () after a good build
+
+
+class LiveState:
+    """The Snapshot every tab should see, and a way to wait for the next one."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._now = Snapshot(secrets.token_hex(8), builds=0, epoch=0, css=None, errors=())
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once the server is stopping: waiting tabs should hang up."""
+        return self._closed
+
+    def snapshot(self) -> Snapshot:
+        """Return the current snapshot."""
+        with self._changed:
+            return self._now
+
+    def built(self, css: tuple[str, ...] | None) -> None:
+        """Record a good build that changed only the stylesheets `css`, or more if None."""
+        with self._changed:
+            now = self._now
+            self._now = replace(now, builds=now.builds + 1, epoch=now.epoch + 1, css=css, errors=())
+            self._changed.notify_all()
+
+    def failed(self, errors: tuple[str, ...]) -> None:
+        """Record a failed build; the last good site stays on disk and in the tabs."""
+        with self._changed:
+            self._now = replace(self._now, builds=self._now.builds + 1, errors=errors)
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot | None:
+        """Return the first snapshot that satisfies `predicate`; None on timeout or close."""
+        with self._changed:
+            ready = self._changed.wait_for(lambda: self._closed or predicate(self._now), timeout)
+            return self._now if ready and not self._closed else None
+
+    def close(self) -> None:
+        """Wake every waiting tab so that it hangs up."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
 
 def inject(page: bytes, snapshot: Snapshot, *, waiting: bool = False) -> bytes:
@@ -96,101 +144,21 @@ def _script_json(value: object) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def _script(name: str) -> str:
+    """Return a script shipped beside this module, with the URLs it talks to filled in."""
+    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+    return text.replace("WORKER_URL", WORKER_URL).replace("EVENTS_URL", EVENTS_URL)
+
+
 _PLACEHOLDER_CSS = (
     "body{font:17px/1.5 system-ui,sans-serif;max-width:46em;margin:3em auto;padding:0 1em;color:#1d1d1f}"
     "h1{font-size:1.4em}pre{white-space:pre-wrap;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;"
     "background:#f5f5f7;border-left:4px solid #e5484d;padding:1em}"
 )
 
-# The page's side: apply each message; keep the scroll position across reloads. A waiting
-# page (the Building page, or a first build's errors) only reloads after the next build.
-_PAGE_JS = """(function (state) {
-  "use strict";
-  var key = "matinee-scroll " + location.pathname;
-  var saved = !state.waiting && sessionStorage.getItem(key);
-  if (saved) {
-    sessionStorage.removeItem(key);
-    var restore = function () { scrollTo.apply(window, JSON.parse(saved)); };
-    restore();
-    addEventListener("load", restore);
-  }
-  function reload() {
-    sessionStorage.setItem(key, JSON.stringify([scrollX, scrollY]));
-    location.reload();
-  }
-  function restyle(paths) {
-    document.querySelectorAll('link[rel~="stylesheet"]').forEach(function (link) {
-      var url = new URL(link.href, location.href);
-      if (url.origin !== location.origin || paths.indexOf(url.pathname) < 0) return;
-      url.searchParams.set("matinee", state.epoch);
-      var fresh = link.cloneNode();
-      fresh.href = url.href;
-      fresh.onload = fresh.onerror = function () { link.remove(); };
-      link.after(fresh);
-    });
-  }
-  function show(errors) {
-    var host = document.getElementById("matinee-overlay");
-    if (!errors.length) { if (host) host.remove(); return; }
-    if (!host) {
-      host = document.createElement("div");
-      host.id = "matinee-overlay";
-      host.attachShadow({mode: "open"}).innerHTML = "<style>" +
-        "div{position:fixed;z-index:2147483647;top:0;left:0;right:0;max-height:70vh;" +
-        "overflow:auto;margin:0;padding:1em 1.5em;background:#1d1d1f;color:#f5f5f7;" +
-        "border-bottom:4px solid #e5484d;text-align:left;" +
-        "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace}" +
-        "h2{margin:0;font-size:1.1em;color:#ff8589}p{margin:.25em 0 .75em;opacity:.8}" +
-        "pre{margin:0;white-space:pre-wrap}" +
-        "button{float:right;font:inherit;background:none;color:inherit;border:0;cursor:pointer}" +
-        "</style>" +
-        "<div role='alert'><button aria-label='Hide'>\\u00d7</button>" +
-        "<h2>The site did not build</h2><p>Below is the last good build. Save a fix and " +
-        "this page updates by itself.</p><pre></pre></div>";
-      host.shadowRoot.querySelector("button").onclick = function () { host.remove(); };
-      document.documentElement.appendChild(host);
-    }
-    host.shadowRoot.querySelector("pre").textContent = errors.join("\\n");
-  }
-  function receive(message) {
-    if (message.server !== state.server) { if (!message.replay) reload(); return; }
-    if (state.waiting) { if (message.builds > state.builds) location.reload(); return; }
-    if (message.epoch < state.epoch) return;
-    if (message.epoch > state.epoch) {
-      if (message.epoch !== state.epoch + 1 || message.css === null) { reload(); return; }
-      state.epoch = message.epoch;
-      restyle(message.css);
-    }
-    show(message.errors);
-  }
-  if (!state.waiting) show(state.errors);
-  addEventListener("pageshow", function (event) { if (event.persisted) location.reload(); });
-  try {
-    var worker = new SharedWorker("WORKER_URL", {name: "matinee-live"});
-    worker.port.onmessage = function (event) { receive(event.data); };
-    worker.port.start();
-    addEventListener("pagehide", function () { worker.port.postMessage("bye"); });
-  } catch (missing) {
-    new EventSource("EVENTS_URL").onmessage = function (event) { receive(JSON.parse(event.data)); };
-  }
-})""".replace("WORKER_URL", WORKER_URL).replace("EVENTS_URL", EVENTS_URL)
-
-# The shared side: one stream for every tab of this origin; a new tab gets the last message.
-WORKER_JS = """var ports = [], last = null, source = null;
-onconnect = function (event) {
-  var port = event.ports[0];
-  ports.push(port);
-  port.onmessage = function (message) {
-    var at = ports.indexOf(port);
-    if (message.data === "bye" && at >= 0) ports.splice(at, 1);
-  };
-  if (last) port.postMessage(Object.assign({replay: true}, last));
-  if (!source) {
-    source = new EventSource("EVENTS_URL");
-    source.onmessage = function (message) {
-      last = JSON.parse(message.data);
-      ports.forEach(function (each) { each.postMessage(last); });
-    };
-  }
-};
-""".replace("EVENTS_URL", EVENTS_URL).encode()
+# The page's side (livereload.js): apply each message; keep the scroll position across reloads.
+# A waiting page (the Building page, or a first build's errors) only reloads after the next build.
+# The shared side (livereload-worker.js): one stream for every tab of this origin; a new tab
+# gets the last message. Both name the URLs above by placeholder.
+_PAGE_JS = _script("livereload.js").rstrip("\n")
+WORKER_JS = _script("livereload-worker.js").encode()
