@@ -21,7 +21,7 @@ from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
     from .check.findings import Finding
-    from .deploy import Deployed
+    from .deploy.publish import Deployed
     from .pipeline import Report
     from .serve.preview import Trigger
 
@@ -389,7 +389,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from .cache import BuildCache
-    from .deploy import check_settings, deploy
+    from .deploy.publish import check_settings, deploy
 
     if args.drafts:
         print("error: deploy never publishes drafts; drop --drafts", file=sys.stderr)
@@ -420,7 +420,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
 
 def _deploy_summary(done: Deployed) -> str:
     """One line: how many files are new, changed and deleted, and where (or the command run)."""
-    from .deploy import CHANGED, DELETED, NEW
+    from .deploy.publish import CHANGED, DELETED, NEW
 
     counts = f"{done.count(NEW)} new, {done.count(CHANGED)} changed, {done.count(DELETED)} deleted"
     if done.target == "command":

@@ -14,9 +14,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from .config import CONFIG_FILE, Config
-from .deploy import CHANGED, DELETED, NEW, Change, Deployed, run_tool, tool_environment
-from .errors import MatineeError
+from ..config import CONFIG_FILE, Config
+from ..errors import MatineeError
+from .publish import CHANGED, DELETED, NEW, Change, Deployed, run_tool, tool_environment
 
 NOJEKYLL = ".nojekyll"  # GitHub Pages would otherwise run Jekyll and drop files starting with _
 _SCP_LIKE = re.compile(r"^[^/:]+:")  # user@host:path, as git reads it

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .cache import BuildCache
-from .config import CONFIG_FILE, Config
-from .content import PUBLISHING_KEYS, find_sources
-from .errors import MatineeError
-from .model import Post
-from .parsing import parse_all
-from .stamp import built_from, input_state
-from .urls import output_path
+from ..cache import BuildCache
+from ..config import CONFIG_FILE, Config
+from ..content import PUBLISHING_KEYS, find_sources
+from ..errors import MatineeError
+from ..model import Post
+from ..parsing import parse_all
+from ..stamp import built_from, input_state
+from ..urls import output_path
 
 _REMOTE = re.compile(r"^(rsync://|[^/:]*::?)")  # rsync's own rule: a colon before any slash
 DEPLOY = "deploy"  # the "path" of errors that come from the tools deploy runs
@@ -88,7 +88,7 @@ def deploy(config: Config, *, now: datetime, cache: BuildCache, dry_run: bool) -
     if config.deploy.target == "rsync":
         return deploy_rsync(config, dry_run=dry_run)
     if config.deploy.target == "git":
-        from .deploy_git import deploy_git
+        from .git import deploy_git
 
         return deploy_git(config, now=now, dry_run=dry_run)
     return deploy_command(config, dry_run=dry_run)
@@ -103,7 +103,7 @@ def check_settings(config: Config) -> None:
     if target == "rsync":
         rsync_destination(config)
     elif target == "git":
-        from .deploy_git import git_remote
+        from .git import git_remote
 
         git_remote(config)
     else:
