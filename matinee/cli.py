@@ -21,7 +21,7 @@ from .stamp import input_state, up_to_date
 
 if TYPE_CHECKING:
     from .check.findings import Finding
-    from .deploy.publish import Deployed
+    from .deploy.tools import Deployed
     from .pipeline import Report
     from .serve.preview import Trigger
 
@@ -420,7 +420,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
 
 def _deploy_summary(done: Deployed) -> str:
     """One line: how many files are new, changed and deleted, and where (or the command run)."""
-    from .deploy.publish import CHANGED, DELETED, NEW
+    from .deploy.tools import CHANGED, DELETED, NEW
 
     counts = f"{done.count(NEW)} new, {done.count(CHANGED)} changed, {done.count(DELETED)} deleted"
     if done.target == "command":
