@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import CONFIG_FILE, Config, load_config
+from .config import CACHE_FOLDER, CONFIG_FILE, Config, load_config
 from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
 
@@ -45,30 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as error:  # noqa: B036 - a user must never see a traceback
         if isinstance(error, SystemExit):
             raise
-        return _report(error)
+        return _report(error, _crash_dir(args))
 
 
 class UsageError(Exception):
     """A command line that cannot work as given (exit 2), e.g. an --out that holds the source."""
 
 
-def _report(error: BaseException) -> int:
+def _report(error: BaseException, crash_dir: Path) -> int:
+    """Print every error inside `error` (see describe) and, for a site's own mistakes, what came of them."""
+    from .describe import describe, leaves
+
     if isinstance(error, UsageError):
         print(f"matinee: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        problems = flatten(error)
-    except BaseException as unexpected:  # not a MatineeError: a bug, or the OS refusing something
-        if isinstance(unexpected, OSError):
-            print(
-                f"error: {unexpected.strerror or unexpected}: {unexpected.filename or ''}".rstrip(": "), file=sys.stderr
-            )
-        else:
-            print(f"internal error: {type(unexpected).__name__}: {unexpected}", file=sys.stderr)
-            print("This is a bug in Matinee; please report it with the command you ran.", file=sys.stderr)
+    for entry in describe(error, crash_dir):
+        print(entry, file=sys.stderr)
+    inside = leaves(error)
+    problems = [problem for problem in inside if isinstance(problem, MatineeError)]
+    if len(problems) < len(inside):  # a bug, or the OS refusing something: no summary to give
         return EXIT_ERROR
-    for problem in problems:
-        print(problem, file=sys.stderr)
     count = len(problems)
     if all(problem.path == CONFIG_FILE for problem in problems):  # read before any command does its work
         print(f"config.yaml has {_plural(count, 'error')}; nothing was done.", file=sys.stderr)
@@ -78,6 +74,11 @@ def _report(error: BaseException) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR
+
+
+def _crash_dir(args: argparse.Namespace) -> Path:
+    """Return config.cache_dir, found without reading config.yaml (which may be what failed)."""
+    return Path(getattr(args, "source", None) or ".").resolve() / CACHE_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:

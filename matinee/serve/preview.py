@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from ..cache import BuildCache
 from ..config import Config
-from ..errors import MatineeError
+from ..describe import describe
 from ..pipeline import Report, build
 from .http import open_server, url_of
 from .livereload import LiveState, css_changes
@@ -93,7 +93,7 @@ class Preview:
             try:
                 report = build(load(), now=datetime.now(UTC), cache=cache)  # no stamp: see build()
             except Exception as error:  # the server outlives a failed build; the error is shown
-                problems = describe(error)
+                problems = describe(error, self.config.cache_dir)
                 self.live.failed(problems)
                 on_errors(problems, trigger)
                 return
@@ -115,14 +115,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         gc.enable()
         gc.collect()
-
-
-def describe(error: BaseException) -> tuple[str, ...]:
-    """Return a failed build's error lines, worded as the CLI words them."""
-    if isinstance(error, MatineeError):
-        return (str(error),)
-    if isinstance(error, BaseExceptionGroup):
-        return tuple(line for inner in error.exceptions for line in describe(inner))
-    if isinstance(error, OSError):
-        return (f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),)
-    return (f"internal error: {type(error).__name__}: {error}",)
