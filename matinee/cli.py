@@ -18,6 +18,7 @@ from . import __version__
 from .config import CACHE_FOLDER, CONFIG_FILE, Config, load_config
 from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
+from .words import plural
 
 if TYPE_CHECKING:
     from .check.findings import Finding
@@ -67,10 +68,10 @@ def _report(error: BaseException, crash_dir: Path) -> int:
         return EXIT_ERROR
     count = len(problems)
     if all(problem.path == CONFIG_FILE for problem in problems):  # read before any command does its work
-        print(f"config.yaml has {_plural(count, 'error')}; nothing was done.", file=sys.stderr)
+        print(f"config.yaml has {plural(count, 'error')}; nothing was done.", file=sys.stderr)
     elif isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
         print(
-            f"Build failed with {_plural(count, 'error')}; the output folder was left as it was.",
+            f"Build failed with {plural(count, 'error')}; the output folder was left as it was.",
             file=sys.stderr,
         )
     return EXIT_ERROR
@@ -275,8 +276,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     def on_errors(problems: tuple[str, ...], trigger: Trigger) -> None:
         for problem in problems:
             print(problem, file=sys.stderr)
-        count = len(problems)
-        errors = f"{count} error{'s' if count != 1 else ''}"
+        errors = plural(len(problems), "error")
         first = trigger.changed is None
         still = "the preview shows them until a save fixes them" if first else "still serving the last good build"
         print(f"{rebuild_cause(trigger)}Build failed with {errors}; {still}.", file=sys.stderr)
@@ -368,7 +368,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"Checked {report.pages} pages and {report.feeds} XML files in {report.seconds:.2f} s: "
-            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}.",
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}.",
             file=sys.stderr,
         )
     return EXIT_ERROR if errors else EXIT_OK
@@ -443,10 +443,6 @@ def _deploy_failed(error: BaseException, verbose: bool) -> int:
     return EXIT_ERROR
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' if count != 1 else ''}"
-
-
 def _run_new(args: argparse.Namespace) -> int:
     from .new import new_post
 
@@ -476,7 +472,7 @@ def _run_next(args: argparse.Namespace) -> int:
         problems = flatten(error)
         for problem in problems:
             print(problem, file=sys.stderr)
-        print(f"The posts have {_plural(len(problems), 'error')}; fix them to learn the next time.", file=sys.stderr)
+        print(f"The posts have {plural(len(problems), 'error')}; fix them to learn the next time.", file=sys.stderr)
         return EXIT_ERROR
     if moment is not None:
         print(moment.isoformat())
@@ -529,7 +525,7 @@ def _run_init(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.quiet:
         where = "" if folder == Path.cwd() else f"cd {args.dir} && "
-        print(f"Wrote {_plural(len(written), 'file')} into {folder}.", file=sys.stderr)
+        print(f"Wrote {plural(len(written), 'file')} into {folder}.", file=sys.stderr)
         print(f"Next: {where}python build.py serve   (or: matinee serve)", file=sys.stderr)
     return EXIT_OK
 

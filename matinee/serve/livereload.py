@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..words import plural
+
 EVENTS_URL = "/_matinee/events"
 WORKER_URL = "/_matinee/worker.js"
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
@@ -105,8 +107,7 @@ def placeholder(snapshot: Snapshot) -> bytes:
         text = "<p>Matinee is building the site. This page reloads by itself when it is ready.</p>"
         refresh = '<noscript><meta http-equiv="refresh" content="2"></noscript>\n'  # no script, no stream
     else:
-        count = len(snapshot.errors)
-        title = f"The site did not build: {count} error{'s' if count != 1 else ''}"
+        title = f"The site did not build: {plural(len(snapshot.errors), 'error')}"
         lines = html.escape("\n".join(snapshot.errors), quote=False)
         text = f"<p>Save a fix and this page reloads by itself.</p>\n<pre>{lines}</pre>"
         refresh = ""
