@@ -22,13 +22,13 @@ from jinja2.meta import find_referenced_templates
 from markupsafe import Markup
 
 from . import feeds, films, seo
-from .calendar import releases_calendar
 from .content import IGNORED, TEMPLATE_SUFFIXES
 from .embeds import embed_or_link
 from .errors import MatineeError
 from .memo import SITE_PARTS, SITE_READS, Digest, Planned, base_key, digest
 from .model import ImageInfo, Output, Post, Site, Taxonomy, Term
 from .picture import PROSE_SIZES, Lookup, lookup_for, picture, rewrite_images
+from .releases import releases_calendar
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify, term_url
 
