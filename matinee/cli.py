@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import CONFIG_FILE, Config, load_config
+from .config import CACHE_FOLDER, CONFIG_FILE, Config, load_config
 from .errors import MatineeError, flatten
 from .stamp import input_state, up_to_date
+from .words import plural
 
 if TYPE_CHECKING:
     from .check.findings import Finding
-    from .deploy import Deployed
+    from .deploy.tools import Deployed
     from .pipeline import Report
-    from .serve import Trigger
+    from .serve.preview import Trigger
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("matinee")
@@ -45,39 +46,40 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as error:  # noqa: B036 - a user must never see a traceback
         if isinstance(error, SystemExit):
             raise
-        return _report(error)
+        return _report(error, _crash_dir(args))
 
 
 class UsageError(Exception):
     """A command line that cannot work as given (exit 2), e.g. an --out that holds the source."""
 
 
-def _report(error: BaseException) -> int:
+def _report(error: BaseException, crash_dir: Path) -> int:
+    """Print every error inside `error` (see describe) and, for a site's own mistakes, what came of them."""
+    from .describe import describe, leaves
+
     if isinstance(error, UsageError):
         print(f"matinee: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        problems = flatten(error)
-    except BaseException as unexpected:  # not a MatineeError: a bug, or the OS refusing something
-        if isinstance(unexpected, OSError):
-            print(
-                f"error: {unexpected.strerror or unexpected}: {unexpected.filename or ''}".rstrip(": "), file=sys.stderr
-            )
-        else:
-            print(f"internal error: {type(unexpected).__name__}: {unexpected}", file=sys.stderr)
-            print("This is a bug in Matinee; please report it with the command you ran.", file=sys.stderr)
+    for entry in describe(error, crash_dir):
+        print(entry, file=sys.stderr)
+    inside = leaves(error)
+    problems = [problem for problem in inside if isinstance(problem, MatineeError)]
+    if len(problems) < len(inside):  # a bug, or the OS refusing something: no summary to give
         return EXIT_ERROR
-    for problem in problems:
-        print(problem, file=sys.stderr)
     count = len(problems)
     if all(problem.path == CONFIG_FILE for problem in problems):  # read before any command does its work
-        print(f"config.yaml has {_plural(count, 'error')}; nothing was done.", file=sys.stderr)
+        print(f"config.yaml has {plural(count, 'error')}; nothing was done.", file=sys.stderr)
     elif isinstance(error, BaseExceptionGroup):  # a build's content or layout errors
         print(
-            f"Build failed with {_plural(count, 'error')}; the output folder was left as it was.",
+            f"Build failed with {plural(count, 'error')}; the output folder was left as it was.",
             file=sys.stderr,
         )
     return EXIT_ERROR
+
+
+def _crash_dir(args: argparse.Namespace) -> Path:
+    """Return config.cache_dir, found without reading config.yaml (which may be what failed)."""
+    return Path(getattr(args, "source", None) or ".").resolve() / CACHE_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -240,7 +242,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     import threading
     import webbrowser
 
-    from .serve import Preview, is_loopback
+    from .serve.http import is_loopback
+    from .serve.preview import Preview
 
     config = site_config(args)
     try:
@@ -273,8 +276,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     def on_errors(problems: tuple[str, ...], trigger: Trigger) -> None:
         for problem in problems:
             print(problem, file=sys.stderr)
-        count = len(problems)
-        errors = f"{count} error{'s' if count != 1 else ''}"
+        errors = plural(len(problems), "error")
         first = trigger.changed is None
         still = "the preview shows them until a save fixes them" if first else "still serving the last good build"
         print(f"{rebuild_cause(trigger)}Build failed with {errors}; {still}.", file=sys.stderr)
@@ -366,7 +368,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"Checked {report.pages} pages and {report.feeds} XML files in {report.seconds:.2f} s: "
-            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}.",
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}.",
             file=sys.stderr,
         )
     return EXIT_ERROR if errors else EXIT_OK
@@ -388,7 +390,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from .cache import BuildCache
-    from .deploy import check_settings, deploy
+    from .deploy.publish import check_settings, deploy
 
     if args.drafts:
         print("error: deploy never publishes drafts; drop --drafts", file=sys.stderr)
@@ -419,7 +421,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
 
 def _deploy_summary(done: Deployed) -> str:
     """One line: how many files are new, changed and deleted, and where (or the command run)."""
-    from .deploy import CHANGED, DELETED, NEW
+    from .deploy.tools import CHANGED, DELETED, NEW
 
     counts = f"{done.count(NEW)} new, {done.count(CHANGED)} changed, {done.count(DELETED)} deleted"
     if done.target == "command":
@@ -439,10 +441,6 @@ def _deploy_failed(error: BaseException, verbose: bool) -> int:
             print(note, file=sys.stderr)
     print("Deploy failed.", file=sys.stderr)
     return EXIT_ERROR
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def _run_new(args: argparse.Namespace) -> int:
@@ -474,7 +472,7 @@ def _run_next(args: argparse.Namespace) -> int:
         problems = flatten(error)
         for problem in problems:
             print(problem, file=sys.stderr)
-        print(f"The posts have {_plural(len(problems), 'error')}; fix them to learn the next time.", file=sys.stderr)
+        print(f"The posts have {plural(len(problems), 'error')}; fix them to learn the next time.", file=sys.stderr)
         return EXIT_ERROR
     if moment is not None:
         print(moment.isoformat())
@@ -527,7 +525,7 @@ def _run_init(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.quiet:
         where = "" if folder == Path.cwd() else f"cd {args.dir} && "
-        print(f"Wrote {_plural(len(written), 'file')} into {folder}.", file=sys.stderr)
+        print(f"Wrote {plural(len(written), 'file')} into {folder}.", file=sys.stderr)
         print(f"Next: {where}python build.py serve   (or: matinee serve)", file=sys.stderr)
     return EXIT_OK
 

@@ -16,6 +16,7 @@ from .frontmatter import decode, parse_mapping
 from .urls import is_safe_url
 
 CONFIG_FILE = "config.yaml"
+CACHE_FOLDER = ".matinee-cache"  # in the source folder; safe to delete
 DEPLOY_TARGETS = ("rsync", "git", "command")
 
 
@@ -63,7 +64,7 @@ class Config:
     @property
     def cache_dir(self) -> Path:
         """Where the build cache lives (safe to delete)."""
-        return self.source / ".matinee-cache"
+        return self.source / CACHE_FOLDER
 
     @property
     def base_path(self) -> str:

@@ -15,18 +15,18 @@ import posixpath
 import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .errors import MatineeError
-from .fanout import cores
+from .fanout import cores, process_pool
 from .links import resolve_path
 from .memo import digest
 from .model import Asset, ImageInfo, Site, Variant
 from .progress import Progress, silent
+from .words import plural
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -111,7 +111,7 @@ def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> 
             infos[url], copies = _info(url, shown[url], folder / key, _measured(index[key]))
             assets += copies
     if made:
-        log.info("Made responsive variants of %d image%s", len(made), "" if len(made) == 1 else "s")
+        log.info("Made responsive variants of %s", plural(len(made), "image"))
     return Images(infos, tuple(assets), len(made), tuple(errors))
 
 
@@ -202,7 +202,7 @@ def _make_all(folder: Path, todo: Mapping[str, Asset], progress: Progress) -> di
     workers = cores()
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return _counted(todo, map(make_variants, jobs), progress)
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         return _counted(todo, pool.map(make_variants, jobs, chunksize=4), progress)
 
 

@@ -7,7 +7,6 @@ field checks are spread over the cores. Results and errors come back in source o
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from .cache import BuildCache, cache_key, converter, markdown_key
 from .config import Config
 from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
 from .errors import MatineeError, flatten, raise_all
-from .fanout import cores, die_with_parent
+from .fanout import cores, process_pool
 from .films import parse_film
 from .frontmatter import FrontMatter
 from .leftovers import find_foreign_markup
@@ -190,7 +189,7 @@ class _Workers:
         if workers < 2 or (work < PARALLEL_FROM and self._pool is None) or work < BATCH:
             return map
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),))
+            self._pool = process_pool(workers)
         return self._pool.map
 
     def __enter__(self) -> _Workers:

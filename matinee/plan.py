@@ -16,11 +16,11 @@ from typing import Any
 import jinja2
 
 from . import feeds, films, render, seo
-from .calendar import releases_calendar
 from .layouts import POST_ATTRIBUTES, Usage
 from .memo import Digest, Planned, base_key, digest
 from .model import ImageInfo, Post, Site, Taxonomy, Term
 from .picture import Lookup
+from .releases import releases_calendar
 from .site import Pager, paginate
 from .urls import encode, output_path, slugify
 

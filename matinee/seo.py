@@ -12,6 +12,7 @@ from markupsafe import Markup
 from .config import Config
 from .model import Film, Post, Site, Term
 from .urls import encode, slugify, term_url
+from .words import plural
 
 SCHEMA = "https://schema.org"
 
@@ -74,9 +75,7 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
     config = site.config
     trail = [("Home", "/"), (taxonomy_title, f"/{term.taxonomy}/"), (term.name, term.url)]
     data: list[dict[str, Any]] = [breadcrumbs(config, trail)]
-    description = (
-        f"{len(term.posts)} {'story' if len(term.posts) == 1 else 'stories'} about {term.name} on {config.title}."
-    )
+    description = f"{plural(len(term.posts), 'story', 'stories')} about {term.name} on {config.title}."
     image = absolute(config, config.image)
     if term.film:
         data.insert(0, movie(config, term.film, term.url))

@@ -20,11 +20,11 @@ from unittest import mock
 
 from conftest import REPO
 
-from matinee import serve
 from matinee.config import load_config
-from matinee.livereload import Snapshot
 from matinee.pipeline import Report
-from matinee.serve import Preview, Trigger
+from matinee.serve import preview as preview_module
+from matinee.serve.livereload import Snapshot
+from matinee.serve.preview import Preview, Trigger
 
 WAIT = 15.0  # seconds; generous for a loaded CI machine, and only ever spent on failure
 
@@ -104,14 +104,14 @@ def running(root: Path, *, poll: bool = False, hold: threading.Event | None = No
         hold.wait()
         return build(*args, **kwargs)
 
-    build = serve.build
+    build = preview_module.build
     thread = threading.Thread(
         target=preview.run,
         args=(load,),
         kwargs={"on_build": server.on_build, "on_errors": server.on_errors},
         daemon=True,
     )
-    with mock.patch.object(serve, "build", held_build if hold is not None else build):
+    with mock.patch.object(preview_module, "build", held_build if hold is not None else build):
         thread.start()
         try:
             if hold is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -409,3 +410,83 @@ def test_new_never_writes_outside_content(tmp_path: Path) -> None:
     root = make_site(tmp_path, {})
     assert run("new", "../../../../etc/evil", "--source", root).returncode == 0
     assert new_post_file(root, "etc-evil").is_file()
+
+
+# --- a bug in Matinee ---------------------------------------------------------------------
+
+# Runs matinee.cli.main with pipeline.build replaced by one that fails as a bug would.
+BROKEN_BUILD = """
+import sys
+import matinee.pipeline
+
+def broken(*args, **kwargs):
+    raise ZeroDivisionError("a bug in the build")
+
+matinee.pipeline.build = broken
+from matinee.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_broken(root: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Build `root` with a build that raises an internal error."""
+    return subprocess.run(
+        [sys.executable, "-c", BROKEN_BUILD, "build", "--source", str(root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env={**os.environ, "MATINEE_DEBUG": "", **(env or {})},
+    )
+
+
+def crash_file(stderr: str) -> Path:
+    """Return the file an internal error's message says its traceback is in."""
+    match = re.search(r"^This is a bug in Matinee; please report it .* traceback in (\S+)\.$", stderr, re.M)
+    assert match is not None, stderr
+    return Path(match.group(1))
+
+
+def test_an_internal_error_asks_for_a_report_and_writes_its_traceback_into_the_cache(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    result = run_broken(root)
+    assert result.returncode == 1
+    assert "internal error: ZeroDivisionError: a bug in the build" in result.stderr
+    assert "Traceback" not in result.stderr
+    written = crash_file(result.stderr)
+    assert written.parent == root / ".matinee-cache" and written.name.startswith("crash-")
+    report = written.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in report
+    assert "in broken\nZeroDivisionError: a bug in the build" in report
+    assert "Command: " in report and "Matinee " in report
+
+
+def test_an_internal_error_writes_its_traceback_to_a_temporary_file_when_the_cache_cannot_be_written(
+    tmp_path: Path,
+) -> None:
+    root = small_site(tmp_path / "site")
+    (root / ".matinee-cache").write_text("not a folder", encoding="utf-8")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = run_broken(root, {"TMPDIR": str(temporary)})
+    assert result.returncode == 1
+    written = crash_file(result.stderr)
+    assert written.parent == temporary and written.name.startswith("matinee-crash-")
+    assert "ZeroDivisionError: a bug in the build" in written.read_text(encoding="utf-8")
+
+
+def test_matinee_debug_shows_the_traceback_of_every_error(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    result = run_broken(root, {"MATINEE_DEBUG": "1"})
+    assert result.returncode == 1
+    assert "internal error: ZeroDivisionError: a bug in the build" in result.stderr
+    assert "please report it with the command you ran and the traceback below." in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert not (root / ".matinee-cache").exists() or not list((root / ".matinee-cache").glob("crash-*"))
+
+    (root / "config.yaml").write_text("per_page: many\n", encoding="utf-8")
+    result = run_broken(root, {"MATINEE_DEBUG": "1"})
+    assert result.returncode == 1
+    assert re.search(r"^config\.yaml:1: ", result.stderr, re.M), result.stderr
+    assert "Traceback (most recent call last)" in result.stderr  # a user's mistake too

@@ -14,7 +14,8 @@ import yaml
 from conftest import REPO, make_site, post, run_cli
 from webserver import crawl, fetch, find_nginx, free_port, nginx
 
-from matinee.deploy import CHANGED, DELETED, NEW, Change, rsync_changes, tool_reason
+from matinee.deploy.rsync import rsync_changes
+from matinee.deploy.tools import CHANGED, DELETED, NEW, Change, tool_reason
 
 needs_rsync = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (apt-get install rsync)")
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed (apt-get install git)")

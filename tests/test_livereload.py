@@ -1,10 +1,10 @@
-"""livereload.py: the script added to served pages, its messages, and the CSS-only rule."""
+"""serve/livereload.py: the script added to served pages, its messages, and the CSS-only rule."""
 
 from __future__ import annotations
 
 import json
 
-from matinee.livereload import Snapshot, css_changes, event_message, inject, placeholder
+from matinee.serve.livereload import Snapshot, css_changes, event_message, inject, placeholder
 
 SNAPSHOT = Snapshot("abc", builds=3, epoch=2, css=("/assets/style.css",), errors=())
 

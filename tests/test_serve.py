@@ -1,4 +1,4 @@
-"""serve.py over real sockets: pretty URLs, safety, rebuilds, live reload, Ctrl-C."""
+"""serve/ over real sockets: pretty URLs, safety, rebuilds, live reload, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import make_site, post
 from serving import WAIT, CliServe, EventStream, Running, raw_request, request, running
+
+from matinee.serve import preview as preview_module
 
 ALPHA = "/2024/01/alpha/"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(20)
@@ -496,7 +498,7 @@ def test_until_the_first_build_ends_every_answer_is_a_building_page_that_reloads
 def test_a_burst_names_the_sources_it_changed_and_no_other_file(tmp_path: Path) -> None:
     from watchdog.events import DirCreatedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     changes = _Changes(root)
@@ -529,7 +531,7 @@ def test_a_rebuild_line_begins_with_the_time_and_what_changed(changed: tuple[str
     from datetime import datetime
 
     from matinee.cli import rebuild_cause
-    from matinee.serve import Trigger
+    from matinee.serve.preview import Trigger
 
     assert rebuild_cause(Trigger(changed, datetime(2025, 3, 1, 14, 2, 7))) == line
 
@@ -644,7 +646,7 @@ def test_poll_mode_sees_edits_too(tmp_path: Path) -> None:
 def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp_path: Path) -> None:
     from watchdog.events import FileModifiedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     changes = _Changes(root)
@@ -663,7 +665,7 @@ def test_a_change_made_while_a_build_runs_is_built_though_its_event_was_lost(tmp
 def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_path: Path) -> None:
     from watchdog.events import FileModifiedEvent
 
-    from matinee.watch import _Changes
+    from matinee.serve.watch import _Changes
 
     root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
     tomorrow = time.time() + 86_400
@@ -678,3 +680,27 @@ def test_a_source_dated_in_the_future_does_not_make_every_build_run_twice(tmp_pa
     changes.close()
     waiter.join(1.0)
     assert answered == [None], "a second build for a change that did not happen"
+
+
+def test_an_internal_error_in_a_build_asks_for_a_report_and_says_where_its_traceback_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site(tmp_path, sample_files())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug in the build")
+
+    monkeypatch.setenv("MATINEE_DEBUG", "")
+    monkeypatch.setattr(preview_module, "build", broken)
+    with running(root) as server:
+        snapshot = server.wait_for(lambda now: now.builds >= 1)
+        page = server.get(ALPHA)
+    (entry,) = snapshot.errors
+    first, second = entry.splitlines()
+    assert first == "internal error: ZeroDivisionError: a bug in the build"
+    assert second.startswith("This is a bug in Matinee; please report it with the command you ran")
+    crash = re.search(r"traceback in (\S+)\.$", second)
+    assert crash is not None and Path(crash[1]).parent == root / ".matinee-cache"
+    assert "ZeroDivisionError: a bug in the build" in Path(crash[1]).read_text(encoding="utf-8")
+    assert server.errors == [snapshot.errors]  # the CLI prints the same entry
+    assert page.status == 503 and b"please report it" in page.body

@@ -24,6 +24,7 @@ import yaml
 from ..errors import MatineeError
 from ..fields import parse_moment
 from ..urls import clean_url, permalink, slug_from_filename, slugify
+from ..words import plural
 
 # Generators' front matter keys, in any case, and the Matinee key each becomes.
 SYNONYMS = {
@@ -134,19 +135,15 @@ class ImportReport:
         """Return the summary lines `import` prints."""
         verb = "Would import" if self.dry_run else "Imported"
         lines = [
-            f"{verb} {_count(self.posts, 'post')} ({_count(self.drafts, 'draft')}), {_count(self.pages, 'page')}, "
-            f"{_count(self.files, 'file')} copied, {_count(self.aliases, 'old URL')} kept, "
-            f"{_count(self.films, 'film file')}."
+            f"{verb} {plural(self.posts, 'post')} ({plural(self.drafts, 'draft')}), {plural(self.pages, 'page')}, "
+            f"{plural(self.files, 'file')} copied, {plural(self.aliases, 'old URL')} kept, "
+            f"{plural(self.films, 'film file')}."
         ]
         if "config.yaml" in self.written:
             lines.append("The blog uses both tags and categories: categories added to taxonomies in config.yaml.")
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return lines
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def read_yaml(text: str, origin: str, line: int, untranslated: list[MatineeError]) -> dict[str, Any]:

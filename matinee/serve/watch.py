@@ -18,10 +18,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from .config import CONFIG_FILE
-from .content import IGNORED
-from .errors import MatineeError
-from .stamp import scan_sources, sources_state
+from ..config import CONFIG_FILE
+from ..content import IGNORED
+from ..errors import MatineeError
+from ..stamp import scan_sources, sources_state
 
 QUIET_SECONDS = 0.1  # a burst of saves is over once nothing has changed for this long
 LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing

@@ -14,9 +14,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from .config import CONFIG_FILE, Config
-from .deploy import CHANGED, DELETED, NEW, Change, Deployed, run_tool, tool_environment
-from .errors import MatineeError
+from ..config import CONFIG_FILE, Config
+from ..errors import MatineeError
+from .tools import CHANGED, DELETED, NEW, Change, Deployed, run_tool, tool_environment
 
 NOJEKYLL = ".nojekyll"  # GitHub Pages would otherwise run Jekyll and drop files starting with _
 _SCP_LIKE = re.compile(r"^[^/:]+:")  # user@host:path, as git reads it
@@ -31,71 +31,59 @@ def deploy_git(config: Config, *, now: datetime, dry_run: bool) -> Deployed:
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deploy-git-", dir=config.cache_dir) as temporary:
         clone = Path(temporary) / "site"
-        heads = run_tool(
-            ["git", "ls-remote", "--heads", repository, f"refs/heads/{branch}"],
-            "git",
-            f"read {repository}",
-            failed=lambda *_: f"git could not read {repository}",
-        )
-        if heads.stdout.strip():
-            run_tool(
-                [
-                    "git",
-                    "clone",
-                    "--quiet",
-                    "--depth=1",
-                    "--single-branch",
-                    "--no-tags",
-                    "--no-checkout",
-                    f"--branch={branch}",
-                    repository,
-                    str(clone),
-                ],
-                "git",
-                f"clone {repository}",
-                failed=lambda *_: f"git could not clone {repository}",
-            )
-        else:  # the first deploy starts the branch with no history
-            run_tool(["git", "init", "--quiet", str(clone)], "git", "start a repository")
-            _git(clone, "start the branch", "symbolic-ref", "HEAD", f"refs/heads/{branch}")
-            _git(clone, "add the remote", "remote", "add", "origin", repository)
-        shutil.copytree(config.out_dir, clone, dirs_exist_ok=True, symlinks=True, copy_function=_link_or_copy)
-        (clone / NOJEKYLL).touch()
-        _git(clone, "stage the site", "add", "--all", "--force", ".")
-        status = _git(
-            clone,
-            "compare the site",
-            "status",
-            "--porcelain",
-            "-z",
-            "--no-renames",
-            "--untracked-files=all",
-        )
-        changes = git_changes(status.stdout)
-        if dry_run or not changes:
-            return Deployed("git", destination, changes, dry_run)
-        message = (
-            f"Publish {config.title}: {len(changes)} files changed\n\nBuilt by Matinee at {now:%Y-%m-%d %H:%M %Z}."
-        )
-        _git(
-            clone,
-            "commit the site",
-            *_identity(clone),
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            message,
-        )
-        run_tool(
-            ["git", "-C", str(clone), "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"],
-            "git",
-            f"push to {destination}",
-            failed=lambda _, output: _push_failed(destination, output),
-        )
+        _check_out(repository, branch, clone)
+        changes = _stage(config.out_dir, clone)
+        if changes and not dry_run:
+            built = f"Built by Matinee at {now:%Y-%m-%d %H:%M %Z}."
+            _commit(clone, f"Publish {config.title}: {len(changes)} files changed\n\n{built}")
+            _push(clone, branch, destination)
     return Deployed("git", destination, changes, dry_run)
+
+
+def _check_out(repository: str, branch: str, clone: Path) -> None:
+    """Make `clone` a shallow clone of the branch, without its files; or start the branch there."""
+    heads = run_tool(
+        ["git", "ls-remote", "--heads", repository, f"refs/heads/{branch}"],
+        "git",
+        f"read {repository}",
+        failed=lambda *_: f"git could not read {repository}",
+    )
+    if heads.stdout.strip():
+        shallow = ["--quiet", "--depth=1", "--single-branch", "--no-tags", "--no-checkout"]
+        run_tool(
+            ["git", "clone", *shallow, f"--branch={branch}", repository, str(clone)],
+            "git",
+            f"clone {repository}",
+            failed=lambda *_: f"git could not clone {repository}",
+        )
+    else:  # the first deploy starts the branch with no history
+        run_tool(["git", "init", "--quiet", str(clone)], "git", "start a repository")
+        _git(clone, "start the branch", "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        _git(clone, "add the remote", "remote", "add", "origin", repository)
+
+
+def _stage(out_dir: Path, clone: Path) -> tuple[Change, ...]:
+    """Put the built site (plus .nojekyll) in the clone, stage all of it, and return what changed."""
+    shutil.copytree(out_dir, clone, dirs_exist_ok=True, symlinks=True, copy_function=_link_or_copy)
+    (clone / NOJEKYLL).touch()
+    _git(clone, "stage the site", "add", "--all", "--force", ".")
+    status = _git(clone, "compare the site", "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all")
+    return git_changes(status.stdout)
+
+
+def _commit(clone: Path, message: str) -> None:
+    """Commit what is staged, unsigned and without hooks: a signing prompt or a hook must not stop a deploy."""
+    unsigned = ["-c", "commit.gpgsign=false"]
+    _git(clone, "commit the site", *_identity(clone), *unsigned, "commit", "--quiet", "--no-verify", "-m", message)
+
+
+def _push(clone: Path, branch: str, destination: str) -> None:
+    run_tool(
+        ["git", "-C", str(clone), "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"],
+        "git",
+        f"push to {destination}",
+        failed=lambda _, output: _push_failed(destination, output),
+    )
 
 
 def _push_failed(destination: str, output: str) -> str:

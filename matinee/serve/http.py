@@ -1,26 +1,16 @@
-"""The preview server: serve the output folder, rebuild when a source changes, reload the tabs.
-
-Three kinds of thread share one LiveState: the HTTP server's (one per request), the watchdog
-observer's (which only notes that something changed), and the caller's, which waits for a
-burst of changes to go quiet, rebuilds through pipeline.build and tells every open tab.
+"""The preview's HTTP side: serve the output folder, add the live-reload script to its pages,
+and stream each new Snapshot to the open tabs (one thread per request). (I/O)
 """
 
 from __future__ import annotations
 
 import errno
-import gc
 import ipaddress
 import logging
 import mimetypes
 import os
 import re
-import secrets
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,21 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .cache import BuildCache
-from .config import Config
-from .errors import MatineeError
-from .livereload import (
-    EVENTS_URL,
-    WORKER_JS,
-    WORKER_URL,
-    Snapshot,
-    css_changes,
-    event_message,
-    inject,
-    placeholder,
-)
-from .pipeline import Report, build
-from .watch import Watcher
+from ..errors import MatineeError
+from .livereload import EVENTS_URL, WORKER_JS, WORKER_URL, LiveState, Snapshot, event_message, inject, placeholder
 
 HEARTBEAT_SECONDS = 15.0  # an idle event stream sends a comment this often, to notice closed tabs
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -73,155 +50,17 @@ RETRY_SECONDS = 1  # the Retry-After of the page answered while the first build 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
-    """Why a build ran and when, so that a writer can tell one save's rebuild from the next."""
-
-    changed: tuple[str, ...] | None  # sources relative to the source folder; None: the first build;
-    # (): a change that a rescan found and no event named
-    at: datetime  # when the build began, local time
-
-
-OnBuild = Callable[[Report, Trigger], None]
-OnErrors = Callable[[tuple[str, ...], Trigger], None]
-
-
-class Preview:
-    """One `serve` run: the HTTP server, the watcher and the rebuild loop."""
-
-    def __init__(self, host: str, port: int, config: Config, *, poll: bool = False) -> None:
-        """Bind host:port now (port 0 picks a free one); raise MatineeError if that fails.
-
-        `poll` watches by looking at the files twice a second, for where OS events don't
-        arrive (network drives, some containers and VMs).
-        """
-        self.config = config
-        self.live = LiveState()
-        self._watcher = Watcher(config.source, poll=poll)
-        try:
-            self._http = _Server(host, port, config.out_dir, self.live)
-        except OSError as error:
-            raise MatineeError(f"{host}:{port}", None, _bind_problem(error)) from None
-        self.url = f"http://{_url_host(host)}:{self._http.server_address[1]}/"
-
-    def run(self, load: Callable[[], Config], *, on_build: OnBuild, on_errors: OnErrors) -> None:
-        """Build, serve and rebuild after each burst of changes until stop() or Ctrl-C.
-
-        `load` reads config.yaml afresh for each build. Until the first build ends, every page
-        is a "Building…" page that reloads itself. The port is released on return.
-        """
-        serving = threading.Thread(target=self._http.serve_forever, args=(0.1,), daemon=True)
-        serving.start()
-        cache = BuildCache(self.config.cache_dir, in_memory=True)  # parsed sources kept between rebuilds
-        try:
-            self._watcher.start()  # before the first build, so that no save during it is missed
-            self._rebuild(load, cache, on_build, on_errors, None)
-            while (changed := self._watcher.wait_until_quiet()) is not None:
-                self._rebuild(load, cache, on_build, on_errors, changed)
-        finally:
-            self.stop()
-            self._watcher.join()
-            self._http.shutdown()
-            self._http.server_close()
-            serving.join()
-            cache.close()
-
-    def stop(self) -> None:
-        """Make run() return soon; safe from any thread."""
-        self._watcher.stop()
-        self.live.close()
-
-    def _rebuild(
-        self,
-        load: Callable[[], Config],
-        cache: BuildCache,
-        on_build: OnBuild,
-        on_errors: OnErrors,
-        changed: tuple[str, ...] | None,
-    ) -> None:
-        """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
-        trigger = Trigger(changed, datetime.now().astimezone())
-        with _collector_paused():
-            try:
-                report = build(load(), now=datetime.now(UTC), cache=cache)  # no stamp: see build()
-            except Exception as error:  # the server outlives a failed build; the error is shown
-                problems = describe(error)
-                self.live.failed(problems)
-                on_errors(problems, trigger)
-                return
-            self.live.built(css_changes(report.touched))
-            on_build(report, trigger)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a rebuild, then run it once.
-
-    Each of its full passes walks the whole model kept in memory, and a rebuild's allocations
-    set off several: measured, a third of a one-post rebuild at 10,000 posts. One pass after
-    the tabs are told (0.06 s there) frees what the rebuild left.
-    """
-    gc.disable()
+def open_server(host: str, port: int, out_dir: Path, live: LiveState) -> Server:
+    """Bind host:port now (port 0 picks a free one); raise MatineeError if that fails."""
     try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+        return Server(host, port, out_dir, live)
+    except OSError as error:
+        raise MatineeError(f"{host}:{port}", None, _bind_problem(error)) from None
 
 
-class LiveState:
-    """The Snapshot every tab should see, and a way to wait for the next one."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._now = Snapshot(secrets.token_hex(8), builds=0, epoch=0, css=None, errors=())
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        """True once the server is stopping: waiting tabs should hang up."""
-        return self._closed
-
-    def snapshot(self) -> Snapshot:
-        """Return the current snapshot."""
-        with self._changed:
-            return self._now
-
-    def built(self, css: tuple[str, ...] | None) -> None:
-        """Record a good build that changed only the stylesheets `css`, or more if None."""
-        with self._changed:
-            now = self._now
-            self._now = replace(now, builds=now.builds + 1, epoch=now.epoch + 1, css=css, errors=())
-            self._changed.notify_all()
-
-    def failed(self, errors: tuple[str, ...]) -> None:
-        """Record a failed build; the last good site stays on disk and in the tabs."""
-        with self._changed:
-            self._now = replace(self._now, builds=self._now.builds + 1, errors=errors)
-            self._changed.notify_all()
-
-    def wait_for(self, predicate: Callable[[Snapshot], bool], timeout: float) -> Snapshot | None:
-        """Return the first snapshot that satisfies `predicate`; None on timeout or close."""
-        with self._changed:
-            ready = self._changed.wait_for(lambda: self._closed or predicate(self._now), timeout)
-            return self._now if ready and not self._closed else None
-
-    def close(self) -> None:
-        """Wake every waiting tab so that it hangs up."""
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
-
-
-def describe(error: BaseException) -> tuple[str, ...]:
-    """Return a failed build's error lines, worded as the CLI words them."""
-    if isinstance(error, MatineeError):
-        return (str(error),)
-    if isinstance(error, BaseExceptionGroup):
-        return tuple(line for inner in error.exceptions for line in describe(inner))
-    if isinstance(error, OSError):
-        return (f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),)
-    return (f"internal error: {type(error).__name__}: {error}",)
+def url_of(server: Server) -> str:
+    """Return the address a browser opens: http://host:port/."""
+    return f"http://{_url_host(server.host)}:{server.server_address[1]}/"
 
 
 def is_loopback(host: str) -> bool:
@@ -234,10 +73,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-# --- the HTTP side -------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
+class Server(ThreadingHTTPServer):
     """Serves `out_dir` with the live-reload script added to HTML, one thread per request."""
 
     daemon_threads = True
@@ -258,7 +94,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Server
     protocol_version = "HTTP/1.1"
     server_version = "Matinee"
     timeout = 60  # idle keep-alive connections are closed after this
