@@ -102,13 +102,14 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
 def plain_meta(site: Site, title: str, description: str, url: str) -> PageMeta:
     """Return the head of any other page (home, indexes, archive)."""
     config = site.config
-    trail = [("Home", "/")] + ([(title, url)] if url != "/" else [])
+    # The home page is the whole trail: a one-item BreadcrumbList says nothing.
+    data = [breadcrumbs(config, [("Home", "/"), (title, url)])] if url != "/" else []
     return PageMeta(
         title,
         description or config.description,
         absolute(config, config.image),
         "website",
-        script([breadcrumbs(config, trail)]),
+        script(data),
     )
 
 
@@ -119,7 +120,7 @@ def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
         data["alternateName"] = film.original_title
     if film.release_date:
         data["datePublished"] = film.release_date.isoformat()
-    elif film.year:
+    if film.year:
         data["dateCreated"] = str(film.year)
     if film.director:
         data["director"] = [
