@@ -241,7 +241,7 @@ def test_script_in_titles_and_names_is_escaped_in_html_feeds_and_json_ld(tmp_pat
         titles = [node.text for node in ET.parse(feed).getroot().iter("{http://www.w3.org/2005/Atom}title")]
         assert title in titles, feed
     ET.parse(out / "sitemap.xml")
-    ET.parse(out / "news-sitemap.xml")
+    assert not (out / "news-sitemap.xml").exists()  # no story of the last two days: no news sitemap
 
 
 # --- slugs, aliases, file names -------------------------------------------------------------
