@@ -37,7 +37,7 @@ def absolute(config: Config, url: str | None) -> str | None:
 def post_meta(site: Site, post: Post) -> PageMeta:
     """Return the head of a post page, with NewsArticle and BreadcrumbList data."""
     config = site.config
-    image = absolute(config, post.image) or absolute(config, config.image)
+    image = absolute(config, post.image or _poster_of(site, post.films) or config.image)
     article: dict[str, Any] = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
@@ -76,8 +76,14 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
     data: list[dict[str, Any]] = [breadcrumbs(config, trail)]
     description = (
         f"{len(term.posts)} {'story' if len(term.posts) == 1 else 'stories'} about {term.name} on {config.title}."
+        if term.posts
+        else f"{term.name} on {config.title}: the films they are credited in."
     )
-    image = absolute(config, config.image)
+    # A share image: the newest story's picture, else a poster of a film it is about.
+    shown = next((post.image for post in term.posts if post.image), None)
+    image = absolute(
+        config, shown or _poster_of(site, [name for post in term.posts for name in post.films]) or config.image
+    )
     if term.film:
         data.insert(0, movie(config, term.film, term.url))
         image = absolute(config, term.film.poster) or image
@@ -165,6 +171,15 @@ def script(data: list[dict[str, Any]]) -> Markup:
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         tags.append(f'<script type="application/ld+json">{text}</script>')
     return Markup("\n".join(tags))
+
+
+def _poster_of(site: Site, films: Sequence[str]) -> str | None:
+    """The poster of the first of `films` that has one: a story's share image when it has none."""
+    for name in films:
+        film = site.films.get(slugify(name))
+        if film and film.poster:
+            return film.poster
+    return None
 
 
 def _publisher(config: Config) -> dict[str, Any]:
