@@ -10,10 +10,13 @@ from typing import Any
 from markupsafe import Markup
 
 from .config import Config
+from .memo import digest
 from .model import Film, Post, Site, Term
 from .urls import encode, slugify, term_url
 
 SCHEMA = "https://schema.org"
+CARD_VERSION = "share card 1"  # part of each card's name: drawing them anew renames them all
+CARD_FOLDER = "/assets/share/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,7 @@ def absolute(config: Config, url: str | None) -> str | None:
 def post_meta(site: Site, post: Post) -> PageMeta:
     """Return the head of a post page, with NewsArticle and BreadcrumbList data."""
     config = site.config
-    image = absolute(config, post.image or _poster_of(site, post.films) or config.image)
+    image = absolute(config, post_picture(site, post) or card_url(config, post.title))
     article: dict[str, Any] = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
@@ -79,14 +82,9 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
         if term.posts
         else f"{term.name} on {config.title}: the films they are credited in."
     )
-    # A share image: the newest story's picture, else a poster of a film it is about.
-    shown = next((post.image for post in term.posts if post.image), None)
-    image = absolute(
-        config, shown or _poster_of(site, [name for post in term.posts for name in post.films]) or config.image
-    )
+    image = absolute(config, term_picture(site, term) or card_url(config, term.name))
     if term.film:
         data.insert(0, movie(config, term.film, term.url))
-        image = absolute(config, term.film.poster) or image
         description = _film_description(term.film) or description
     elif term.taxonomy == "people":
         person: dict[str, Any] = {
@@ -113,7 +111,7 @@ def plain_meta(site: Site, title: str, description: str, url: str) -> PageMeta:
     return PageMeta(
         title,
         description or config.description,
-        absolute(config, config.image),
+        absolute(config, config.image or card_url(config, config.title)),
         "website",
         script(data),
     )
@@ -171,6 +169,34 @@ def script(data: list[dict[str, Any]]) -> Markup:
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         tags.append(f'<script type="application/ld+json">{text}</script>')
     return Markup("\n".join(tags))
+
+
+def post_picture(site: Site, post: Post) -> str | None:
+    """A post's share picture: its own, else the poster of a film it is about."""
+    return post.image or _poster_of(site, post.films)
+
+
+def term_picture(site: Site, term: Term) -> str | None:
+    """A term's share picture: its film's poster, else its newest story's picture or poster."""
+    if term.film and term.film.poster:
+        return term.film.poster
+    return next((picture for post in term.posts if (picture := post_picture(site, post))), None)
+
+
+def card_url(config: Config, title: str) -> str:
+    """The site URL of the share card drawn for `title` (see share_cards)."""
+    return f"{CARD_FOLDER}{digest(config.title, title, CARD_VERSION)[:20]}.png"
+
+
+def share_cards(site: Site) -> dict[str, str]:
+    """The share cards the site's pages name, URL -> title: one per page title with no
+    picture of its own to share, and the site's own for the other pages."""
+    config = site.config
+    titles = [post.title for post in site.posts if not post_picture(site, post)]
+    titles += [term.name for taxonomy in site.taxonomies for term in taxonomy.terms if not term_picture(site, term)]
+    if not config.image:
+        titles.append(config.title)
+    return {card_url(config, title): title for title in titles}
 
 
 def _poster_of(site: Site, films: Sequence[str]) -> str | None:

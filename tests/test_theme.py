@@ -15,6 +15,7 @@ from typing import Any
 import html5lib
 import pytest
 from conftest import REPO, build_site, errors_of, make_site, post
+from PIL import Image
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 FILM = "---\ntitle: {title}\nyear: 2023\n{extra}---\nAbout the film.\n"
@@ -280,3 +281,20 @@ def test_footer_sits_at_the_bottom_of_a_short_page(browser: Any, sample_url: str
     bottom = page.evaluate("document.querySelector('.footer').getBoundingClientRect().bottom")
     assert abs(bottom - 1000) <= 1
     page.close()
+
+
+def test_every_page_has_a_share_image_that_exists(sample_site: Path) -> None:
+    out = build_site(sample_site)
+    pages = [path for path in out.rglob("*.html") if b'http-equiv="refresh"' not in path.read_bytes()]
+    assert len(pages) > 100
+    for path in pages:
+        document = parse(path)
+        image = document.find(".//meta[@property='og:image']")
+        assert image is not None, path
+        assert document.find(".//meta[@name='twitter:image']").get("content") == image.get("content")
+        target = out / image.get("content").removeprefix("https://example.org/")
+        assert target.is_file(), (path, image.get("content"))
+    with Image.open(
+        out / "assets/share" / next(iter(sorted(p.name for p in (out / "assets/share").iterdir())))
+    ) as card:
+        assert card.size == (1200, 630)
