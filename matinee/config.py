@@ -32,6 +32,25 @@ class Deploy:
 
 
 @dataclass(frozen=True, slots=True)
+class MenuItem:
+    """One link of the site's menu: a site URL ('/films/') or a web address."""
+
+    title: str
+    url: str
+
+
+DEFAULT_MENU = (
+    MenuItem("Films", "/films/"),
+    MenuItem("Coming soon", "/films/upcoming/"),
+    MenuItem("People", "/people/"),
+    MenuItem("Tags", "/tags/"),
+    MenuItem("Archive", "/archive/"),
+    MenuItem("Search", "/search/"),
+)
+SORT_ARTICLES = ("The", "A", "An")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The site's settings plus the folders of this build."""
 
@@ -50,6 +69,13 @@ class Config:
     related: tuple[tuple[str, int], ...] = (("films", 4), ("people", 2), ("tags", 1))  # taxonomy weights
     drafts: bool = False
     deploy: Deploy = field(default_factory=Deploy)
+    menu: tuple[MenuItem, ...] | None = None  # None: DEFAULT_MENU, then the site's pages
+    sort_articles: tuple[str, ...] = SORT_ARTICLES  # leading words film indexes sort without
+
+    @property
+    def menu_items(self) -> tuple[MenuItem, ...]:
+        """The menu's links: config.yaml's `menu:`, else Matinee's sections."""
+        return DEFAULT_MENU if self.menu is None else self.menu
 
     @property
     def content_dir(self) -> Path:
@@ -84,7 +110,7 @@ _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image"
 _NUMBER_KEYS = ("per_page", "feed_size")
 RESERVED_PATHS = ("archive", "search", "page", "assets")  # top-level folders of every site
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
-_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related"}
+_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related", "menu", "sort_articles"}
 
 
 def load_config(source: Path, **overrides: Any) -> Config:
@@ -120,6 +146,8 @@ def _read(reader: Reader) -> dict[str, Any]:
         "taxonomies": partial(_taxonomies, reader),
         "related": partial(_related, reader),
         "deploy": partial(_deploy, reader),
+        "menu": partial(_menu, reader),
+        "sort_articles": partial(reader.texts, "sort_articles"),
     }
     read = reader.each({key: readers[key] for key in reader.fields if key in readers})  # the rest keep defaults
     if read.get("permalink") is not None:
@@ -207,3 +235,23 @@ def _deploy(reader: Reader) -> Deploy:
     if settings.get("target") not in DEPLOY_TARGETS:
         raise MatineeError(CONFIG_FILE, line, f"deploy target must be one of {', '.join(DEPLOY_TARGETS)}")
     return Deploy(**{key: str(value) for key, value in settings.items()})
+
+
+def _menu(reader: Reader) -> tuple[MenuItem, ...]:
+    """Read `menu:`, a list of {title, url}; a url is a site path ('/films/') or an http(s) address."""
+    items = reader.raw("menu")
+    hint = "menu must be a list of {title: ..., url: ...}, like [{title: Films, url: /films/}]"
+    if not isinstance(items, list):
+        raise reader.fail("menu", hint)
+    menu = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"title", "url"}:
+            raise reader.fail("menu", hint)
+        title, url = item["title"], item["url"]
+        if not isinstance(title, str) or not title.strip() or not isinstance(url, str):
+            raise reader.fail("menu", hint)
+        local = url.startswith("/") and not url.startswith("//")
+        if not local and not (urlsplit(url).scheme in ("http", "https") and is_safe_url(url)):
+            raise reader.fail("menu", f"menu url {url!r} must be a site path like /films/ or an https:// address")
+        menu.append(MenuItem(title.strip(), url))
+    return tuple(menu)

@@ -15,7 +15,7 @@ from .errors import MatineeError
 from .fields import Reader
 from .frontmatter import FrontMatter, decode, split
 from .links import link_lines, relative_targets
-from .markup import description, plain_text
+from .markup import description, plain_text, smart_text
 from .memo import fingerprint
 from .model import Asset, Page, Post, pack_html
 from .picture import image_sources
@@ -46,6 +46,7 @@ POST_KEYS = frozenset(
         "caption",
         "correction",
         "spoilers",
+        "featured",
         "draft",
         "published",
         "status",
@@ -216,6 +217,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
             "slug": partial(_post_slug, reader, source.rel),
             "updated": partial(reader.moment, "updated"),
             "has_spoilers": partial(reader.flag, "spoilers"),
+            "featured": partial(reader.flag, "featured"),
             "is_draft": partial(reader.flag, "draft"),
             "is_unpublished": partial(_unpublished, reader),
             "is_held": partial(_held, reader),
@@ -230,12 +232,12 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
     extra_keys = set(front.fields) - POST_KEYS - set(config.taxonomies)
     return Post(
         source=source.rel,
-        title=read["title"],
+        title=smart_text(read["title"] or ""),
         date=read["date"],
         slug=read["slug"],
         url=permalink(config.permalink, read["date"], read["slug"]),
         body=pack_html(body_html),
-        summary=description(read["summary"], body_html),
+        summary=description(read["summary"] and smart_text(read["summary"]), body_html),
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         updated=read["updated"],
@@ -248,6 +250,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         correction=read["correction"],
         reading_minutes=max(1, round(len(plain_text(body_html).split()) / WORDS_PER_MINUTE)),
         has_spoilers=read["has_spoilers"],
+        featured=read["featured"],
         is_draft=read["is_draft"] or read["is_unpublished"] or read["is_held"],
         layout=read["layout"],
         aliases=read["aliases"],

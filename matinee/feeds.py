@@ -35,12 +35,13 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
     yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
     news = news_posts(site)
-    yield Planned(
-        "news-sitemap.xml",
-        digest(base, [(post.url, post.title, post.date) for post in news]),
-        lambda: news_sitemap(site, news),
-    )
-    yield Planned("robots.txt", digest(base, "robots"), lambda: robots(site))
+    if news:  # an empty <urlset> fails the sitemap schema: no news, no file
+        yield Planned(
+            "news-sitemap.xml",
+            digest(base, [(post.url, post.title, post.date) for post in news]),
+            lambda: news_sitemap(site, news),
+        )
+    yield Planned("robots.txt", digest(base, "robots", bool(news)), lambda: robots(site, with_news=bool(news)))
 
 
 def _feed(site: Site, base: str, title: str, page_url: str, posts: Sequence[Post], *, with_content: bool) -> Planned:
@@ -129,9 +130,10 @@ def news_sitemap(site: Site, posts: Sequence[Post]) -> bytes:
     return _xml(urlset)
 
 
-def robots(site: Site) -> bytes:
-    """Return robots.txt, naming both sitemaps."""
-    sitemaps = "".join(f"Sitemap: {_absolute(site, url)}\n" for url in ("/sitemap.xml", "/news-sitemap.xml"))
+def robots(site: Site, *, with_news: bool = True) -> bytes:
+    """Return robots.txt, naming the sitemap, and the news sitemap when one is written."""
+    urls = ("/sitemap.xml", "/news-sitemap.xml") if with_news else ("/sitemap.xml",)
+    sitemaps = "".join(f"Sitemap: {_absolute(site, url)}\n" for url in urls)
     return f"User-agent: *\nAllow: /\n\n{sitemaps}".encode()
 
 

@@ -20,6 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from . import seo
+from .config import CONFIG_FILE as CONFIG_SOURCE
 from .errors import MatineeError
 from .fanout import cores, process_pool
 from .links import resolve_path
@@ -112,7 +114,69 @@ def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> 
             assets += copies
     if made:
         log.info("Made responsive variants of %s", plural(len(made), "image"))
+    assets += share_card_assets(site, cache_dir / "share-cards")
     return Images(infos, tuple(assets), len(made), tuple(errors))
+
+
+CARD_SIZE = (1200, 630)
+CARD_COLOURS = ((19, 18, 17), (58, 29, 26), (179, 38, 30), (236, 232, 225))  # the theme's dark bg, accent
+_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def share_card_assets(site: Site, folder: Path) -> list[Asset]:
+    """Draw (once: the file's name is the digest of what it shows) the 1200x630 share card of
+    every page without a picture to share: its title and the site's name on the theme's colours."""
+    assets = []
+    for url, title in seo.share_cards(site).items():
+        path = folder / posixpath.basename(url)
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            draw_card(title, site.config.title).save(temporary, "PNG", optimize=True)
+            temporary.replace(path)
+        assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/")))
+    return assets
+
+
+def draw_card(title: str, site_title: str) -> Image:
+    """A share card: the title, wrapped, large; the site's name below an accent rule."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    dark, soft, accent, light = CARD_COLOURS
+    card = PILImage.new("RGB", CARD_SIZE, dark)
+    draw = ImageDraw.Draw(card)
+    for y in range(CARD_SIZE[1]):  # a gentle vertical gradient towards the accent's dark shade
+        t = y / CARD_SIZE[1]
+        draw.line(
+            [(0, y), (CARD_SIZE[0], y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(dark, soft, strict=True))
+        )
+    size = 76 if len(title) < 60 else 58
+    face, small = _font(_FONTS[0], size), _font(_FONTS[1], 34)
+    lines: list[str] = []
+    for word in title.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and draw.textlength(trial, font=face) <= 1040:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    lines = lines[:5]
+    y = 80
+    for line in lines:
+        draw.text((80, y), line, font=face, fill=light)
+        y += round(size * 1.2)
+    draw.rectangle((80, 510, 200, 518), fill=accent)
+    draw.text((80, 540), site_title, font=small, fill=light)
+    return card
+
+
+def _font(path: str, size: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError:  # no DejaVu on this system: Pillow's own scalable font
+        return ImageFont.load_default(size)
 
 
 def image_uses(site: Site) -> Iterator[Use]:

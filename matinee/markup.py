@@ -83,6 +83,11 @@ def smarten(markup: str) -> str:
     return _as_entities("".join(pieces))
 
 
+def smart_text(text: str) -> str:
+    """Return plain text (a title, a summary) with the curly quotes and dashes bodies get."""
+    return _smarten_text(text, " ")
+
+
 def _as_entities(markup: str) -> str:
     for char, entity in _AS_ENTITIES:
         if char in markup:

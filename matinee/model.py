@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .urls import slugify
 
 
 def pack_html(html: str) -> bytes:
@@ -97,6 +98,7 @@ class Post(PackedBody):
     correction: str | None = None
     reading_minutes: int = 1
     has_spoilers: bool = False
+    featured: bool = False  # `featured: true`: the home page's lead story
     is_draft: bool = False
     layout: str = "post.html"
     aliases: tuple[str, ...] = ()
@@ -207,6 +209,7 @@ class Term:
     url: str
     posts: tuple[Post, ...]
     film: Film | None = None
+    sort_name: str = ""  # the name as sorted and lettered: "Boy and the Heron" for "The Boy and the Heron"
 
     @property
     def count(self) -> int:
@@ -225,10 +228,11 @@ class Taxonomy:
     terms: tuple[Term, ...]
 
     def by_letter(self) -> tuple[tuple[str, tuple[Term, ...]], ...]:
-        """Group the terms by the first letter of their slug ('#' for digits)."""
+        """Group the terms by the first letter of their sorting name, leading article dropped
+        ('#' for digits and signs)."""
         groups: dict[str, list[Term]] = {}
         for term in self.terms:
-            first = term.slug[:1].upper()
+            first = slugify(term.sort_name or term.name)[:1].upper()
             groups.setdefault(first if first.isalpha() else "#", []).append(term)
         return tuple((letter, tuple(terms)) for letter, terms in sorted(groups.items()))
 

@@ -10,11 +10,14 @@ from typing import Any
 from markupsafe import Markup
 
 from .config import Config
+from .memo import digest
 from .model import Film, Post, Site, Term
 from .urls import encode, slugify, term_url
 from .words import plural
 
 SCHEMA = "https://schema.org"
+CARD_VERSION = "share card 1"  # part of each card's name: drawing them anew renames them all
+CARD_FOLDER = "/assets/share/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ def absolute(config: Config, url: str | None) -> str | None:
 def post_meta(site: Site, post: Post) -> PageMeta:
     """Return the head of a post page, with NewsArticle and BreadcrumbList data."""
     config = site.config
-    image = absolute(config, post.image) or absolute(config, config.image)
+    image = absolute(config, post_picture(site, post) or card_url(config, post.title))
     article: dict[str, Any] = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
@@ -75,11 +78,14 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
     config = site.config
     trail = [("Home", "/"), (taxonomy_title, f"/{term.taxonomy}/"), (term.name, term.url)]
     data: list[dict[str, Any]] = [breadcrumbs(config, trail)]
-    description = f"{plural(len(term.posts), 'story', 'stories')} about {term.name} on {config.title}."
-    image = absolute(config, config.image)
+    description = (
+        f"{plural(len(term.posts), 'story', 'stories')} about {term.name} on {config.title}."
+        if term.posts
+        else f"{term.name} on {config.title}: the films they are credited in."
+    )
+    image = absolute(config, term_picture(site, term) or card_url(config, term.name))
     if term.film:
         data.insert(0, movie(config, term.film, term.url))
-        image = absolute(config, term.film.poster) or image
         description = _film_description(term.film) or description
     elif term.taxonomy == "people":
         person: dict[str, Any] = {
@@ -101,13 +107,14 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
 def plain_meta(site: Site, title: str, description: str, url: str) -> PageMeta:
     """Return the head of any other page (home, indexes, archive)."""
     config = site.config
-    trail = [("Home", "/")] + ([(title, url)] if url != "/" else [])
+    # The home page is the whole trail: a one-item BreadcrumbList says nothing.
+    data = [breadcrumbs(config, [("Home", "/"), (title, url)])] if url != "/" else []
     return PageMeta(
         title,
         description or config.description,
-        absolute(config, config.image),
+        absolute(config, config.image or card_url(config, config.title)),
         "website",
-        script([breadcrumbs(config, trail)]),
+        script(data),
     )
 
 
@@ -118,7 +125,7 @@ def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
         data["alternateName"] = film.original_title
     if film.release_date:
         data["datePublished"] = film.release_date.isoformat()
-    elif film.year:
+    if film.year:
         data["dateCreated"] = str(film.year)
     if film.director:
         data["director"] = [
@@ -163,6 +170,43 @@ def script(data: list[dict[str, Any]]) -> Markup:
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         tags.append(f'<script type="application/ld+json">{text}</script>')
     return Markup("\n".join(tags))
+
+
+def post_picture(site: Site, post: Post) -> str | None:
+    """A post's share picture: its own, else the poster of a film it is about."""
+    return post.image or _poster_of(site, post.films)
+
+
+def term_picture(site: Site, term: Term) -> str | None:
+    """A term's share picture: its film's poster, else its newest story's picture or poster."""
+    if term.film and term.film.poster:
+        return term.film.poster
+    return next((picture for post in term.posts if (picture := post_picture(site, post))), None)
+
+
+def card_url(config: Config, title: str) -> str:
+    """The site URL of the share card drawn for `title` (see share_cards)."""
+    return f"{CARD_FOLDER}{digest(config.title, title, CARD_VERSION)[:20]}.png"
+
+
+def share_cards(site: Site) -> dict[str, str]:
+    """The share cards the site's pages name, URL -> title: one per page title with no
+    picture of its own to share, and the site's own for the other pages."""
+    config = site.config
+    titles = [post.title for post in site.posts if not post_picture(site, post)]
+    titles += [term.name for taxonomy in site.taxonomies for term in taxonomy.terms if not term_picture(site, term)]
+    if not config.image:
+        titles.append(config.title)
+    return {card_url(config, title): title for title in titles}
+
+
+def _poster_of(site: Site, films: Sequence[str]) -> str | None:
+    """The poster of the first of `films` that has one: a story's share image when it has none."""
+    for name in films:
+        film = site.films.get(slugify(name))
+        if film and film.poster:
+            return film.poster
+    return None
 
 
 def _publisher(config: Config) -> dict[str, Any]:

@@ -98,7 +98,12 @@ def model_site(
     films = [_resolve_poster(film, urls) for film in films]
     film_by_slug = {film.slug: film for film in films}
     taxonomies = tuple(
-        Taxonomy(name, TAXONOMY_TITLES.get(name, name.title()), f"/{name}/", group_by_term(visible, name, film_by_slug))
+        Taxonomy(
+            name,
+            TAXONOMY_TITLES.get(name, name.title()),
+            f"/{name}/",
+            group_by_term(visible, name, film_by_slug, config.sort_articles),
+        )
         for name in config.taxonomies
     )
     site = Site(
@@ -145,8 +150,11 @@ def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], n
     return min(moments, default=None)
 
 
-def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) -> tuple[Term, ...]:
-    """Return one Term per distinct slug in `taxonomy`, sorted by name; posts stay newest first."""
+def group_by_term(
+    posts: Sequence[Post], taxonomy: str, films: dict[str, Film], articles: Sequence[str] = ()
+) -> tuple[Term, ...]:
+    """Return one Term per distinct slug in `taxonomy`, sorted by name (films without a leading
+    article of `articles`: "The Boy and the Heron" files under B); posts stay newest first."""
     by_slug: dict[str, list[Post]] = {}
     spellings: dict[str, Counter[str]] = {}
     for post in posts:
@@ -168,8 +176,22 @@ def group_by_term(posts: Sequence[Post], taxonomy: str, films: dict[str, Film]) 
     for slug, tagged in by_slug.items():
         metadata = films.get(slug) if taxonomy == "films" else None
         name = metadata.title if metadata else spellings[slug].most_common(1)[0][0]
-        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata))
-    return tuple(sorted(terms, key=lambda term: (term.name.casefold(), term.slug)))
+        sort_name = without_article(name, articles) if taxonomy == "films" else name
+        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata, sort_name))
+    return tuple(sorted(terms, key=lambda term: (term.sort_name.casefold(), term.slug)))
+
+
+def without_article(name: str, articles: Sequence[str]) -> str:
+    """Return `name` without a leading article ("The", "A", "L'"), as indexes sort it."""
+    folded = name.casefold()
+    for article in articles:
+        word = article.casefold()
+        joined = word.endswith(("'", "’"))  # L'Atalante: the article runs into the word
+        if folded.startswith(word) and (joined or folded[len(word) : len(word) + 1].isspace()):
+            rest = name[len(word) :].lstrip()
+            if rest:
+                return rest
+    return name
 
 
 def archive(posts: Sequence[Post]) -> tuple[Month, ...]:
