@@ -48,6 +48,7 @@ class Config:
     image: str | None = None
     related: tuple[tuple[str, int], ...] = (("films", 4), ("people", 2), ("tags", 1))  # taxonomy weights
     drafts: bool = False
+    rating_scale: int = 5  # reviews' ratings are out of 5, 10 or 100
     deploy: Deploy = field(default_factory=Deploy)
 
     @property
@@ -83,7 +84,8 @@ _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image"
 _NUMBER_KEYS = ("per_page", "feed_size")
 RESERVED_PATHS = ("archive", "search", "page", "assets")  # top-level folders of every site
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
-_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related"}
+RATING_SCALES = (5, 10, 100)
+_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related", "rating_scale"}
 
 
 def load_config(source: Path, **overrides: Any) -> Config:
@@ -119,6 +121,7 @@ def _read(reader: Reader) -> dict[str, Any]:
         "taxonomies": partial(_taxonomies, reader),
         "related": partial(_related, reader),
         "deploy": partial(_deploy, reader),
+        "rating_scale": partial(_rating_scale, reader),
     }
     read = reader.each({key: readers[key] for key in reader.fields if key in readers})  # the rest keep defaults
     if read.get("permalink") is not None:
@@ -132,6 +135,13 @@ def _at_least_one(reader: Reader, key: str) -> int | None:
     if number is not None and number < 1:
         raise reader.fail(key, f"{key} must be at least 1")
     return number
+
+
+def _rating_scale(reader: Reader) -> int | None:
+    scale = reader.number("rating_scale")
+    if scale is not None and scale not in RATING_SCALES:
+        raise reader.fail("rating_scale", f"rating_scale must be 5, 10 or 100, not {scale}")
+    return scale
 
 
 def _base_url(reader: Reader) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
+from . import reviews
 from .markup import without_spoilers
 from .memo import Planned, digest
 from .model import Post, Site
@@ -31,9 +32,13 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
             for term in taxonomy.terms:
                 if term.posts:
                     yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
+    for listed_feed in reviews.feeds(site):
+        yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
+    listed = [listing.url for listing in reviews.listings(site)]
+    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], listed)
+    yield Planned("sitemap.xml", sitemap_key, lambda: sitemap(site))
     news = news_posts(site)
     yield Planned(
         "news-sitemap.xml",
@@ -106,6 +111,8 @@ def sitemap(site: Site) -> bytes:
         _url(urlset, site, "/films/upcoming/", None)
         _url(urlset, site, "/films/by-year/", None)
     _url(urlset, site, "/archive/", newest)
+    for listing in reviews.listings(site):
+        _url(urlset, site, listing.url, _latest(listing.posts))
     return _xml(urlset)
 
 

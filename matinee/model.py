@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .urls import slugify
 
 
 def pack_html(html: str) -> bytes:
@@ -103,8 +104,21 @@ class Post(PackedBody):
     links: tuple[str, ...] = ()  # href/src values relative to the source file
     link_lines: Mapping[str, int] = field(default_factory=dict)  # link -> file line
     images: tuple[str, ...] = ()  # the src of every <img> in the body
+    authors: tuple[str, ...] = ()  # the writers named in `author:` or `authors:`, else config's author
+    rating: float | None = None  # on the site's rating_scale: a post with a rating is a review
+    review_of: str | None = None  # the film a review is of, as named in `films`
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def is_review(self) -> bool:
+        """Whether the post reviews a film (it has a rating)."""
+        return self.rating is not None
+
+    @property
+    def score(self) -> str:
+        """The rating as written for readers: 4, 3.5 ('' for a post that is no review)."""
+        return "" if self.rating is None else f"{self.rating:g}"
 
     @property
     def modified(self) -> datetime:
@@ -180,6 +194,37 @@ class Film(PackedBody):
 
 
 @dataclass(frozen=True, slots=True)
+class Author(PackedBody):
+    """A writer's profile, from content/authors/<slug>.md: the body is their bio."""
+
+    source: str
+    slug: str
+    name: str
+    body: bytes  # the HTML, packed
+    fingerprint: str
+    photo: str | None = None
+    role: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, web address): website, mastodon, bluesky...
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """One writer named in bylines (or with a profile), with their posts, newest first."""
+
+    name: str
+    slug: str
+    url: str
+    posts: tuple[Post, ...]
+    profile: Author | None = None
+
+    @property
+    def same_as(self) -> tuple[str, ...]:
+        """The writer's pages elsewhere, for structured data."""
+        return tuple(url for _, url in self.profile.links) if self.profile else ()
+
+
+@dataclass(frozen=True, slots=True)
 class Page(PackedBody):
     """A stand-alone page such as content/about.md -> /about/."""
 
@@ -207,6 +252,11 @@ class Term:
     url: str
     posts: tuple[Post, ...]
     film: Film | None = None
+
+    @property
+    def reviews(self) -> tuple[Post, ...]:
+        """The site's reviews of this film, newest first: a film page shows them first."""
+        return tuple(post for post in self.posts if post.review_of and slugify(post.review_of) == self.slug)
 
     @property
     def count(self) -> int:
@@ -261,8 +311,14 @@ class Site:
     films: Mapping[str, Film] = field(default_factory=dict)  # slug -> every film metadata file
     related: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)  # post source -> related
     credits: Mapping[str, tuple[tuple[Film, str], ...]] = field(default_factory=dict)  # person slug -> films
+    writers: tuple[Writer, ...] = ()  # everyone named in a byline or with a profile, by name
     valid_until: datetime | None = None  # when the output changes with the clock alone
     scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
+
+    def writer(self, name: str) -> Writer | None:
+        """Return the writer a byline names, if any."""
+        slug = slugify(name)
+        return next((writer for writer in self.writers if writer.slug == slug), None)
 
     def taxonomy(self, name: str) -> Taxonomy:
         """Return the taxonomy called `name`."""

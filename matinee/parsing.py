@@ -61,7 +61,7 @@ class _Job:
 
 def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
     """Read and parse every source, reusing cached results; the errors of all are in the result."""
-    settings = repr((config.permalink, config.taxonomies, config.author))
+    settings = repr((config.permalink, config.taxonomies, config.author, config.rating_scale))
     errors: list[MatineeError] = list(sources.errors)
     items: list[Parsed_] = []
     used: list[str] = []

@@ -21,7 +21,7 @@ from jinja2 import nodes
 from jinja2.meta import find_referenced_templates
 from markupsafe import Markup
 
-from . import feeds, films, seo
+from . import feeds, films, reviews, seo
 from .calendar import releases_calendar
 from .content import IGNORED, TEMPLATE_SUFFIXES
 from .embeds import embed_or_link
@@ -372,6 +372,14 @@ def plan_pages(
         yield _page(env, key, pager.url, "index.html", None, context)
     for taxonomy in site.taxonomies:
         yield from _plan_taxonomy(site, env, base, usage, taxonomy, lookup, images, kept_digest)
+    # Listing pages of features (matinee/reviews.py: /reviews/, /reviews/top/); a site whose
+    # layouts lack a listing's layout builds without it, as with search.
+    layouts = set(env.list_templates())
+    for listing in reviews.listings(site):
+        if listing.layout in layouts:
+            meta = partial(seo.plain_meta, site, listing.title, listing.description, listing.url)
+            key = digest(base, listing.key, _shown_images(listing.posts, images, usage, listing.layout))
+            yield _page(env, key, listing.url, listing.layout, None, {"page": None, "meta": meta, **listing.context})
     archive_key = digest(
         base,
         _listed(posts, {"url", "date"} | usage.mentioned("archive.html")),

@@ -66,7 +66,39 @@ def post_meta(site: Site, post: Post) -> PageMeta:
             for name in post.people
         ]
     trail = [("Home", "/"), (post.title, post.url)]
-    return PageMeta(post.title, post.summary, image, "article", script([article, breadcrumbs(config, trail)]))
+    data = [article, breadcrumbs(config, trail)]
+    if post.review_of and post.rating is not None:
+        data.insert(1, review(site, post, post.review_of, post.rating))
+    return PageMeta(post.title, post.summary, image, "article", script(data))
+
+
+def review(site: Site, post: Post, film_name: str, rating: float) -> dict[str, Any]:
+    """Return schema.org Review data for a review: the film (from its file when there is
+    one), the rating on the site's scale, its writer and the publisher (what search engines
+    show for a critic review)."""
+    config = site.config
+    slug = slugify(film_name)
+    film = site.films.get(slug)
+    url = term_url("films", slug)
+    item = movie(config, film, url) if film else {"@type": "Movie", "name": film_name, "url": absolute(config, url)}
+    item.pop("@context", None)
+    return {
+        "@context": SCHEMA,
+        "@type": "Review",
+        "name": post.title,
+        "url": absolute(config, post.url),
+        "description": post.summary,
+        "datePublished": post.date.isoformat(),
+        "itemReviewed": item,
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": int(rating) if rating.is_integer() else rating,
+            "bestRating": config.rating_scale,
+            "worstRating": 0,
+        },
+        "author": {"@type": "Person", "name": post.author} if post.author else _publisher(config),
+        "publisher": _publisher(config),
+    }
 
 
 def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:

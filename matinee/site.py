@@ -309,6 +309,13 @@ def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]
     """Return the URLs of pages made from the whole site (indexes, archive, home pages...)."""
     urls = {"/", "/archive/", "/404.html", "/films/upcoming/", "/films/by-year/", "/search/"}
     urls |= {"/feed.xml", "/sitemap.xml", "/news-sitemap.xml", "/robots.txt", "/films/releases.ics"}
+    reviewed = sum(1 for post in posts if post.rating is not None)
+    urls |= {"/reviews/", "/reviews/feed.xml", "/reviews/top/"}
+    urls |= {
+        f"{url}page/{number}/"
+        for url in ("/reviews/", "/reviews/top/")
+        for number in range(2, reviewed // config.per_page + 2)
+    }
     urls |= {f"/page/{number}/" for number in range(2, len(posts) // config.per_page + 2)}
     for taxonomy in config.taxonomies:
         urls.add(f"/{taxonomy}/")
