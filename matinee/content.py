@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from .authors import read_bylines
 from .config import Config
 from .errors import MatineeError
 from .fields import Reader
@@ -22,10 +21,12 @@ from .model import Asset, Page, Post, pack_html
 from .picture import image_sources
 from .reviews import read_review
 from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
+from .writers import read_bylines
 
 POSTS_DIR = "posts"
 FILMS_DIR = "films"
 AUTHORS_DIR = "authors"
+PEOPLE_DIR = "people"
 TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
 # Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
 IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
@@ -113,7 +114,7 @@ def find_sources(config: Config) -> Sources:
             assets.append(Asset(Path(path), rel, inner))
             continue
         folder = inner.split("/", 1)[0] if "/" in inner else ""
-        kind = {POSTS_DIR: "post", FILMS_DIR: "film", AUTHORS_DIR: "author"}.get(folder, "page")
+        kind = {POSTS_DIR: "post", FILMS_DIR: "film", AUTHORS_DIR: "author", PEOPLE_DIR: "person"}.get(folder, "page")
         files.append(SourceFile(kind, rel, path, signature(status)))
     for found, _ in _walk(config.layouts_dir, config.source, errors):
         layout_file = Path(found)

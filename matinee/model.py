@@ -209,6 +209,32 @@ class Author(PackedBody):
 
 
 @dataclass(frozen=True, slots=True)
+class Person(PackedBody):
+    """What content/people/<slug>.md says of a person: the body is their bio."""
+
+    source: str
+    slug: str
+    name: str
+    body: bytes  # the HTML, packed
+    fingerprint: str
+    photo: str | None = None
+    born: date | None = None
+    roles: tuple[str, ...] = ()
+    imdb: str | None = None
+    wikidata: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, web address)
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def same_as(self) -> tuple[str, ...]:
+        """The person's pages on IMDb, Wikidata and elsewhere, for structured data."""
+        urls = [f"https://www.imdb.com/name/{self.imdb}/"] if self.imdb else []
+        if self.wikidata:
+            urls.append(f"https://www.wikidata.org/wiki/{self.wikidata}")
+        return (*urls, *(url for _, url in self.links))
+
+
+@dataclass(frozen=True, slots=True)
 class Writer:
     """One writer named in bylines (or with a profile), with their posts, newest first."""
 
@@ -252,6 +278,7 @@ class Term:
     url: str
     posts: tuple[Post, ...]
     film: Film | None = None
+    person: Person | None = None  # for a person with a content/people/ file
 
     @property
     def reviews(self) -> tuple[Post, ...]:

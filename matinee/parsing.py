@@ -22,15 +22,17 @@ from .fanout import cores, die_with_parent
 from .films import parse_film
 from .frontmatter import FrontMatter
 from .leftovers import find_foreign_markup
-from .model import Asset, Film, Page, Post, unpack_html
+from .model import Asset, Author, Film, Page, Person, Post, unpack_html
+from .people import parse_person
 from .progress import Progress, silent
+from .writers import parse_author
 
 PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
 CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
 BATCH = 32  # sources per task sent to a worker
 
 T = TypeVar("T")
-Parsed_ = Post | Film | Page
+Parsed_ = Post | Film | Page | Author | Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class Parsed:
     pages: list[Page]
     assets: tuple[Asset, ...]
     errors: tuple[MatineeError, ...] = ()
+    authors: tuple[Author, ...] = ()
+    people: tuple[Person, ...] = ()
     unreadable: frozenset[str] = frozenset()  # sources with errors: links to them are not broken
 
     def raise_errors(self) -> None:
@@ -99,6 +103,8 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
         posts=[item for item in items if isinstance(item, Post)],
         films=[item for item in items if isinstance(item, Film)],
         pages=[item for item in items if isinstance(item, Page)],
+        authors=tuple(item for item in items if isinstance(item, Author)),
+        people=tuple(item for item in items if isinstance(item, Person)),
         assets=sources.assets,
         errors=tuple(errors),
         unreadable=frozenset(file.rel for file in sources.files if file.rel not in parsed),
@@ -158,6 +164,10 @@ def _parse_one(job: _Job, config: Config) -> Parsed_ | list[MatineeError]:
             parsed: Parsed_ = parse_post(source, front, html, config)
         elif source.kind == "film":
             parsed = parse_film(source.rel, source.fingerprint, front, html)
+        elif source.kind == "author":
+            parsed = parse_author(source.rel, source.fingerprint, front, html)
+        elif source.kind == "person":
+            parsed = parse_person(source.rel, source.fingerprint, front, html)
         else:
             parsed = parse_page(source, front, html)
     except (MatineeError, ExceptionGroup) as error:

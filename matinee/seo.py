@@ -47,7 +47,7 @@ def post_meta(site: Site, post: Post) -> PageMeta:
         "dateModified": post.modified.isoformat(),
         "mainEntityOfPage": absolute(config, post.url),
         "url": absolute(config, post.url),
-        "author": {"@type": "Person", "name": post.author} if post.author else _publisher(config),
+        "author": bylines(site, post),
         "publisher": _publisher(config),
         "keywords": list(post.tags),
     }
@@ -96,7 +96,7 @@ def review(site: Site, post: Post, film_name: str, rating: float) -> dict[str, A
             "bestRating": config.rating_scale,
             "worstRating": 0,
         },
-        "author": {"@type": "Person", "name": post.author} if post.author else _publisher(config),
+        "author": bylines(site, post),
         "publisher": _publisher(config),
     }
 
@@ -174,6 +174,23 @@ def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
     if film.same_as:
         data["sameAs"] = list(film.same_as)
     return data
+
+
+def bylines(site: Site, post: Post) -> dict[str, Any] | list[dict[str, Any]]:
+    """Return the post's writers as schema.org Persons with their author page and their pages
+    elsewhere; the publisher when the post names none."""
+    people = []
+    for name in post.authors:
+        writer = site.writer(name)
+        person: dict[str, Any] = {"@type": "Person", "name": writer.name if writer else name}
+        if writer:
+            person["url"] = absolute(site.config, writer.url)
+            if writer.same_as:
+                person["sameAs"] = list(writer.same_as)
+        people.append(person)
+    if not people:
+        return _publisher(site.config)
+    return people[0] if len(people) == 1 else people
 
 
 def breadcrumbs(config: Config, trail: Sequence[tuple[str, str]]) -> dict[str, Any]:

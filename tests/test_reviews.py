@@ -89,7 +89,11 @@ def test_a_review_carries_schema_org_review_data(tmp_path: Path) -> None:
     assert film["image"] == "https://img.example/dune.jpg"
     assert film["sameAs"] == ["https://www.imdb.com/title/tt1160419/", "https://www.wikidata.org/wiki/Q30014491"]
     assert review["reviewRating"] == {"@type": "Rating", "ratingValue": 4.5, "bestRating": 5, "worstRating": 0}
-    assert review["author"] == {"@type": "Person", "name": "Ana Critic"}
+    assert review["author"] == {
+        "@type": "Person",
+        "name": "Ana Critic",
+        "url": "https://example.org/authors/ana-critic/",
+    }
     assert review["publisher"]["@type"] == "Organization" and review["publisher"]["name"] == "Test Reel"
     assert review["publisher"]["logo"]["url"] == "https://example.org/logo.png"
     assert review["datePublished"].startswith("2024-01-05")
