@@ -35,8 +35,8 @@ def parse_person(source_rel: str, fingerprint: str, front: FrontMatter, body_htm
             "photo": partial(reader.url, "photo"),
             "born": partial(reader.day, "born"),
             "roles": partial(reader.texts, "roles"),
-            "imdb": partial(_identifier, reader, "imdb", _IMDB, "nm0898288"),
-            "wikidata": partial(_identifier, reader, "wikidata", _WIKIDATA, "Q22686"),
+            "imdb": partial(_identifier, reader, "imdb", _IMDB, "nm0634240"),
+            "wikidata": partial(_identifier, reader, "wikidata", _WIKIDATA, "Q25191"),
             "links": partial(read_links, reader),
         }
     )

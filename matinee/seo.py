@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .config import Config
-from .model import Film, Post, Site, Term
+from .model import Film, Person, Post, Site, Term
 from .urls import encode, slugify, term_url
 
 SCHEMA = "https://schema.org"
@@ -121,6 +121,9 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
             "name": term.name,
             "url": absolute(config, term.url),
         }
+        if term.person:
+            _describe_person(config, person, term.person)
+            image = absolute(config, term.person.photo) or image
         films = site.credits.get(term.slug, ())
         if films:
             person["performerIn" if any(role == "Cast" for _, role in films) else "subjectOf"] = [
@@ -220,6 +223,18 @@ def _publisher(config: Config) -> dict[str, Any]:
     if config.image:
         publisher["logo"] = {"@type": "ImageObject", "url": absolute(config, config.image)}
     return publisher
+
+
+def _describe_person(config: Config, person: dict[str, Any], filed: Person) -> None:
+    """Add what a content/people/ file says to a schema.org Person."""
+    if filed.photo:
+        person["image"] = absolute(config, filed.photo)
+    if filed.born:
+        person["birthDate"] = filed.born.isoformat()
+    if filed.roles:
+        person["jobTitle"] = list(filed.roles)
+    if filed.same_as:
+        person["sameAs"] = list(filed.same_as)
 
 
 def _movie_stub(config: Config, site: Site, name: str) -> dict[str, Any]:
