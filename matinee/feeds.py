@@ -9,7 +9,8 @@ from datetime import datetime
 from itertools import chain
 from xml.etree import ElementTree as ET
 
-from . import authors, reviews
+from . import authors, reviews, series_pages
+from .listings import Listing
 from .markup import without_spoilers
 from .memo import Planned, digest
 from .model import Post, Site
@@ -37,7 +38,9 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
         yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    listed = [listing.url for listing in chain(reviews.listings(site), authors.listings(site))]
+    listed = [
+        listing.url for listing in chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
+    ]
     sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], listed)
     yield Planned("sitemap.xml", sitemap_key, lambda: sitemap(site))
     news = news_posts(site)
@@ -115,7 +118,7 @@ def sitemap(site: Site) -> bytes:
         _url(urlset, site, "/films/upcoming/", None)
         _url(urlset, site, "/films/by-year/", None)
     _url(urlset, site, "/archive/", newest)
-    for listing in chain(reviews.listings(site), authors.listings(site)):
+    for listing in _listings(site):
         _url(urlset, site, listing.url, _latest(listing.posts))
     return _xml(urlset)
 
@@ -144,6 +147,11 @@ def robots(site: Site) -> bytes:
     """Return robots.txt, naming both sitemaps."""
     sitemaps = "".join(f"Sitemap: {_absolute(site, url)}\n" for url in ("/sitemap.xml", "/news-sitemap.xml"))
     return f"User-agent: *\nAllow: /\n\n{sitemaps}".encode()
+
+
+def _listings(site: Site) -> Iterator[Listing]:
+    """The pages of reviews, writers and collections, which the sitemap lists."""
+    return chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
 
 
 def _modified(post: Post) -> datetime:

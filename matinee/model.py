@@ -174,6 +174,7 @@ class Film(PackedBody):
     trailer: str | None = None
     imdb: str | None = None
     wikidata: str | None = None
+    collection: str | None = None  # the series the film belongs to ("Dune")
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
 
@@ -269,6 +270,22 @@ class Page(PackedBody):
 
 
 @dataclass(frozen=True, slots=True)
+class Collection:
+    """Films a film file names as one series (`collection: Dune`), in release order."""
+
+    name: str
+    slug: str
+    url: str
+    films: tuple[Film, ...]
+
+    def neighbours(self, film: Film) -> tuple[Film | None, Film | None]:
+        """The films before and after `film` in the collection."""
+        slugs = [other.slug for other in self.films]
+        index = slugs.index(film.slug)
+        return (self.films[index - 1] if index else None, self.films[index + 1] if index + 1 < len(slugs) else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """One tag, film or person, with the posts that mention it (newest first)."""
 
@@ -279,6 +296,7 @@ class Term:
     posts: tuple[Post, ...]
     film: Film | None = None
     person: Person | None = None  # for a person with a content/people/ file
+    collection: Collection | None = None  # for a film in a collection
 
     @property
     def reviews(self) -> tuple[Post, ...]:
@@ -339,6 +357,7 @@ class Site:
     related: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)  # post source -> related
     credits: Mapping[str, tuple[tuple[Film, str], ...]] = field(default_factory=dict)  # person slug -> films
     writers: tuple[Writer, ...] = ()  # everyone named in a byline or with a profile, by name
+    collections: tuple[Collection, ...] = ()  # film series, by name
     valid_until: datetime | None = None  # when the output changes with the clock alone
     scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
 

@@ -21,7 +21,7 @@ from jinja2 import nodes
 from jinja2.meta import find_referenced_templates
 from markupsafe import Markup
 
-from . import authors, feeds, films, reviews, seo
+from . import authors, feeds, films, reviews, seo, series_pages
 from .calendar import releases_calendar
 from .content import IGNORED, TEMPLATE_SUFFIXES
 from .embeds import embed_or_link
@@ -47,7 +47,9 @@ _COMPUTED_INCLUDE = re.compile(
     r"""\{%-?\s*(?:include|import|from|extends)\s+(?!(["'])[^"']*\1\s*(?:-?%\}|ignore\b|with\b|without\b|import\b|as\b))"""
 )
 _QUOTES = ("'", '"', "'./", '"./')  # how a layout names a file: the loader drops a leading ./
-TERM_SHOWN = frozenset({"taxonomy", "name", "slug", "url", "film", "person", "count"})  # in a term page's key
+TERM_SHOWN = frozenset(
+    {"taxonomy", "name", "slug", "url", "film", "person", "collection", "count"}
+)  # in a term page's key
 TAXONOMY_SHOWN = frozenset({"name", "title", "url"})
 RENDER_SECONDS = 5.0  # one page's time limit; measured, a page renders in about a millisecond
 
@@ -373,10 +375,10 @@ def plan_pages(
     for taxonomy in site.taxonomies:
         yield from _plan_taxonomy(site, env, base, usage, taxonomy, lookup, images, kept_digest)
     # Listing pages of features (matinee/reviews.py: /reviews/, /reviews/top/; matinee/authors.py:
-    # /authors/, /authors/<slug>/); a site whose
+    # /authors/, /authors/<slug>/; matinee/series_pages.py: /collections/<slug>/); a site whose
     # layouts lack a listing's layout builds without it, as with search.
     layouts = set(env.list_templates())
-    for listing in chain(reviews.listings(site), authors.listings(site)):
+    for listing in chain(reviews.listings(site), authors.listings(site), series_pages.listings(site)):
         if listing.layout in layouts:
             meta = partial(seo.plain_meta, site, listing.title, listing.description, listing.url)
             key = digest(base, listing.key, _shown_images(listing.posts, images, usage, listing.layout))
@@ -431,6 +433,7 @@ def _plan_taxonomy(
             len(term.posts),
             _film_key(term, lookup),
             term.person and (term.person.fingerprint, term.person.photo and lookup(term.person.photo)),  # people files
+            term.collection and [film.fingerprint for film in term.collection.films],  # its collection
             tuple((credit.fingerprint, role) for credit, role in credits),
             digest([post.fingerprint for post in term.posts]) if every_post else None,
             siblings,

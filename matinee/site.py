@@ -18,6 +18,7 @@ from .memo import digest
 from .model import Asset, Author, Film, Month, Page, Person, Post, Site, Taxonomy, Term, pack_html
 from .picture import image_sources
 from .related import related_posts
+from .series import collections, with_collections
 from .urls import output_path, slugify, term_url
 from .writers import with_profiles, writers
 
@@ -116,6 +117,8 @@ def model_site(
         )
         for name in config.taxonomies
     )
+    series = collections(films)
+    taxonomies = tuple(with_collections(taxonomy, series) for taxonomy in taxonomies)
     site = Site(
         config=config,
         posts=tuple(visible),
@@ -128,6 +131,7 @@ def model_site(
         related=_related(visible, taxonomies, dict(config.related), memo),
         credits=credits(films),
         writers=writers(visible, profiles.values()),
+        collections=series,
         valid_until=_valid_until(config, posts, films, now),
         scheduled=() if config.drafts else scheduled(posts, now),
     )
@@ -358,4 +362,5 @@ def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]
         terms = {term_url(taxonomy, slugify(name)) for name in names}
         urls.update(terms, {f"{url}feed.xml" for url in terms})  # feeds.py makes some terms a feed
     urls.update(term_url("films", film.slug) for film in films)
+    urls.update(f"/collections/{slugify(film.collection)}/" for film in films if film.collection)
     return urls
