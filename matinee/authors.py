@@ -18,11 +18,21 @@ def listings(site: Site) -> Iterator[Listing]:
     config = site.config
     index_key = digest(AUTHORS_URL, [_shown(writer) for writer in site.writers])
     description = f"The writers of {config.title}."
-    yield Listing(AUTHORS_URL, "authors.html", "Authors", description, index_key, (), {"writers": site.writers})
+    photos = tuple(photo for writer in site.writers if (photo := _photo(writer)))
+    context = {"writers": site.writers}
+    yield Listing(AUTHORS_URL, "authors.html", "Authors", description, index_key, (), context, photos)
     for writer in site.writers:
         about = f"Stories by {writer.name} on {config.title}."
         yield from paged(
-            writer.url, "author.html", writer.name, about, writer.posts, config.per_page, _shown(writer), writer=writer
+            writer.url,
+            "author.html",
+            writer.name,
+            about,
+            writer.posts,
+            config.per_page,
+            _shown(writer),
+            tuple(filter(None, [_photo(writer)])),
+            writer=writer,
         )
 
 
@@ -31,6 +41,10 @@ def feeds(site: Site) -> Iterator[ListFeed]:
     for writer in site.writers:
         if writer.posts:
             yield ListFeed(f"{site.config.title}: {writer.name}", writer.url, writer.posts)
+
+
+def _photo(writer: Writer) -> str | None:
+    return writer.profile.photo if writer.profile else None
 
 
 def _shown(writer: Writer) -> tuple[object, ...]:

@@ -23,6 +23,7 @@ class Listing:
     key: str  # a digest of everything the page shows (its layout and the site aside)
     posts: tuple[Post, ...] = ()  # the posts it shows, whose images it may show
     context: Mapping[str, Any] = field(default_factory=dict)
+    pictures: tuple[str, ...] = ()  # other images it shows (photos, posters): their sizes are in its key
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ def paged(
     posts: Sequence[Post],
     per_page: int,
     shows: Hashable,
+    pictures: tuple[str, ...] = (),
     **context: Any,
 ) -> Iterator[Listing]:
     """Yield the pages of a paginated list of posts; `context` is passed to the layout, and
@@ -49,7 +51,7 @@ def paged(
     for pager in paginate(posts, per_page, url):
         shown = title if pager.number == 1 else f"{title}, page {pager.number}"
         key = digest(url, layout, shown, description, _pager_key(pager), shows)
-        yield Listing(pager.url, layout, shown, description, key, pager.posts, {"pager": pager, **context})
+        yield Listing(pager.url, layout, shown, description, key, pager.posts, {"pager": pager, **context}, pictures)
 
 
 def _pager_key(pager: Pager) -> tuple[Hashable, ...]:

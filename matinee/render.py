@@ -381,7 +381,8 @@ def plan_pages(
     for listing in chain(reviews.listings(site), authors.listings(site), series_pages.listings(site)):
         if listing.layout in layouts:
             meta = partial(seo.plain_meta, site, listing.title, listing.description, listing.url)
-            key = digest(base, listing.key, _shown_images(listing.posts, images, usage, listing.layout))
+            shown = _shown_images(listing.posts, images, usage, listing.layout)
+            key = digest(base, listing.key, shown, [lookup(url) for url in listing.pictures])
             yield _page(env, key, listing.url, listing.layout, None, {"page": None, "meta": meta, **listing.context})
     archive_key = digest(
         base,

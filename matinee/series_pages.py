@@ -30,4 +30,5 @@ def listings(site: Site) -> Iterator[Listing]:
         )
         about = f"The {collection.name} films on {site.config.title}, in release order."
         context = {"collection": collection, "terms": terms}
-        yield Listing(collection.url, "collection.html", collection.name, about, key, latest, context)
+        posters = tuple(film.poster for film in collection.films if film.poster)
+        yield Listing(collection.url, "collection.html", collection.name, about, key, latest, context, posters)
