@@ -68,6 +68,7 @@ class Config:
     image: str | None = None
     related: tuple[tuple[str, int], ...] = (("films", 4), ("people", 2), ("tags", 1))  # taxonomy weights
     drafts: bool = False
+    rating_scale: int = 5  # reviews' ratings are out of 5, 10 or 100
     deploy: Deploy = field(default_factory=Deploy)
     menu: tuple[MenuItem, ...] | None = None  # None: DEFAULT_MENU, then the site's pages
     sort_articles: tuple[str, ...] = SORT_ARTICLES  # leading words film indexes sort without
@@ -110,7 +111,18 @@ _TEXT_KEYS = ("title", "description", "author", "language", "permalink", "image"
 _NUMBER_KEYS = ("per_page", "feed_size")
 RESERVED_PATHS = ("archive", "search", "page", "assets")  # top-level folders of every site
 PERMALINK_FIELDS = frozenset({"year", "month", "day", "slug"})
-_KNOWN = {*_TEXT_KEYS, *_NUMBER_KEYS, "base_url", "taxonomies", "deploy", "related", "menu", "sort_articles"}
+RATING_SCALES = (5, 10, 100)
+_KNOWN = {
+    *_TEXT_KEYS,
+    *_NUMBER_KEYS,
+    "base_url",
+    "taxonomies",
+    "deploy",
+    "related",
+    "menu",
+    "sort_articles",
+    "rating_scale",
+}
 
 
 def load_config(source: Path, **overrides: Any) -> Config:
@@ -148,6 +160,7 @@ def _read(reader: Reader) -> dict[str, Any]:
         "deploy": partial(_deploy, reader),
         "menu": partial(_menu, reader),
         "sort_articles": partial(reader.texts, "sort_articles"),
+        "rating_scale": partial(_rating_scale, reader),
     }
     read = reader.each({key: readers[key] for key in reader.fields if key in readers})  # the rest keep defaults
     if read.get("permalink") is not None:
@@ -161,6 +174,13 @@ def _at_least_one(reader: Reader, key: str) -> int | None:
     if number is not None and number < 1:
         raise reader.fail(key, f"{key} must be at least 1")
     return number
+
+
+def _rating_scale(reader: Reader) -> int | None:
+    scale = reader.number("rating_scale")
+    if scale is not None and scale not in RATING_SCALES:
+        raise reader.fail("rating_scale", f"rating_scale must be 5, 10 or 100, not {scale}")
+    return scale
 
 
 def _base_url(reader: Reader) -> str | None:

@@ -19,10 +19,14 @@ from .markup import description, plain_text, smart_text
 from .memo import fingerprint
 from .model import Asset, Page, Post, pack_html
 from .picture import image_sources
+from .reviews import read_review
 from .urls import clean_url, is_slug, permalink, slug_from_filename, slugify
+from .writers import read_bylines
 
 POSTS_DIR = "posts"
 FILMS_DIR = "films"
+AUTHORS_DIR = "authors"
+PEOPLE_DIR = "people"
 TEMPLATE_SUFFIXES = (".html", ".xml", ".j2")
 # Hidden, editor temporary and backup names; not .well-known/ (RFC 8615: security.txt, ACME challenges).
 IGNORED = re.compile(r"^(\.(?!well-known$)|#)|~$|\.(swp|swx|tmp|bak)$")
@@ -31,7 +35,7 @@ _LAYOUT_NAME = re.compile(r"[\w-]+(\.html)?")
 # published:, Pelican's status:. A post is published only if none of them holds it back.
 PUBLISHING_KEYS = ("draft", "published", "status")
 STATUSES = {"published": True, "draft": False, "hidden": False}  # Pelican's status: -> published?
-_POST_TEXTS = ("summary", "author", "image_alt", "image_credit", "caption", "correction")
+_POST_TEXTS = ("summary", "image_alt", "image_credit", "caption", "correction")
 
 POST_KEYS = frozenset(
     {
@@ -39,6 +43,7 @@ POST_KEYS = frozenset(
         "date",
         "updated",
         "author",
+        "authors",
         "summary",
         "image",
         "image_alt",
@@ -53,6 +58,8 @@ POST_KEYS = frozenset(
         "slug",
         "layout",
         "aliases",
+        "rating",
+        "review_of",
     }
 )
 WORDS_PER_MINUTE = 220
@@ -108,7 +115,7 @@ def find_sources(config: Config) -> Sources:
             assets.append(Asset(Path(path), rel, inner))
             continue
         folder = inner.split("/", 1)[0] if "/" in inner else ""
-        kind = {POSTS_DIR: "post", FILMS_DIR: "film"}.get(folder, "page")
+        kind = {POSTS_DIR: "post", FILMS_DIR: "film", AUTHORS_DIR: "author", PEOPLE_DIR: "person"}.get(folder, "page")
         files.append(SourceFile(kind, rel, path, signature(status)))
     for found, _ in _walk(config.layouts_dir, config.source, errors):
         layout_file = Path(found)
@@ -224,10 +231,12 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
             "layout": partial(_layout, reader, "post.html"),
             "aliases": partial(_aliases, reader),
             "image": partial(reader.url, "image"),
+            "authors": partial(read_bylines, reader),
             **{key: partial(reader.text, key) for key in _POST_TEXTS},
         }
     )
     terms = reader.each({name: partial(_term_names, reader, name) for name in config.taxonomies})
+    review = reader.each({"review": partial(read_review, reader, config.rating_scale, terms.get("films") or ())})
     reader.raise_errors()
     extra_keys = set(front.fields) - POST_KEYS - set(config.taxonomies)
     return Post(
@@ -241,7 +250,8 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         updated=read["updated"],
-        author=read["author"] or config.author or None,
+        author=", ".join(read["authors"] or ()) or config.author or None,
+        authors=read["authors"] or ((config.author,) if config.author else ()),
         terms=terms,
         image=read["image"],
         image_alt=read["image_alt"],
@@ -254,6 +264,8 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         is_draft=read["is_draft"] or read["is_unpublished"] or read["is_held"],
         layout=read["layout"],
         aliases=read["aliases"],
+        rating=review["review"].rating,
+        review_of=review["review"].review_of,
         links=relative_targets(body_html),
         link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
         images=image_sources(body_html),

@@ -6,13 +6,16 @@ import html
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import chain
 from xml.etree import ElementTree as ET
 
+from . import authors, reviews, series_pages
+from .listings import Listing
 from .markup import without_spoilers
 from .memo import Planned, digest
 from .model import Post, Site
 from .site import NEWS_WINDOW, paginate
-from .urls import encode, output_path
+from .urls import encode, output_path, slugify, term_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -31,9 +34,15 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
             for term in taxonomy.terms:
                 if term.posts:
                     yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
+    for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
+        yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    yield Planned("sitemap.xml", digest(base, entries, terms, [page.url for page in site.pages]), lambda: sitemap(site))
+    listed = [
+        listing.url for listing in chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
+    ]
+    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], listed)
+    yield Planned("sitemap.xml", sitemap_key, lambda: sitemap(site))
     news = news_posts(site)
     if news:  # an empty <urlset> fails the sitemap schema: no news, no file
         yield Planned(
@@ -78,8 +87,11 @@ def atom_feed(
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=_absolute(site, post.url))
         _text(entry, "published", post.date.isoformat())
         _text(entry, "updated", _modified(post).isoformat())
-        author = ET.SubElement(entry, "author")
-        _text(author, "name", post.author or config.author or config.title)
+        for name in post.authors or (config.title,):
+            author = ET.SubElement(entry, "author")
+            _text(author, "name", name)
+            if post.authors:
+                _text(author, "uri", _absolute(site, term_url("authors", slugify(name))))
         for name in post.tags:
             ET.SubElement(entry, "category", term=_xml_text(name))
         _text(entry, "summary", post.summary)
@@ -107,6 +119,8 @@ def sitemap(site: Site) -> bytes:
         _url(urlset, site, "/films/upcoming/", None)
         _url(urlset, site, "/films/by-year/", None)
     _url(urlset, site, "/archive/", newest)
+    for listing in _listings(site):
+        _url(urlset, site, listing.url, _latest(listing.posts))
     return _xml(urlset)
 
 
@@ -135,6 +149,11 @@ def robots(site: Site, *, with_news: bool = True) -> bytes:
     urls = ("/sitemap.xml", "/news-sitemap.xml") if with_news else ("/sitemap.xml",)
     sitemaps = "".join(f"Sitemap: {_absolute(site, url)}\n" for url in urls)
     return f"User-agent: *\nAllow: /\n\n{sitemaps}".encode()
+
+
+def _listings(site: Site) -> Iterator[Listing]:
+    """The pages of reviews, writers and collections, which the sitemap lists."""
+    return chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
 
 
 def _modified(post: Post) -> datetime:

@@ -28,6 +28,7 @@ FILM_KEYS = frozenset(
         "trailer",
         "imdb",
         "wikidata",
+        "collection",
     }
 )
 _IMDB = re.compile(r"tt\d{6,10}")
@@ -56,6 +57,7 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
             "trailer": partial(_web_url, reader, "trailer"),
             "imdb": partial(_identifier, reader, "imdb", _IMDB, "tt0062622"),
             "wikidata": partial(_identifier, reader, "wikidata", _WIKIDATA, "Q103474"),
+            "collection": partial(_collection, reader),
         }
     )
     reader.raise_errors()
@@ -68,6 +70,13 @@ def parse_film(source_rel: str, fingerprint: str, front: FrontMatter, body_html:
         lines={key: field.line for key, field in front.fields.items()},
         **read,
     )
+
+
+def _collection(reader: Reader) -> str | None:
+    name = reader.text("collection")
+    if name is not None and not slugify(name):
+        raise reader.fail("collection", f"collection {name!r} needs a letter or digit to make its URL from")
+    return name
 
 
 def _runtime(reader: Reader) -> int | None:

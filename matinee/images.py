@@ -193,6 +193,15 @@ def image_uses(site: Site) -> Iterator[Use]:
             url = _site_url(src, base)
             line = lines.get(sources[url]) if url in sources else post.link_lines.get(src)
             yield Use(src, url, post.source, line)
+    for writer in site.writers:
+        photo = writer.profile.photo if writer.profile else None
+        if writer.profile and photo and not _EXTERNAL.match(photo):
+            yield Use(photo, _site_url(photo, "/"), writer.profile.source, writer.profile.lines.get("photo"))
+    for taxonomy in site.taxonomies:
+        for term in taxonomy.terms:
+            person = term.person
+            if person and person.photo and not _EXTERNAL.match(person.photo):
+                yield Use(person.photo, _site_url(person.photo, "/"), person.source, person.lines.get("photo"))
     for film in site.films.values():
         if film.poster and not _EXTERNAL.match(film.poster):
             yield Use(film.poster, _site_url(film.poster, "/"), film.source, film.lines.get("poster"))

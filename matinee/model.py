@@ -105,8 +105,21 @@ class Post(PackedBody):
     links: tuple[str, ...] = ()  # href/src values relative to the source file
     link_lines: Mapping[str, int] = field(default_factory=dict)  # link -> file line
     images: tuple[str, ...] = ()  # the src of every <img> in the body
+    authors: tuple[str, ...] = ()  # the writers named in `author:` or `authors:`, else config's author
+    rating: float | None = None  # on the site's rating_scale: a post with a rating is a review
+    review_of: str | None = None  # the film a review is of, as named in `films`
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def is_review(self) -> bool:
+        """Whether the post reviews a film (it has a rating)."""
+        return self.rating is not None
+
+    @property
+    def score(self) -> str:
+        """The rating as written for readers: 4, 3.5 ('' for a post that is no review)."""
+        return "" if self.rating is None else f"{self.rating:g}"
 
     @property
     def modified(self) -> datetime:
@@ -162,6 +175,7 @@ class Film(PackedBody):
     trailer: str | None = None
     imdb: str | None = None
     wikidata: str | None = None
+    collection: str | None = None  # the series the film belongs to ("Dune")
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
 
@@ -179,6 +193,63 @@ class Film(PackedBody):
         if self.wikidata:
             urls.append(f"https://www.wikidata.org/wiki/{self.wikidata}")
         return tuple(urls)
+
+
+@dataclass(frozen=True, slots=True)
+class Author(PackedBody):
+    """A writer's profile, from content/authors/<slug>.md: the body is their bio."""
+
+    source: str
+    slug: str
+    name: str
+    body: bytes  # the HTML, packed
+    fingerprint: str
+    photo: str | None = None
+    role: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, web address): website, mastodon, bluesky...
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+
+@dataclass(frozen=True, slots=True)
+class Person(PackedBody):
+    """What content/people/<slug>.md says of a person: the body is their bio."""
+
+    source: str
+    slug: str
+    name: str
+    body: bytes  # the HTML, packed
+    fingerprint: str
+    photo: str | None = None
+    born: date | None = None
+    roles: tuple[str, ...] = ()
+    imdb: str | None = None
+    wikidata: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, web address)
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+
+    @property
+    def same_as(self) -> tuple[str, ...]:
+        """The person's pages on IMDb, Wikidata and elsewhere, for structured data."""
+        urls = [f"https://www.imdb.com/name/{self.imdb}/"] if self.imdb else []
+        if self.wikidata:
+            urls.append(f"https://www.wikidata.org/wiki/{self.wikidata}")
+        return (*urls, *(url for _, url in self.links))
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """One writer named in bylines (or with a profile), with their posts, newest first."""
+
+    name: str
+    slug: str
+    url: str
+    posts: tuple[Post, ...]
+    profile: Author | None = None
+
+    @property
+    def same_as(self) -> tuple[str, ...]:
+        """The writer's pages elsewhere, for structured data."""
+        return tuple(url for _, url in self.profile.links) if self.profile else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +271,22 @@ class Page(PackedBody):
 
 
 @dataclass(frozen=True, slots=True)
+class Collection:
+    """Films a film file names as one series (`collection: Dune`), in release order."""
+
+    name: str
+    slug: str
+    url: str
+    films: tuple[Film, ...]
+
+    def neighbours(self, film: Film) -> tuple[Film | None, Film | None]:
+        """The films before and after `film` in the collection."""
+        slugs = [other.slug for other in self.films]
+        index = slugs.index(film.slug)
+        return (self.films[index - 1] if index else None, self.films[index + 1] if index + 1 < len(slugs) else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """One tag, film or person, with the posts that mention it (newest first)."""
 
@@ -210,6 +297,13 @@ class Term:
     posts: tuple[Post, ...]
     film: Film | None = None
     sort_name: str = ""  # the name as sorted and lettered: "Boy and the Heron" for "The Boy and the Heron"
+    person: Person | None = None  # for a person with a content/people/ file
+    collection: Collection | None = None  # for a film in a collection
+
+    @property
+    def reviews(self) -> tuple[Post, ...]:
+        """The site's reviews of this film, newest first: a film page shows them first."""
+        return tuple(post for post in self.posts if post.review_of and slugify(post.review_of) == self.slug)
 
     @property
     def count(self) -> int:
@@ -265,8 +359,15 @@ class Site:
     films: Mapping[str, Film] = field(default_factory=dict)  # slug -> every film metadata file
     related: Mapping[str, tuple[Post, ...]] = field(default_factory=dict)  # post source -> related
     credits: Mapping[str, tuple[tuple[Film, str], ...]] = field(default_factory=dict)  # person slug -> films
+    writers: tuple[Writer, ...] = ()  # everyone named in a byline or with a profile, by name
+    collections: tuple[Collection, ...] = ()  # film series, by name
     valid_until: datetime | None = None  # when the output changes with the clock alone
     scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
+
+    def writer(self, name: str) -> Writer | None:
+        """Return the writer a byline names, if any."""
+        slug = slugify(name)
+        return next((writer for writer in self.writers if writer.slug == slug), None)
 
     def taxonomy(self, name: str) -> Taxonomy:
         """Return the taxonomy called `name`."""

@@ -21,15 +21,17 @@ from .fanout import cores, process_pool
 from .films import parse_film
 from .frontmatter import FrontMatter
 from .leftovers import find_foreign_markup
-from .model import Asset, Film, Page, Post, unpack_html
+from .model import Asset, Author, Film, Page, Person, Post, unpack_html
+from .people import parse_person
 from .progress import Progress, silent
+from .writers import parse_author
 
 PARALLEL_FROM = 100  # uncached sources; below this, starting worker processes costs more than it saves
 CHUNK = 1000  # sources read and parsed at a time, so file bytes do not pile up
 BATCH = 32  # sources per task sent to a worker
 
 T = TypeVar("T")
-ParsedSource = Post | Film | Page  # what one source file parses into
+ParsedSource = Post | Film | Page | Author | Person  # what one source file parses into
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Parsed:
     pages: list[Page]
     assets: tuple[Asset, ...]
     errors: tuple[MatineeError, ...] = ()
+    authors: tuple[Author, ...] = ()
+    people: tuple[Person, ...] = ()
     unreadable: frozenset[str] = frozenset()  # sources with errors: links to them are not broken
 
     def raise_errors(self) -> None:
@@ -60,7 +64,7 @@ class _SourceToParse:
 
 def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
     """Read and parse every source, reusing cached results; the errors of all are in the result."""
-    settings = repr((config.permalink, config.taxonomies, config.author))
+    settings = repr((config.permalink, config.taxonomies, config.author, config.rating_scale))
     errors: list[MatineeError] = list(sources.errors)
     items: list[ParsedSource] = []
     used: list[str] = []
@@ -98,6 +102,8 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
         posts=[item for item in items if isinstance(item, Post)],
         films=[item for item in items if isinstance(item, Film)],
         pages=[item for item in items if isinstance(item, Page)],
+        authors=tuple(item for item in items if isinstance(item, Author)),
+        people=tuple(item for item in items if isinstance(item, Person)),
         assets=sources.assets,
         errors=tuple(errors),
         unreadable=frozenset(file.rel for file in sources.files if file.rel not in parsed),
@@ -157,6 +163,10 @@ def _parse_one(job: _SourceToParse, config: Config) -> ParsedSource | list[Matin
             parsed: ParsedSource = parse_post(source, front, html, config)
         elif source.kind == "film":
             parsed = parse_film(source.rel, source.fingerprint, front, html)
+        elif source.kind == "author":
+            parsed = parse_author(source.rel, source.fingerprint, front, html)
+        elif source.kind == "person":
+            parsed = parse_person(source.rel, source.fingerprint, front, html)
         else:
             parsed = parse_page(source, front, html)
     except (MatineeError, ExceptionGroup) as error:

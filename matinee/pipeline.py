@@ -66,6 +66,8 @@ def read_site(config: Config, *, now: datetime, cache: BuildCache, progress: Pro
         now=now,
         memo=cache.remember,
         unreadable=parsed.unreadable,
+        authors=parsed.authors,
+        people=parsed.people,
     )
     return Loaded(modelled.site, parsed.errors + modelled.errors)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from . import feeds, films, render, seo
+from . import authors, feeds, films, render, reviews, seo, series_pages
 from .layouts import POST_ATTRIBUTES, Usage
 from .memo import Digest, Planned, base_key, digest
 from .model import ImageInfo, Post, Site, Taxonomy, Term
@@ -29,7 +29,9 @@ BY_YEAR_URL = "/films/by-year/"
 CALENDAR_URL = "/films/releases.ics"
 SEARCH_URL = "/search/"
 SEARCH_LAYOUT = "search.html"
-TERM_SHOWN = frozenset({"taxonomy", "name", "slug", "url", "film", "count"})  # in a term page's key
+TERM_SHOWN = frozenset(
+    {"taxonomy", "name", "slug", "url", "film", "person", "collection", "count"}
+)  # in a term page's key
 TAXONOMY_SHOWN = frozenset({"name", "title", "url"})
 
 
@@ -86,6 +88,7 @@ class Planner:
         yield from self.home()
         for taxonomy in self.site.taxonomies:
             yield from self.taxonomy(taxonomy)
+        yield from self.listings()
         yield self.archive()
         yield self._plain("404", "/404.html", "404.html", "Not found", "")
         if SEARCH_LAYOUT in self.env.list_templates():  # sites whose layouts predate search build without it
@@ -174,6 +177,8 @@ class Planner:
             term.name,
             len(term.posts),
             self._film_key(term),
+            term.person and (term.person.fingerprint, term.person.photo and self.lookup(term.person.photo)),
+            term.collection and [film.fingerprint for film in term.collection.films],
             tuple((credit.fingerprint, role) for credit, role in credits),
             digest([post.fingerprint for post in term.posts]) if every_post else None,
             siblings,
@@ -228,6 +233,21 @@ class Planner:
             self.base, [film.fingerprint for film in site.films.values()], site.posts[:1] and site.posts[0].fingerprint
         )
         return Planned(output_path(CALENDAR_URL), key, partial(releases_calendar, site))
+
+    def listings(self) -> Iterator[Planned]:
+        """Plan the feature listings: /reviews/ and /reviews/top/ (reviews.py), /authors/ and each
+        author (authors.py), /collections/<slug>/ (series_pages.py); a site whose layouts lack a
+        listing's layout builds without it, as with search."""
+        layouts = set(self.env.list_templates())
+        for listing in chain(
+            reviews.listings(self.site), authors.listings(self.site), series_pages.listings(self.site)
+        ):
+            if listing.layout in layouts:
+                meta = partial(seo.plain_meta, self.site, listing.title, listing.description, listing.url)
+                shown = self._shown_images(listing.posts, listing.layout)
+                key = digest(self.base, listing.key, shown, [self.lookup(url) for url in listing.pictures])
+                context = {"page": None, "meta": meta, **listing.context}
+                yield self._page(key, listing.url, listing.layout, None, context)
 
     def _plain(self, name: str, url: str, layout: str, title: str, description: str) -> Planned:
         """Plan a page that shows no post (404, search): its key is the base key and its name."""

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from .config import Config
 from .memo import digest
-from .model import Film, Post, Site, Term
+from .model import Film, Person, Post, Site, Term
 from .urls import encode, slugify, term_url
 from .words import plural
 
@@ -51,7 +51,7 @@ def post_meta(site: Site, post: Post) -> PageMeta:
         "dateModified": post.modified.isoformat(),
         "mainEntityOfPage": absolute(config, post.url),
         "url": absolute(config, post.url),
-        "author": {"@type": "Person", "name": post.author} if post.author else _publisher(config),
+        "author": bylines(site, post),
         "publisher": _publisher(config),
         "keywords": list(post.tags),
     }
@@ -70,7 +70,39 @@ def post_meta(site: Site, post: Post) -> PageMeta:
             for name in post.people
         ]
     trail = [("Home", "/"), (post.title, post.url)]
-    return PageMeta(post.title, post.summary, image, "article", script([article, breadcrumbs(config, trail)]))
+    data = [article, breadcrumbs(config, trail)]
+    if post.review_of and post.rating is not None:
+        data.insert(1, review(site, post, post.review_of, post.rating))
+    return PageMeta(post.title, post.summary, image, "article", script(data))
+
+
+def review(site: Site, post: Post, film_name: str, rating: float) -> dict[str, Any]:
+    """Return schema.org Review data for a review: the film (from its file when there is
+    one), the rating on the site's scale, its writer and the publisher (what search engines
+    show for a critic review)."""
+    config = site.config
+    slug = slugify(film_name)
+    film = site.films.get(slug)
+    url = term_url("films", slug)
+    item = movie(config, film, url) if film else {"@type": "Movie", "name": film_name, "url": absolute(config, url)}
+    item.pop("@context", None)
+    return {
+        "@context": SCHEMA,
+        "@type": "Review",
+        "name": post.title,
+        "url": absolute(config, post.url),
+        "description": post.summary,
+        "datePublished": post.date.isoformat(),
+        "itemReviewed": item,
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": int(rating) if rating.is_integer() else rating,
+            "bestRating": config.rating_scale,
+            "worstRating": 0,
+        },
+        "author": bylines(site, post),
+        "publisher": _publisher(config),
+    }
 
 
 def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
@@ -94,6 +126,9 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
             "name": term.name,
             "url": absolute(config, term.url),
         }
+        if term.person:
+            _describe_person(config, person, term.person)
+            image = absolute(config, term.person.photo) or image
         films = site.credits.get(term.slug, ())
         if films:
             person["performerIn" if any(role == "Cast" for _, role in films) else "subjectOf"] = [
@@ -148,6 +183,23 @@ def movie(config: Config, film: Film, url: str) -> dict[str, Any]:
     if film.same_as:
         data["sameAs"] = list(film.same_as)
     return data
+
+
+def bylines(site: Site, post: Post) -> dict[str, Any] | list[dict[str, Any]]:
+    """Return the post's writers as schema.org Persons with their author page and their pages
+    elsewhere; the publisher when the post names none."""
+    people = []
+    for name in post.authors:
+        writer = site.writer(name)
+        person: dict[str, Any] = {"@type": "Person", "name": writer.name if writer else name}
+        if writer:
+            person["url"] = absolute(site.config, writer.url)
+            if writer.same_as:
+                person["sameAs"] = list(writer.same_as)
+        people.append(person)
+    if not people:
+        return _publisher(site.config)
+    return people[0] if len(people) == 1 else people
 
 
 def breadcrumbs(config: Config, trail: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -214,6 +266,18 @@ def _publisher(config: Config) -> dict[str, Any]:
     if config.image:
         publisher["logo"] = {"@type": "ImageObject", "url": absolute(config, config.image)}
     return publisher
+
+
+def _describe_person(config: Config, person: dict[str, Any], filed: Person) -> None:
+    """Add what a content/people/ file says to a schema.org Person."""
+    if filed.photo:
+        person["image"] = absolute(config, filed.photo)
+    if filed.born:
+        person["birthDate"] = filed.born.isoformat()
+    if filed.roles:
+        person["jobTitle"] = list(filed.roles)
+    if filed.same_as:
+        person["sameAs"] = list(filed.same_as)
 
 
 def _movie_stub(config: Config, site: Site, name: str) -> dict[str, Any]:

@@ -8,22 +8,25 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import Config
 from .errors import MatineeError, raise_all
 from .films import credits, next_change
 from .links import resolve_links, resolve_path, under_base
 from .memo import digest
-from .model import Asset, Film, Month, Page, Post, Site, Taxonomy, Term, pack_html
+from .model import Asset, Author, Film, Month, Page, Person, Post, Site, Taxonomy, Term, pack_html
 from .picture import image_sources
 from .related import related_posts
+from .series import collections, with_collections
 from .urls import output_path, slugify, term_url
+from .writers import with_profiles, writers
 
 TAXONOMY_TITLES = {"tags": "Tags", "films": "Films", "people": "People"}
 Memo = Callable[[str, str, Callable[[], Any]], Any]  # (slot, key, compute) -> compute() or a kept result
 Related = Mapping[str, tuple[Post, ...]]
-NEWS_WINDOW = timedelta(days=2)  # Google News sitemaps list the posts of the last two days
+NEWS_WINDOW = timedelta(days=2)
+Profile = TypeVar("Profile", Author, Person)  # Google News sitemaps list the posts of the last two days
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,8 @@ def model_site(
     now: datetime,
     memo: Memo = lambda slot, key, compute: compute(),
     unreadable: Collection[str] = (),
+    authors: Sequence[Author] = (),
+    people: Sequence[Person] = (),
 ) -> Modelled:
     """Return the Site: visible posts newest first, links resolved, terms and archive built;
     with the broken links and clashing URLs (a broken link is left as written).
@@ -81,7 +86,8 @@ def model_site(
     `memo(slot, key, compute)` may return a result computed before under the same key (the
     build cache keeps related posts: they change only with posts' dates and terms).
     `unreadable` names sources that failed to parse: links to them are not reported as broken
-    (the build fails on their own errors).
+    (the build fails on their own errors). `authors` are the writers' profiles, `people`
+    the files about people.
     """
     visible = sorted(
         (post for post in posts if config.drafts or (not post.is_draft and post.date <= now)),
@@ -93,6 +99,11 @@ def model_site(
     assets = _place_assets(assets, visible, hidden_bundles)
     errors = _duplicate_urls(config, visible, pages, films, assets)
     urls = dict.fromkeys(unreadable, "/") | _source_urls(visible, films, pages, assets)
+    urls |= {author.source: term_url("authors", author.slug) for author in authors}
+    profiles = {author.slug: _resolve_photo(author, urls) for author in authors}
+    visible = with_profiles(visible, profiles)
+    urls |= {person.source: term_url("people", person.slug) for person in people}
+    person_by_slug = {person.slug: _resolve_photo(person, urls) for person in people}
     visible = [_resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
     films = [_resolve_poster(film, urls) for film in films]
@@ -102,10 +113,12 @@ def model_site(
             name,
             TAXONOMY_TITLES.get(name, name.title()),
             f"/{name}/",
-            group_by_term(visible, name, film_by_slug, config.sort_articles),
+            group_by_term(visible, name, film_by_slug, config.sort_articles, person_by_slug),
         )
         for name in config.taxonomies
     )
+    series = collections(films)
+    taxonomies = tuple(with_collections(taxonomy, series) for taxonomy in taxonomies)
     site = Site(
         config=config,
         posts=tuple(visible),
@@ -117,6 +130,8 @@ def model_site(
         films={film.slug: film for film in films},
         related=_related(visible, taxonomies, dict(config.related), memo),
         credits=credits(films),
+        writers=writers(visible, profiles.values()),
+        collections=series,
         valid_until=_valid_until(config, posts, films, now),
         scheduled=() if config.drafts else scheduled(posts, now),
     )
@@ -151,10 +166,16 @@ def _valid_until(config: Config, posts: Sequence[Post], films: Sequence[Film], n
 
 
 def group_by_term(
-    posts: Sequence[Post], taxonomy: str, films: dict[str, Film], articles: Sequence[str] = ()
+    posts: Sequence[Post],
+    taxonomy: str,
+    films: dict[str, Film],
+    articles: Sequence[str] = (),
+    people: Mapping[str, Person] | None = None,
 ) -> tuple[Term, ...]:
     """Return one Term per distinct slug in `taxonomy`, sorted by name (films without a leading
-    article of `articles`: "The Boy and the Heron" files under B); posts stay newest first."""
+    article of `articles`: "The Boy and the Heron" files under B); posts stay newest first.
+    A person with a file in `people` has a page, under the file's name."""
+    people = people or {}
     by_slug: dict[str, list[Post]] = {}
     spellings: dict[str, Counter[str]] = {}
     for post in posts:
@@ -168,6 +189,9 @@ def group_by_term(
         for slug in films:
             by_slug.setdefault(slug, [])
     if taxonomy == "people":  # everyone credited in film metadata gets a page listing their films
+        for slug, filed in people.items():
+            by_slug.setdefault(slug, [])
+            spellings.setdefault(slug, Counter())[filed.name] += 0
         for film in films.values():
             for name in (*film.director, *film.cast):
                 by_slug.setdefault(slugify(name), [])
@@ -175,9 +199,12 @@ def group_by_term(
     terms = []
     for slug, tagged in by_slug.items():
         metadata = films.get(slug) if taxonomy == "films" else None
-        name = metadata.title if metadata else spellings[slug].most_common(1)[0][0]
+        person = people.get(slug) if taxonomy == "people" else None
+        name = metadata.title if metadata else person.name if person else spellings[slug].most_common(1)[0][0]
         sort_name = without_article(name, articles) if taxonomy == "films" else name
-        terms.append(Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata, sort_name))
+        terms.append(
+            Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata, sort_name, person=person)
+        )
     return tuple(sorted(terms, key=lambda term: (term.sort_name.casefold(), term.slug)))
 
 
@@ -275,6 +302,14 @@ def _resolve_poster(film: Film, urls: dict[str, str]) -> Film:
     return replace(film, poster=urls[path], fingerprint=digest(film.fingerprint, urls[path]))
 
 
+def _resolve_photo(profile: Profile, urls: dict[str, str]) -> Profile:
+    """A photo written beside an author or person file becomes the copied file's URL."""
+    path = resolve_path(profile.source, profile.photo) if profile.photo else None
+    if path is None or path not in urls:
+        return profile
+    return replace(profile, photo=urls[path], fingerprint=digest(profile.fingerprint, urls[path]))
+
+
 def _resolve_page(page: Page, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Page:
     body = _resolved_body(page, urls, config, errors)
     if body is None:
@@ -331,6 +366,16 @@ def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]
     """Return the URLs of pages made from the whole site (indexes, archive, home pages...)."""
     urls = {"/", "/archive/", "/404.html", "/films/upcoming/", "/films/by-year/", "/search/"}
     urls |= {"/feed.xml", "/sitemap.xml", "/news-sitemap.xml", "/robots.txt", "/films/releases.ics"}
+    reviewed = sum(1 for post in posts if post.rating is not None)
+    urls |= {"/reviews/", "/reviews/feed.xml", "/reviews/top/", "/authors/"}
+    for name in {name for post in posts for name in post.authors}:
+        author_url = term_url("authors", slugify(name))
+        urls |= {author_url, f"{author_url}feed.xml"}
+    urls |= {
+        f"{url}page/{number}/"
+        for url in ("/reviews/", "/reviews/top/")
+        for number in range(2, reviewed // config.per_page + 2)
+    }
     urls |= {f"/page/{number}/" for number in range(2, len(posts) // config.per_page + 2)}
     for taxonomy in config.taxonomies:
         urls.add(f"/{taxonomy}/")
@@ -338,4 +383,5 @@ def _generated_urls(config: Config, posts: Sequence[Post], films: Sequence[Film]
         terms = {term_url(taxonomy, slugify(name)) for name in names}
         urls.update(terms, {f"{url}feed.xml" for url in terms})  # feeds.py makes some terms a feed
     urls.update(term_url("films", film.slug) for film in films)
+    urls.update(f"/collections/{slugify(film.collection)}/" for film in films if film.collection)
     return urls

@@ -813,7 +813,7 @@ REVIEW_LAYOUT = """\
 {% block main %}
 <article class="review">
 <h1>{{ page.title }}</h1>
-<p class="rating">{{ page.extra.rating }}</p>
+<p class="verdict">{{ page.extra.verdict }}</p>
 <p class="crew">{{ page.extra.crew.dop }}</p>
 </article>
 {% endblock %}
@@ -829,7 +829,7 @@ def test_a_post_picks_its_layout_and_unknown_keys_reach_it(tmp_path: Path) -> No
                 "Dune",
                 date="2024-01-02",
                 layout="review",
-                rating='"4/5"',
+                verdict='"4/5"',
                 crew="{dop: Greig Fraser}",
             ),
             "content/posts/b.md": post("Plain", date="2024-01-03"),
@@ -837,7 +837,7 @@ def test_a_post_picks_its_layout_and_unknown_keys_reach_it(tmp_path: Path) -> No
     )
     out = build_site(root)
     review = main_of(page(out, "/2024/01/a/"))
-    assert text(review.find(".//p[@class='rating']")) == "4/5"  # type: ignore[arg-type]
+    assert text(review.find(".//p[@class='verdict']")) == "4/5"  # type: ignore[arg-type]
     assert text(review.find(".//p[@class='crew']")) == "Greig Fraser"  # type: ignore[arg-type]
     assert main_of(page(out, "/2024/01/b/")).find(".//article[@class='review']") is None
 
@@ -868,7 +868,7 @@ def test_every_front_matter_value_is_escaped_where_a_layout_prints_it(tmp_path: 
                 "Custom",
                 date="2024-01-03",
                 layout="review",
-                rating=f'"{SCRIPT}"',
+                verdict=f'"{SCRIPT}"',
                 crew='{dop: "<b>x</b>"}',
             ),
         },
@@ -890,7 +890,7 @@ def test_every_front_matter_value_is_escaped_where_a_layout_prints_it(tmp_path: 
     assert text(post_page.find(".//h1")) == SCRIPT  # type: ignore[arg-type]
     assert f"{SCRIPT} author" in text(post_page)
     custom = main_of(page(out, "/2024/01/b/"))
-    assert text(custom.find(".//p[@class='rating']")) == SCRIPT  # type: ignore[arg-type]
+    assert text(custom.find(".//p[@class='verdict']")) == SCRIPT  # type: ignore[arg-type]
     for feed in out.rglob("*.xml"):
         ET.fromstring(feed.read_bytes())  # still well-formed XML
 

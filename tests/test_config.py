@@ -28,7 +28,8 @@ def test_every_mistake_in_the_config_is_reported_at_once(tmp_path: Path) -> None
     text = 'per_pag: 5\nfeed_size: lots\nbase_url: "not a url"\npermalink: "/{title}/"\nfeed_size: 3\n'
     assert config_error(tmp_path, text).splitlines() == [
         "config.yaml:1: unknown setting 'per_pag'; known settings: author, base_url, deploy, description, "
-        "feed_size, image, language, menu, per_page, permalink, related, sort_articles, taxonomies, title",
+        "feed_size, image, language, menu, per_page, permalink, rating_scale, related, sort_articles, "
+        "taxonomies, title",
         "config.yaml:2: feed_size must be a whole number of 0 or more, not 'lots'",
         "config.yaml:3: base_url 'not a url' must be like https://example.org/",
         "config.yaml:4: permalink names ['title']; it may use {day}, {month}, {slug}, {year}",

@@ -233,13 +233,13 @@ def test_unknown_keys_keep_their_structure_for_layouts(tmp_path: Path) -> None:
         tmp_path,
         {
             "layouts/facts.html": "{% for name in page.extra.crew %}[{{ name }}]{% endfor %}"
-            "{{ page.extra.rating.stars }}/{{ page.extra.rating.of }}",
+            "{{ page.extra.verdict.stars }}/{{ page.extra.verdict.of }}",
             "content/posts/a.md": post(
                 "A",
                 date="2024-01-02",
                 layout="facts",
                 crew='["Greig Fraser", "Hans Zimmer"]',
-                rating="{stars: 4, of: 5}",
+                verdict="{stars: 4, of: 5}",
             ),
         },
     )

@@ -414,6 +414,47 @@ REACHES: dict[str, tuple[dict[str, str | bytes], Callable[[Path], None], str]] =
         lambda root: (root / "content/films/dune.png").write_bytes(image_bytes(20, 10)),
         "films/upcoming/index.html",
     ),
+    "an author's links in a post's JSON-LD": (
+        {
+            "content/authors/ann.md": '---\nname: Ann\nlinks: {website: "https://ann.example/"}\n---\nWrites.\n',
+            "content/posts/a.md": post("a", author="Ann"),
+        },
+        lambda root: _replace(root / "content/authors/ann.md", "ann.example", "ann.example.org"),
+        "2024/01/a/index.html",
+    ),
+    "an author's photo of new dimensions on their page": (
+        {
+            "content/authors/ann.md": "---\nname: Ann\nphoto: ann.png\n---\nWrites.\n",
+            "content/authors/ann.png": image_bytes(8, 6),
+            "content/posts/a.md": post("a", author="Ann"),
+        },
+        lambda root: (root / "content/authors/ann.png").write_bytes(image_bytes(20, 10)),
+        "authors/ann/index.html",
+    ),
+    "a person file on the person's page": (
+        {
+            "content/people/ann-lee.md": "---\nname: Ann Lee\nborn: 1970-01-01\n---\nActs.\n",
+            "content/posts/a.md": post("a", people=["Ann Lee"]),
+        },
+        lambda root: _replace(root / "content/people/ann-lee.md", "1970-01-01", "1971-02-02"),
+        "people/ann-lee/index.html",
+    ),
+    "a film joining a collection on the page of the film before it": (
+        {
+            "content/films/dune.md": "---\ntitle: Dune\nyear: 2021\ncollection: Dune\n---\n",
+            "content/films/dune-part-two.md": "---\ntitle: Dune Part Two\nyear: 2024\n---\n",
+        },
+        lambda root: _replace(root / "content/films/dune-part-two.md", "year: 2024", "year: 2024\ncollection: Dune"),
+        "films/dune/index.html",
+    ),
+    "a review's new rating on the top rated list": (
+        {
+            "content/posts/a.md": post("a", films=["Dune"], rating="3"),
+            "content/posts/b.md": post("b", date="2024-01-02", films=["Heat"], rating="4"),
+        },
+        lambda root: _replace(root / "content/posts/a.md", "rating: 3", "rating: 5"),
+        "reviews/top/index.html",
+    ),
 }
 
 

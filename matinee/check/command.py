@@ -28,7 +28,7 @@ from .findings import WARNING, Finding, Problem
 from .links import TOP_FRAGMENTS, Base, Link, find_file
 from .names import name_typos
 from .pages import PageScan, scan_page
-from .posts import check_posts, unfiled_films
+from .posts import check_posts, unfiled_films, unfiled_people
 from .trace import Tracer
 
 PARALLEL_FROM = 200  # pages; below this, starting worker processes costs more than it saves
@@ -76,6 +76,7 @@ def check_site(config: Config, *, now: datetime, cache: BuildCache) -> CheckRepo
         *tracer.findings(),
         *check_posts(site),
         *unfiled_films(site),
+        *unfiled_people(site),
         *(finding for found in typos for finding in found),
         *(Finding(post.source, None, NO_SHARE_IMAGE, WARNING) for post in shareless),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Site
+from ..people import FILE_FROM
 from ..words import plural
 from .findings import ERROR, WARNING, Finding
 
@@ -30,6 +31,23 @@ def check_posts(site: Site) -> list[Finding]:
         if len(page.summary) > SUMMARY_LIMIT:
             message = f"the summary is {len(page.summary)} characters; {_SHORTER}"
             findings.append(Finding(page.source, None, message, WARNING))
+    return findings
+
+
+def unfiled_people(site: Site) -> list[Finding]:
+    """Warn once per person named in FILE_FROM or more posts who has no content/people/<slug>.md."""
+    findings = []
+    for taxonomy in site.taxonomies:
+        if taxonomy.name != "people":
+            continue
+        for term in taxonomy.terms:
+            if term.person is None and len(term.posts) >= FILE_FROM:
+                first = term.posts[-1]  # posts are newest first
+                message = (
+                    f"person {term.name!r} ({plural(len(term.posts), 'post')}) has no "
+                    f"content/people/{term.slug}.md; add one with a photo and their IMDb or Wikidata id"
+                )
+                findings.append(Finding(first.source, first.lines.get("people"), message, WARNING))
     return findings
 
 
