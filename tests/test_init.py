@@ -49,7 +49,7 @@ def test_a_folder_with_only_git_is_empty_enough(tmp_path: Path) -> None:
 
 
 def test_the_starter_layouts_are_the_default_layouts() -> None:
-    """The starter ships a copy of layouts/ (package data cannot reach outside the package)."""
+    """The starter's layouts are layouts/ itself: a link in the repository, files in a wheel."""
     comparison = filecmp.dircmp(REPO / "layouts", REPO / "matinee/starter/layouts")
     pending = [comparison]
     while pending:
@@ -58,3 +58,12 @@ def test_the_starter_layouts_are_the_default_layouts() -> None:
             "copy layouts/ into matinee/starter/layouts/"
         )
         pending += current.subdirs.values()
+
+
+def test_init_writes_files_not_links(tmp_path: Path) -> None:
+    """The starter reaches layouts/ through a link; the new site must get real files."""
+    folder = tmp_path / "blog"
+    assert run_cli("init", folder).returncode == 0
+    written = list(folder.rglob("*"))
+    assert (folder / "layouts/post.html").is_file()
+    assert [path for path in written if path.is_symlink()] == []
