@@ -14,20 +14,8 @@ import yaml
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import (
-    Blog,
-    Entry,
-    common_fields,
-    embed_url,
-    figure_html,
-    is_true,
-    link_marker,
-    parse_date,
-    shortcode_arguments,
-    split_front,
-    split_terms,
-    wrap_untranslated,
-)
+from .common import Blog, Entry, embed_url, figure_html, link_marker, shortcode_arguments, wrap_untranslated
+from .frontmatter import common_fields, is_true, parse_date, split_front, split_terms
 
 CONFIG_FILES = (
     "hugo.toml",

@@ -11,19 +11,8 @@ import yaml
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import (
-    Blog,
-    Entry,
-    common_fields,
-    embed_url,
-    is_true,
-    link_marker,
-    parse_date,
-    post_slug,
-    shortcode_arguments,
-    split_front,
-    wrap_untranslated,
-)
+from .common import Blog, Entry, embed_url, link_marker, shortcode_arguments, wrap_untranslated
+from .frontmatter import common_fields, is_true, parse_date, post_slug, split_front
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mkdn")
 # Jekyll's named permalink styles.

@@ -18,7 +18,8 @@ from xml.parsers import expat
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import Blog, Entry, common_fields, parse_date, wrap_untranslated
+from .common import Blog, Entry, wrap_untranslated
+from .frontmatter import common_fields, parse_date
 from .html_to_markdown import html_to_markdown
 
 
