@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,75 +18,116 @@ from .report import ImportReport
 
 def plan(blog: Blog, config_text: str | None, config_permalink: str) -> tuple[list[Planned], ImportReport]:
     """Decide where every entry and file lands, rewrite links, and return the files to write."""
-    untranslated = list(blog.untranslated)
     entries = _placed(blog.entries)
+    keep_categories = _uses_tags_and_categories(entries)
+    planner = _Planner(blog, config_permalink, keep_categories, *_old_names(entries, blog.hosts))
+    for rel, entry in entries:
+        planner.add(rel, entry)
+    planner.finish(config_text)
+    return planner.planned, planner.report(entries)
+
+
+def _old_names(entries: list[tuple[str, Entry]], hosts: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the new file of each old URL and of each name other files link to an entry by."""
     by_url: dict[str, str] = {}
     by_name: dict[str, str] = {}
     for rel, entry in entries:
         for url in entry.old_urls:
-            by_url.setdefault(url_key(url, blog.hosts), rel)
+            by_url.setdefault(url_key(url, hosts), rel)
         for name in entry.names:
             by_name.setdefault(name, rel)
-    copies: dict[str, Path] = {}
-    planned: list[Planned] = []
-    aliases = 0
+    return by_url, by_name
+
+
+def _uses_tags_and_categories(entries: list[tuple[str, Entry]]) -> bool:
+    """Return whether the blog uses both (then categories stay a taxonomy; else they become tags)."""
     uses_tags = any(entry.fields.get("tags") for _, entry in entries)
     uses_categories = any(entry.fields.get("categories") for _, entry in entries)
-    keep_categories = uses_tags and uses_categories
-    film_files: dict[str, Planned] = {}
-    for rel, entry in entries:
-        context = Links(rel, entry, blog, by_url, by_name, copies, untranslated)
-        body = context.rewrite(entry.body)
+    return uses_tags and uses_categories
+
+
+@dataclass
+class _Planner:
+    """The files planned so far and what they tell the report; filled one entry at a time, in order,
+    because the order of the files and of the items left for a human is the report's order."""
+
+    blog: Blog
+    config_permalink: str
+    keep_categories: bool
+    by_url: dict[str, str]
+    by_name: dict[str, str]
+    planned: list[Planned] = field(default_factory=list)
+    copies: dict[str, Path] = field(default_factory=dict)
+    film_files: dict[str, Planned] = field(default_factory=dict)
+    aliases: int = 0
+    untranslated: list[MatineeError] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.untranslated = list(self.blog.untranslated)
+
+    def add(self, rel: str, entry: Entry) -> None:
+        """Plan one entry's file (and, for a page, its redirects) with its links rewritten."""
+        links = Links(rel, entry, self.blog, self.by_url, self.by_name, self.copies, self.untranslated)
+        body = links.rewrite(entry.body)
         fields = dict(entry.fields)
-        if not keep_categories and "categories" in fields:
+        if not self.keep_categories and "categories" in fields:
             fields["tags"] = list(dict.fromkeys([*as_list(fields.get("tags")), *as_list(fields.pop("categories"))]))
         if isinstance(image := fields.get("image"), str):
-            local = context.target(image, image=True)
-            if local is None or local.startswith(("http:", "https:", "/")):
-                untranslated.append(
-                    MatineeError(
-                        entry.origin, entry.origin_line, f"image {image!r} was not found in the blog; add it by hand"
-                    )
-                )
-                fields.pop("image")
-            else:
-                fields["image"] = local
-                if not fields.get("image_alt"):
-                    message = f"image {image!r} has no alt text; describe what it shows in image_alt:"
-                    untranslated.append(MatineeError(entry.origin, entry.origin_line, message))
+            self._image(entry, fields, image, links)
         if entry.kind == "post":
-            new_url = permalink(config_permalink, entry.date or datetime.min, entry.slug)
-            kept = [alias for alias in aliases_kept(entry, blog.hosts, untranslated) if alias != new_url]
-            if kept:
-                fields["aliases"] = kept
-                aliases += len(kept)
-            if entry.film:
-                film = _film_file(entry, fields)
-                if film and film.rel not in film_files:
-                    film_files[film.rel] = film
+            self._post(entry, fields)
         if entry.kind == "page":
-            aliases += page_redirects(rel, entry, blog.hosts, planned)
-        planned.append(Planned(rel, render_entry(entry, fields, body)))
-    for old, source in sorted(copies.items()):
-        planned.append(Planned("content" + old, copy=source))
-    planned += film_files.values()
-    if keep_categories:
-        change = _add_categories(config_text)
-        if isinstance(change, Planned):
-            planned.append(change)
-        elif change:
-            untranslated.append(MatineeError("config.yaml", None, change))
-    report = ImportReport(
-        posts=sum(entry.kind == "post" for _, entry in entries),
-        drafts=sum(entry.is_draft for _, entry in entries),
-        pages=sum(entry.kind == "page" for _, entry in entries),
-        files=len(copies),
-        aliases=aliases,
-        films=len(film_files),
-        written=(),
-        untranslated=tuple(untranslated),
-    )
-    return planned, report
+            self.aliases += page_redirects(rel, entry, self.blog.hosts, self.planned)
+        self.planned.append(Planned(rel, render_entry(entry, fields, body)))
+
+    def _image(self, entry: Entry, fields: dict[str, FieldValue], image: str, links: Links) -> None:
+        """Point the share image at its copied file, or drop it and say so; ask for alt text."""
+        local = links.target(image, image=True)
+        if local is None or local.startswith(("http:", "https:", "/")):
+            message = f"image {image!r} was not found in the blog; add it by hand"
+            self.untranslated.append(MatineeError(entry.origin, entry.origin_line, message))
+            fields.pop("image")
+            return
+        fields["image"] = local
+        if not fields.get("image_alt"):
+            message = f"image {image!r} has no alt text; describe what it shows in image_alt:"
+            self.untranslated.append(MatineeError(entry.origin, entry.origin_line, message))
+
+    def _post(self, entry: Entry, fields: dict[str, FieldValue]) -> None:
+        """Keep a post's old URLs as aliases, and plan the film file a review describes."""
+        new_url = permalink(self.config_permalink, entry.date or datetime.min, entry.slug)
+        kept = [alias for alias in aliases_kept(entry, self.blog.hosts, self.untranslated) if alias != new_url]
+        if kept:
+            fields["aliases"] = kept
+            self.aliases += len(kept)
+        if entry.film:
+            film = _film_file(entry, fields)
+            if film and film.rel not in self.film_files:
+                self.film_files[film.rel] = film
+
+    def finish(self, config_text: str | None) -> None:
+        """Add the blog's files, the film files and, when needed, config.yaml's categories."""
+        for old, source in sorted(self.copies.items()):
+            self.planned.append(Planned("content" + old, copy=source))
+        self.planned += self.film_files.values()
+        if self.keep_categories:
+            change = _add_categories(config_text)
+            if isinstance(change, Planned):
+                self.planned.append(change)
+            elif change:
+                self.untranslated.append(MatineeError("config.yaml", None, change))
+
+    def report(self, entries: list[tuple[str, Entry]]) -> ImportReport:
+        return ImportReport(
+            posts=sum(entry.kind == "post" for _, entry in entries),
+            drafts=sum(entry.is_draft for _, entry in entries),
+            pages=sum(entry.kind == "page" for _, entry in entries),
+            files=len(self.copies),
+            aliases=self.aliases,
+            films=len(self.film_files),
+            written=(),
+            untranslated=tuple(self.untranslated),
+        )
 
 
 def _placed(entries: list[Entry]) -> list[tuple[str, Entry]]:
