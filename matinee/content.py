@@ -214,6 +214,7 @@ def read_front_matter(source: Source) -> FrontMatter:
     return split(decode(source.raw, source.rel), source.rel)
 
 
+# Long on purpose: one table of field readers and the Post they fill; split, it would scatter the post's schema.
 def parse_post(source: Source, front: FrontMatter, body_html: str, config: Config) -> Post:
     """Return the Post a source file describes, or raise an error at each bad line."""
     reader = Reader(source.rel, front.fields, front.problems)

@@ -67,6 +67,7 @@ def assemble(
     return modelled.site
 
 
+# Long on purpose: the model step in order on one screen, each line one stage; split, the order would hide.
 def model_site(
     config: Config,
     posts: Sequence[Post],

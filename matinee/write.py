@@ -48,6 +48,7 @@ class Outputs(Protocol):
         """Yield every `shares`-th output from the `share`-th (raising all errors at the end)."""
 
 
+# Long on purpose: one try around every step from staging to swap, so that one undo covers them all.
 def write_tree(
     outputs: Outputs,
     assets: Sequence[Asset],

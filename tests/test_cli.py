@@ -1,4 +1,4 @@
-"""cli.py: `python build.py ...` in a subprocess: exit codes 0/1/2, messages, never a traceback."""
+"""cli/: `python build.py ...` in a subprocess: exit codes 0/1/2, messages, never a traceback."""
 
 from __future__ import annotations
 

@@ -530,7 +530,7 @@ def test_a_burst_names_the_sources_it_changed_and_no_other_file(tmp_path: Path) 
 def test_a_rebuild_line_begins_with_the_time_and_what_changed(changed: tuple[str, ...] | None, line: str) -> None:
     from datetime import datetime
 
-    from matinee.cli import rebuild_cause
+    from matinee.cli.serve import rebuild_cause
     from matinee.serve.preview import Trigger
 
     assert rebuild_cause(Trigger(changed, datetime(2025, 3, 1, 14, 2, 7))) == line

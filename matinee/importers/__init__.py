@@ -1,7 +1,7 @@
 """`import`: bring a WordPress, Jekyll, Hugo or Pelican blog across into content/.
 
 One entry point, `import_blog`. Each kind's module reads the old blog into a `Blog`;
-`common.plan` places and translates it; `common.write_plan` writes it, never overwriting.
+`plan.plan` places and translates it; `writing.write_plan` writes it, never overwriting.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import CONFIG_FILE, load_config
-from .common import Blog, ImportReport, plan, write_plan
+from .common import Blog
+from .plan import plan
+from .report import ImportReport
+from .writing import write_plan
 
 KINDS = ("wordpress", "jekyll", "hugo", "pelican")
 

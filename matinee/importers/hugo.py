@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 import tomllib
 from datetime import datetime
@@ -14,20 +13,8 @@ import yaml
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import (
-    Blog,
-    Entry,
-    common_fields,
-    embed_url,
-    figure_html,
-    is_true,
-    link_marker,
-    parse_date,
-    shortcode_arguments,
-    split_front,
-    split_terms,
-    wrap_untranslated,
-)
+from .common import Blog, Entry, embed_url, figure_html, link_marker, shortcode_arguments, wrap_untranslated
+from .frontmatter import common_fields, is_true, parse_date, split_front, split_terms
 
 CONFIG_FILES = (
     "hugo.toml",
@@ -108,34 +95,17 @@ def _entry(root: Path, file: Path, shown: str, permalinks: dict[str, str], lower
     slug = slugify(str(front.get("slug") or parts[-1])) or "post"
     url = _old_url(front, parts, section, slug, date, permalinks, lower)
     old_urls = [url, *split_terms(front.get("aliases"))]
-    bundle_url = posixpath.dirname(url.rstrip("/")) + "/" + parts[-1] + "/" if is_bundle else ""
-    if is_bundle:
-        bundle_url = url if url.endswith("/") else url + "/"
-        for resource in sorted(file.parent.rglob("*")):
-            if resource.is_file() and resource.suffix != ".md":
-                blog.files[bundle_url + resource.relative_to(file.parent).as_posix()] = resource
+    bundle_url = _bundle(file, url, blog) if is_bundle else ""
     translated = _shortcodes(body, origin, body_line, blog.untranslated)
     if is_bundle:
         translated = _RELATIVE.sub(lambda match: match[1] + bundle_url + match[2], translated)
     fields, film = common_fields(front)
     is_draft = is_true(front.get("draft"))
-    names = [f"ref:{inner.as_posix()}", f"ref:{inner.name}", f"ref:{inner.stem}", f"ref:/{inner.as_posix()}"]
-    if is_bundle:
-        names += [f"ref:{inner.parent.as_posix()}", f"ref:{inner.parent.name}"]
+    names = _ref_names(inner, is_bundle)
     if not section or date is None:
-        return Entry(
-            "page",
-            origin,
-            body_line,
-            title,
-            None,
-            slug,
-            translated,
-            fields,
-            tuple(old_urls),
-            tuple(names),
-            page_path="/".join(slugify(part) for part in parts),
-        )
+        page_path = "/".join(slugify(part) for part in parts)
+        urls = tuple(old_urls)
+        return Entry("page", origin, body_line, title, None, slug, translated, fields, urls, names, page_path=page_path)
     return Entry(
         "post",
         origin,
@@ -146,10 +116,27 @@ def _entry(root: Path, file: Path, shown: str, permalinks: dict[str, str], lower
         translated,
         fields,
         tuple(old_urls) if not is_draft else (),
-        tuple(names),
+        names,
         is_draft,
         film,
     )
+
+
+def _bundle(file: Path, url: str, blog: Blog) -> str:
+    """Add a page bundle's files (beside its index.md) to the blog's files; return the bundle's URL."""
+    bundle_url = url if url.endswith("/") else url + "/"
+    for resource in sorted(file.parent.rglob("*")):
+        if resource.is_file() and resource.suffix != ".md":
+            blog.files[bundle_url + resource.relative_to(file.parent).as_posix()] = resource
+    return bundle_url
+
+
+def _ref_names(inner: Path, is_bundle: bool) -> tuple[str, ...]:
+    """Return the names {{< ref >}} and {{< relref >}} may give the file (a bundle also by its folder)."""
+    names = [f"ref:{inner.as_posix()}", f"ref:{inner.name}", f"ref:{inner.stem}", f"ref:/{inner.as_posix()}"]
+    if is_bundle:
+        names += [f"ref:{inner.parent.as_posix()}", f"ref:{inner.parent.name}"]
+    return tuple(names)
 
 
 def _old_url(

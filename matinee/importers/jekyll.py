@@ -11,19 +11,8 @@ import yaml
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import (
-    Blog,
-    Entry,
-    common_fields,
-    embed_url,
-    is_true,
-    link_marker,
-    parse_date,
-    post_slug,
-    shortcode_arguments,
-    split_front,
-    wrap_untranslated,
-)
+from .common import Blog, Entry, embed_url, link_marker, shortcode_arguments, wrap_untranslated
+from .frontmatter import common_fields, is_true, parse_date, post_slug, split_front
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mkdn")
 # Jekyll's named permalink styles.
@@ -122,9 +111,7 @@ def _entry(
     front, body, body_line = split
     dated = _DATED_NAME.match(file.stem)
     date = parse_date(front.get("date")) or (parse_date(dated[1]) if dated else None)
-    title = str(
-        front.get("title") or front.get("name") or (dated[2] if dated else file.stem).replace("-", " ").capitalize()
-    )
+    title = _title(front, dated[2] if dated else file.stem)
     if not page and date is None:
         untranslated.append(
             MatineeError(origin, 1, "has no date, in its front matter or its file name; it was left out")
@@ -134,26 +121,12 @@ def _entry(
     if collection not in ("posts", ""):
         fields["tags"] = [*(fields.get("tags") or []), collection]  # type: ignore[misc]
     slug = post_slug(front, dated[2] if dated else file.stem, title)
-    rel_in_collection = file.relative_to(
-        root / (f"_{collection}" if collection and collection != "posts" else "")
-    ).with_suffix("")
-    old = str(front.get("permalink") or pattern)
-    url = _permalink(old, date, slug, front, collection, rel_in_collection.as_posix(), file.stem)
-    names = [f"post:{file.stem}", f"path:{file.relative_to(root).as_posix()}"]
+    url = _old_url(root, file, front, pattern, collection, date, slug)
+    names = (f"post:{file.stem}", f"path:{file.relative_to(root).as_posix()}")
+    text = _liquid(body, origin, body_line, untranslated)
     if page:
-        return Entry(
-            "page",
-            origin,
-            body_line,
-            title,
-            None,
-            slugify(file.stem),
-            _liquid(body, origin, body_line, untranslated),
-            fields,
-            (url,),
-            tuple(names),
-            page_path=slugify(file.stem),
-        )
+        stem = slugify(file.stem)
+        return Entry("page", origin, body_line, title, None, stem, text, fields, (url,), names, page_path=stem)
     return Entry(
         kind="post",
         origin=origin,
@@ -161,13 +134,29 @@ def _entry(
         title=title,
         date=date,
         slug=slug,
-        body=_liquid(body, origin, body_line, untranslated),
+        body=text,
         fields=fields,
         old_urls=(url,) if not is_draft and front.get("published") != "false" else (),
-        names=tuple(names),
+        names=names,
         is_draft=is_draft or front.get("published") == "false" or is_true(front.get("draft")),
         film=film,
     )
+
+
+def _title(front: dict[str, Any], stem: str) -> str:
+    """Return a post's title: its title (or, in a collection, name) key, else its file name."""
+    return str(front.get("title") or front.get("name") or stem.replace("-", " ").capitalize())
+
+
+def _old_url(
+    root: Path, file: Path, front: dict[str, Any], pattern: str, collection: str, date: datetime | None, slug: str
+) -> str:
+    """Return where the Jekyll site served the file: its own permalink, else its collection's pattern."""
+    rel_in_collection = file.relative_to(
+        root / (f"_{collection}" if collection and collection != "posts" else "")
+    ).with_suffix("")
+    old = str(front.get("permalink") or pattern)
+    return _permalink(old, date, slug, front, collection, rel_in_collection.as_posix(), file.stem)
 
 
 def _permalink(

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import Blog, Entry, common_fields, link_marker, parse_date, split_front
+from .common import Blog, Entry, link_marker
+from .frontmatter import common_fields, parse_date, split_front
 
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
 _HEADER = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")

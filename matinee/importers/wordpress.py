@@ -12,13 +12,15 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.parsers import expat
 
 from ..errors import MatineeError
 from ..urls import slugify
-from .common import Blog, Entry, common_fields, parse_date, wrap_untranslated
+from .common import Blog, Entry, wrap_untranslated
+from .frontmatter import common_fields, parse_date
 from .html_to_markdown import html_to_markdown
 
 
@@ -134,36 +136,10 @@ def _entry(
 ) -> Entry:
     content = item.element("content:encoded")
     line = content.line if content is not None else item.line
-    front: dict[str, object] = {
-        meta.find("wp:meta_key").lower(): meta.find("wp:meta_value")
-        for meta in item.children
-        if meta.tag == "wp:postmeta" and not meta.find("wp:meta_key").startswith("_")
-    }
-    front["tags"] = [
-        term.text for term in item.children if term.tag == "category" and term.attrs.get("domain") == "post_tag"
-    ]
-    front["categories"] = [
-        term.text
-        for term in item.children
-        if term.tag == "category"
-        and term.attrs.get("domain") == "category"
-        and term.attrs.get("nicename") != "uncategorized"
-    ]
-    creator = item.find("dc:creator")
-    if creator:
-        front["author"] = authors.get(creator, creator)
-    excerpt = item.find("excerpt:encoded")
-    if excerpt.strip():
-        front["summary"] = html.unescape(re.sub(r"<[^>]+>", "", excerpt)).strip()
-    thumbnail = _meta(item, "_thumbnail_id")
-    if thumbnail in attachments:
-        front["image"] = attachments[thumbnail].find("wp:attachment_url")
-        front["image_alt"] = _meta(attachments[thumbnail], "_wp_attachment_image_alt")
-    fields, film = common_fields(front)
+    fields, film = common_fields(_front(item, authors, attachments))
     title = item.find("title").strip() or "Untitled"
     slug = slugify(unquote(item.find("wp:post_name"))) or slugify(title) or f"post-{item.find('wp:post_id')}"
-    gmt = item.find("wp:post_date_gmt")
-    date = parse_date(gmt + "+00:00") if gmt and not gmt.startswith("0000") else parse_date(item.find("wp:post_date"))
+    date = _date(item)
     if kind == "post" and date is None:
         untranslated.append(MatineeError(shown, item.line, f"post {title!r} has no date; it was left out"))
     gallery_images = [
@@ -189,6 +165,42 @@ def _entry(
         film=film,
         page_path=page_path if slugify(page_path.replace("/", "-")) else slug,
     )
+
+
+def _front(item: _Element, authors: dict[str, str], attachments: dict[str, _Element]) -> dict[str, object]:
+    """Return an item's front matter as a generator would write it: its meta, terms, author, excerpt, image."""
+    front: dict[str, object] = {
+        meta.find("wp:meta_key").lower(): meta.find("wp:meta_value")
+        for meta in item.children
+        if meta.tag == "wp:postmeta" and not meta.find("wp:meta_key").startswith("_")
+    }
+    front["tags"] = [
+        term.text for term in item.children if term.tag == "category" and term.attrs.get("domain") == "post_tag"
+    ]
+    front["categories"] = [
+        term.text
+        for term in item.children
+        if term.tag == "category"
+        and term.attrs.get("domain") == "category"
+        and term.attrs.get("nicename") != "uncategorized"
+    ]
+    creator = item.find("dc:creator")
+    if creator:
+        front["author"] = authors.get(creator, creator)
+    excerpt = item.find("excerpt:encoded")
+    if excerpt.strip():
+        front["summary"] = html.unescape(re.sub(r"<[^>]+>", "", excerpt)).strip()
+    thumbnail = _meta(item, "_thumbnail_id")
+    if thumbnail in attachments:
+        front["image"] = attachments[thumbnail].find("wp:attachment_url")
+        front["image_alt"] = _meta(attachments[thumbnail], "_wp_attachment_image_alt")
+    return front
+
+
+def _date(item: _Element) -> datetime | None:
+    """Return when an item was published: its UTC date, else its local one (WordPress writes 0000 for none)."""
+    gmt = item.find("wp:post_date_gmt")
+    return parse_date(gmt + "+00:00") if gmt and not gmt.startswith("0000") else parse_date(item.find("wp:post_date"))
 
 
 def _shortcodes(
