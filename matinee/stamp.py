@@ -15,14 +15,26 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import code_digest
 from .config import CONFIG_FILE, Config
 from .manifest import manifest_path, read_manifest
 
-if TYPE_CHECKING:  # this module is loaded before any build: it imports no pipeline
-    from .pipeline import Report
+
+class Summary(Protocol):
+    """What a stamp repeats of a build's report; a protocol so this module, loaded before any
+    build, imports nothing of the pipeline."""
+
+    @property
+    def files(self) -> int: ...
+    @property
+    def posts(self) -> int: ...
+    @property
+    def scheduled(self) -> int: ...
+    @property
+    def next_scheduled(self) -> datetime | None: ...
+
 
 NO_SEARCH_INDEX = " without a search index"
 
@@ -108,7 +120,7 @@ def save_stamp(stamp_path: Path, inputs: str, report: dict[str, Any], valid_unti
         pass
 
 
-def record_build(config: Config, inputs: str, report: Report, *, valid_until: datetime | None, search: bool) -> None:
+def record_build(config: Config, inputs: str, report: Summary, *, valid_until: datetime | None, search: bool) -> None:
     """Save the stamp of a successful build that read `inputs` (input_state), with the summary
     a skipped run repeats; `valid_until` is when its output would change by itself."""
     inputs = inputs if search else inputs + NO_SEARCH_INDEX  # a later `build` must still make one
