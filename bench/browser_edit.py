@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Save -> new text in the page, in headless Chromium: Matinee's `serve` against `hugo server`.
 
-    python bench/browser_edit.py --harness ../shared/bench --posts 1000 [--runs 5] [--json FILE]
+    python bench/browser_edit.py --harness HARNESS --posts 1000 [--runs 5] [--json FILE]
+
+HARNESS is the team's peer-benchmark folder (gen_corpus.py, adapters.py, peers.py).
 
 Both tools serve their own copy of the harness's corpus (its adapters lay out each site),
 each with its own live reload: `python build.py serve --port 0` and `hugo server`, which
