@@ -2,7 +2,7 @@
 """The speed issue's figures in one command: Matinee, Pelican and Hugo on one corpus, and the ratios.
 
     python bench/figures.py --harness HARNESS            # 1,000 and 10,000 posts
-    python bench/figures.py --harness HARNESS --sizes 50000 --tools matinee,hugo --runs 1
+    python bench/figures.py --harness HARNESS --sizes 50000 --tools matinee,hugo --runs 1 --warm-runs 1
 
 HARNESS is the team's peer-benchmark folder (gen_corpus.py, adapters.py, peers.py).
 
@@ -106,7 +106,8 @@ def run_peers(args: argparse.Namespace, posts: int, runs: int, tools: list[str])
     command = [sys.executable, str(args.harness / "peers.py"), "--project", str(args.project.resolve())]
     command += ["--tools", ",".join(tools), "--posts", str(posts), "--runs", str(runs), "--seed", str(args.seed)]
     say(" ".join(command))
-    subprocess.run(command, check=True, stdout=sys.stderr)
+    if subprocess.run(command, stdout=sys.stderr).returncode:
+        raise SystemExit(f"peers.py failed at {posts} posts; its output is above")
     results: dict[str, Any] = json.loads((args.work / f"results-{posts}.json").read_text(encoding="utf-8"))
     return results
 
