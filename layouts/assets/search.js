@@ -20,9 +20,28 @@
       showSubResults: true,
       autofocus: true,
     });
+    labelInput();
     var query = new URLSearchParams(window.location.search).get("q");
     if (query) ui.triggerSearch(query);
   };
+  // Pagefind's box has only a placeholder; tie the page's visible label to it.
+  function labelInput() {
+    var input = box.querySelector("input");
+    var label = document.getElementById("search-label");
+    if (!label) return;
+    if (!input) {
+      new MutationObserver(function (_, observer) {
+        if (box.querySelector("input")) {
+          observer.disconnect();
+          labelInput();
+        }
+      }).observe(box, { childList: true, subtree: true });
+      return;
+    }
+    input.id = "search-input";
+    input.setAttribute("aria-labelledby", "search-label");
+    label.htmlFor = "search-input";
+  }
   script.onerror = function () {
     // `matinee serve` previews have no index; say so instead of showing a dead box.
     var missing = document.querySelector(".search-missing");
