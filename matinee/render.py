@@ -84,6 +84,9 @@ def page(env: jinja2.Environment, url: str, layout: str, source: str | None, con
         raise layout_error(error, env) from None
 
 
+SEARCH_IMAGE = ' data-pagefind-meta="image[src], image_alt[alt]"'
+
+
 def redirect(target: str, canonical: str) -> bytes:
     """Return a small page that sends visitors of an old URL to the new one."""
     link, absolute = html.escape(target), html.escape(canonical)
@@ -101,10 +104,13 @@ def _globals(site: Site, env: jinja2.Environment, lookup: Lookup) -> dict[str, A
     cards: dict[str, Markup] = {}
     link = lru_cache(maxsize=None)(lambda url: encode(config.link(url)))  # one build's URLs
 
-    def responsive(url: str, alt: str = "", sizes: str = PROSE_SIZES, eager: bool = False) -> Markup:
-        """Return an image (a site URL or a web address) as responsive markup, for layouts."""
+    def responsive(
+        url: str, alt: str = "", sizes: str = PROSE_SIZES, eager: bool = False, search: bool = False
+    ) -> Markup:
+        """Return an image (a site URL or a web address) as responsive markup, for layouts;
+        `search` makes it the page's picture in search results (Pagefind's image metadata)."""
         src = link(url) if url.startswith("/") and not url.startswith("//") else url
-        attributes = f' alt="{html.escape(alt)}"'
+        attributes = f' alt="{html.escape(alt)}"' + (SEARCH_IMAGE if search else "")
         return Markup(picture(lookup(url), html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
 
     def pictures(body_html: str, eager_first: bool = False) -> Markup:
