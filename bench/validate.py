@@ -5,7 +5,8 @@
 
 Builds the sample site, serves it on 127.0.0.1, then runs the Nu Html Checker (vnu-jar,
 with Java) over every page, axe-core (@axe-core/cli with Debian's chromium-driver) on
-home, a post, a film page and /search/, and Lighthouse 12.2.3 (the last that runs on
+home, a post, a film page and /search/ (light with the CLI, dark with Playwright emulating
+prefers-color-scheme: dark), and Lighthouse 12.2.3 (the last that runs on
 Node 20) on home, a post and a film page, mobile and desktop. Prints a short summary
 and exits 1 unless every check is clean (0 errors, 0 violations, 100 everywhere).
 
@@ -90,9 +91,12 @@ def pick_pages(site: Path) -> dict[str, str]:
     films = [p for p in locs if re.match(r"^/films/[^/]+/$", p) and p != "/films/upcoming/"]
 
     def pictured(paths: list[str], marker: str) -> str:
-        """The first page that leads with a picture (the theme at its heaviest), else the first."""
-        shown = (p for p in paths if marker in (site / p.strip("/") / "index.html").read_text())
-        return next(shown, paths[0])
+        """The first page that leads with a picture and plays a trailer (the theme at its
+        heaviest, the trailer's frame and play button checked too), else with a picture, else the first."""
+        texts = {p: (site / p.strip("/") / "index.html").read_text() for p in paths}
+        both = (p for p in paths if marker in texts[p] and '<figure class="embed' in texts[p])
+        shown = (p for p in paths if marker in texts[p])
+        return next(both, next(shown, paths[0]))
 
     post, film = pictured(posts, '<figure class="hero"'), pictured(films, '<figure class="poster"')
     return {"home": "/", "post": post, "film": film, "search": "/search/"}
@@ -150,6 +154,29 @@ def run_axe(tools: Path, base: str, pages: dict[str, str], work: Path) -> dict[s
     return out
 
 
+def run_axe_dark(tools: Path, base: str, pages: dict[str, str]) -> dict[str, list[str]]:
+    """axe-core in a dark colour scheme: the CLI has no flag for it, so Playwright's Chromium
+    emulates prefers-color-scheme: dark and the npm package's axe.min.js is injected.
+    /search/ is checked with a query, so its results are checked too."""
+    from playwright.sync_api import sync_playwright
+
+    axe = tools / "node_modules" / "axe-core" / "axe.min.js"
+    out: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROME, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(color_scheme="dark")
+        for name, path in pages.items():
+            searching = name == "search"
+            page.goto(base + path + ("?q=dune" if searching else ""), wait_until="networkidle")
+            if searching:
+                page.wait_for_selector(".pagefind-ui__result-title", timeout=15_000)
+            page.add_script_tag(path=str(axe))
+            violations = page.evaluate("async () => (await axe.run(document)).violations")
+            out[name] = [f"{v['id']} ({len(v['nodes'])}): {v['nodes'][0]['target']}" for v in violations]
+        browser.close()
+    return out
+
+
 def run_lighthouse(tools: Path, url: str, desktop: bool, report: Path) -> tuple[dict[str, int], list[str]]:
     args = [
         str(tools / "node_modules" / ".bin" / "lighthouse"),
@@ -182,7 +209,7 @@ def main() -> int:
     ap.add_argument("--tools", type=Path, default=Path("/tmp/validators"))
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "matinee-validate")
     ap.add_argument("--source", type=Path, default=PROJECT)
-    ap.add_argument("--skip", default="", help="comma list of vnu,axe,lighthouse to skip")
+    ap.add_argument("--skip", default="", help="comma list of vnu,axe,axe-dark,lighthouse to skip")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -223,6 +250,13 @@ def main() -> int:
         if "axe" not in skip:
             print("\naxe-core violations:")
             for name, violations in run_axe(args.tools, base, pages, work).items():
+                print(f"  {name:7} {len(violations)}")
+                for v in violations:
+                    print(f"          {v}")
+                clean &= not violations
+        if "axe-dark" not in skip:
+            print("\naxe-core violations, dark colour scheme:")
+            for name, violations in run_axe_dark(args.tools, base, pages).items():
                 print(f"  {name:7} {len(violations)}")
                 for v in violations:
                     print(f"          {v}")
