@@ -125,8 +125,15 @@ def run_vnu(tools: Path, site: Path) -> list[str]:
     return out
 
 
+SEARCH_QUERY = "?q=dune"  # /search/ is audited with results on it, in light and dark
+
+
+def audited(name: str, path: str) -> str:
+    return path + (SEARCH_QUERY if name == "search" else "")
+
+
 def run_axe(tools: Path, base: str, pages: dict[str, str], work: Path) -> dict[str, list[str]]:
-    urls = [base + p for p in pages.values()]
+    urls = [base + audited(name, path) for name, path in pages.items()]
     subprocess.run(
         [
             str(tools / "node_modules" / ".bin" / "axe"),
@@ -134,6 +141,8 @@ def run_axe(tools: Path, base: str, pages: dict[str, str], work: Path) -> dict[s
             "--chromedriver-path",
             CHROMEDRIVER,
             "--chrome-options=headless,no-sandbox,disable-gpu",
+            "--load-delay",
+            "3000",  # Pagefind's UI lists the results after the page has loaded
             "--dir",
             str(work),
             "--save",
@@ -146,7 +155,7 @@ def run_axe(tools: Path, base: str, pages: dict[str, str], work: Path) -> dict[s
     by_url = {r["url"]: r for r in results}
     out: dict[str, list[str]] = {}
     for name, path in pages.items():
-        r = by_url.get(base + path)
+        r = by_url.get(base + audited(name, path))
         if r is None:
             out[name] = ["axe did not report this page"]
             continue
@@ -156,8 +165,7 @@ def run_axe(tools: Path, base: str, pages: dict[str, str], work: Path) -> dict[s
 
 def run_axe_dark(tools: Path, base: str, pages: dict[str, str]) -> dict[str, list[str]]:
     """axe-core in a dark colour scheme: the CLI has no flag for it, so Playwright's Chromium
-    emulates prefers-color-scheme: dark and the npm package's axe.min.js is injected.
-    /search/ is checked with a query, so its results are checked too."""
+    emulates prefers-color-scheme: dark and the npm package's axe.min.js is injected."""
     from playwright.sync_api import sync_playwright
 
     axe = tools / "node_modules" / "axe-core" / "axe.min.js"
@@ -166,9 +174,8 @@ def run_axe_dark(tools: Path, base: str, pages: dict[str, str]) -> dict[str, lis
         browser = playwright.chromium.launch(executable_path=CHROME, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(color_scheme="dark")
         for name, path in pages.items():
-            searching = name == "search"
-            page.goto(base + path + ("?q=dune" if searching else ""), wait_until="networkidle")
-            if searching:
+            page.goto(base + audited(name, path), wait_until="networkidle")
+            if name == "search":
                 page.wait_for_selector(".pagefind-ui__result-title", timeout=15_000)
             page.add_script_tag(path=str(axe))
             violations = page.evaluate("async () => (await axe.run(document)).violations")

@@ -220,9 +220,17 @@ def test_a_result_shows_the_picture_the_date_and_an_excerpt_without_the_title(tm
         tmp_path,
         {
             "content/posts/dune.md": post(
-                "Sandworm diaries", date="2024-03-01", image="dune.png", image_alt="A dune", body=DUNE_BODY
+                "Sandworm diaries",
+                date="2024-03-01",
+                image="dune.png",
+                image_alt="A dune",
+                films=["Dune"],
+                rating="4",
+                body=DUNE_BODY,
             ),
             "content/posts/dune.png": image_bytes(640, 360),
+            # Listed beside it as a related story, with its own date and rating.
+            "content/posts/older.md": post("Older", date="2023-06-01", films=["Dune"], rating="3"),
         },
     )
     out = build_with_search(root)
@@ -235,10 +243,11 @@ def test_a_result_shows_the_picture_the_date_and_an_excerpt_without_the_title(tm
             image = result.locator("img.pagefind-ui__result-image")
             expect(image).to_have_attribute("alt", "A dune")
             page.wait_for_function("document.querySelector('img.pagefind-ui__result-image').naturalWidth > 0")
-            expect(result.locator("[data-pagefind-ui-meta='published']")).to_contain_text("2024")
+            expect(result.locator("[data-pagefind-ui-meta='published']")).to_have_text("Published: 1 March 2024")
             excerpt = result.locator(".pagefind-ui__result-excerpt").first
             expect(excerpt.locator("mark")).to_have_text(["sandworm"])
             assert "diaries" not in excerpt.inner_text()  # the title is shown above, not again in the excerpt
             assert "Desk" not in result.inner_text()  # the byline is not indexed
+            assert "Rated" not in result.inner_text()  # nor the rating's words
         finally:
             page.close()

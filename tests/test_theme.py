@@ -181,6 +181,23 @@ def test_a_featured_story_leads_page_one_only_and_featuring_it_rebuilds_that_pag
     assert "index.html" in report.touched and _lead_title(out / "index.html") == "Story 4"
 
 
+def test_a_film_page_shows_its_review_apart_from_its_other_stories(tmp_path: Path) -> None:
+    """The review's card and the other stories' cards are two grids: a heading says where the
+    second begins, and no story is shown twice."""
+    files = {
+        "content/films/dune.md": film("Dune"),
+        "content/posts/review.md": post("Dune review", date="2024-01-05", films=["Dune"], rating="4"),
+        "content/posts/news.md": post("Dune news", date="2024-01-06", films=["Dune"]),
+    }
+    main = parse(build_site(make_site(tmp_path, files)) / "films/dune/index.html").find(".//main")
+    review = main.find(".//section[@class='film-review']")
+    assert [text(h2) for h2 in review.iter("h2") if h2.get("class") == "card-title"] == ["Dune review"]
+    headings = [text(h2) for h2 in main.iter("h2") if h2.get("class") != "card-title"]
+    assert headings == ["Our review", "More stories"]
+    titles = [text(h2) for h2 in main.iter("h2") if h2.get("class") == "card-title"]
+    assert titles == ["Dune review", "Dune news"]
+
+
 def test_home_has_no_one_item_breadcrumbs_and_movies_have_date_created(tmp_path: Path) -> None:
     files = {"content/films/dune.md": film("Dune"), "content/posts/a.md": post("A", films=["Dune"])}
     out = build_site(make_site(tmp_path, files))
