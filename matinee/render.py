@@ -84,9 +84,6 @@ def page(env: jinja2.Environment, url: str, layout: str, source: str | None, con
         raise layout_error(error, env) from None
 
 
-SEARCH_IMAGE = ' data-pagefind-meta="image[src], image_alt[alt]"'
-
-
 def redirect(target: str, canonical: str) -> bytes:
     """Return a small page that sends visitors of an old URL to the new one."""
     link, absolute = html.escape(target), html.escape(canonical)
@@ -110,8 +107,13 @@ def _globals(site: Site, env: jinja2.Environment, lookup: Lookup) -> dict[str, A
         """Return an image (a site URL or a web address) as responsive markup, for layouts;
         `search` makes it the page's picture in search results (Pagefind's image metadata)."""
         src = link(url) if url.startswith("/") and not url.startswith("//") else url
-        attributes = f' alt="{html.escape(alt)}"' + (SEARCH_IMAGE if search else "")
-        return Markup(picture(lookup(url), html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
+        info = lookup(url)
+        attributes = f' alt="{html.escape(alt)}"'
+        if search:  # a result's thumbnail is ~120 px wide: the narrowest copy, not the original
+            thumbnail = link(info.variants[0].url) if info and info.variants else src
+            meta = f"image_alt[alt], image:{thumbnail}"  # a static value runs to the end: last
+            attributes += f' data-pagefind-meta="{html.escape(meta)}"'
+        return Markup(picture(info, html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
 
     def pictures(body_html: str, eager_first: bool = False) -> Markup:
         """Return a post body with its images responsive; the first eager if `eager_first`."""

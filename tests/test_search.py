@@ -243,6 +243,7 @@ def test_a_result_shows_the_picture_the_date_and_an_excerpt_without_the_title(tm
             image = result.locator("img.pagefind-ui__result-image")
             expect(image).to_have_attribute("alt", "A dune")
             page.wait_for_function("document.querySelector('img.pagefind-ui__result-image').naturalWidth > 0")
+            assert image.get_attribute("src").endswith("dune-480w.webp")  # the narrowest copy, not the original
             expect(result.locator("[data-pagefind-ui-meta='published']")).to_have_text("Published: 1 March 2024")
             excerpt = result.locator(".pagefind-ui__result-excerpt").first
             expect(excerpt.locator("mark")).to_have_text(["sandworm"])
