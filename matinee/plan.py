@@ -124,16 +124,23 @@ class Planner:
             yield self._alias(alias, post)
 
     def home(self) -> Iterator[Planned]:
-        """Plan the home page and the older pages of the index after it."""
-        config = self.site.config
-        for pager in paginate(self.site.posts, config.per_page, "/"):
+        """Plan the home page and the older pages of the index after it.
+
+        Page 1 leads with the newest `featured: true` story, wherever it is listed, else the
+        newest: its key holds the lead, so featuring a story on page 3 re-renders page 1."""
+        config, posts = self.site.config, self.site.posts
+        first_lead = next((post for post in posts if post.featured), posts[0] if posts else None)
+        for pager in paginate(posts, config.per_page, "/"):
             title = config.title if pager.number == 1 else f"{config.title}, page {pager.number}"
+            lead = first_lead if pager.number == 1 else None
             context = {
                 "page": None,
                 "pager": pager,
+                "lead": lead,
                 "meta": partial(seo.plain_meta, self.site, title, config.description, pager.url),
             }
-            key = digest(self.base, _pager_key(pager), self._shown_images(pager.posts, "index.html"))
+            shown = self._shown_images((*pager.posts, lead), "index.html")
+            key = digest(self.base, _pager_key(pager), lead and lead.fingerprint, shown)
             yield self._page(key, pager.url, "index.html", None, context)
 
     def archive(self) -> Planned:

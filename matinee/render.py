@@ -101,11 +101,19 @@ def _globals(site: Site, env: jinja2.Environment, lookup: Lookup) -> dict[str, A
     cards: dict[str, Markup] = {}
     link = lru_cache(maxsize=None)(lambda url: encode(config.link(url)))  # one build's URLs
 
-    def responsive(url: str, alt: str = "", sizes: str = PROSE_SIZES, eager: bool = False) -> Markup:
-        """Return an image (a site URL or a web address) as responsive markup, for layouts."""
+    def responsive(
+        url: str, alt: str = "", sizes: str = PROSE_SIZES, eager: bool = False, search: bool = False
+    ) -> Markup:
+        """Return an image (a site URL or a web address) as responsive markup, for layouts;
+        `search` makes it the page's picture in search results (Pagefind's image metadata)."""
         src = link(url) if url.startswith("/") and not url.startswith("//") else url
+        info = lookup(url)
         attributes = f' alt="{html.escape(alt)}"'
-        return Markup(picture(lookup(url), html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
+        if search:  # a result's thumbnail is ~120 px wide: the narrowest copy, not the original
+            thumbnail = link(info.variants[0].url) if info and info.variants else src
+            meta = f"image_alt[alt], image:{thumbnail}"  # a static value runs to the end: last
+            attributes += f' data-pagefind-meta="{html.escape(meta)}"'
+        return Markup(picture(info, html.escape(src), attributes, link=link, sizes=sizes, eager=eager))
 
     def pictures(body_html: str, eager_first: bool = False) -> Markup:
         """Return a post body with its images responsive; the first eager if `eager_first`."""

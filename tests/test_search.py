@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, REPO, make_site, post
+from conftest import NOW, REPO, image_bytes, make_site, post
 
 from matinee import search
 from matinee.cache import BuildCache
@@ -207,5 +207,48 @@ def test_typing_a_query_on_the_search_page_lists_the_right_post(tmp_path: Path, 
             field.fill(SPOILER_WORDS[0])
             expect(page.locator(".pagefind-ui__message")).to_contain_text("No results")
             expect(results).to_have_count(0)
+        finally:
+            page.close()
+
+
+@pytest.mark.browser
+@needs_pagefind
+def test_a_result_shows_the_picture_the_date_and_an_excerpt_without_the_title(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    root = make_site(
+        tmp_path,
+        {
+            "content/posts/dune.md": post(
+                "Sandworm diaries",
+                date="2024-03-01",
+                image="dune.png",
+                image_alt="A dune",
+                films=["Dune"],
+                rating="4",
+                body=DUNE_BODY,
+            ),
+            "content/posts/dune.png": image_bytes(640, 360),
+            # Listed beside it as a related story, with its own date and rating.
+            "content/posts/older.md": post("Older", date="2023-06-01", films=["Dune"], rating="3"),
+        },
+    )
+    out = build_with_search(root)
+    with static_server(out) as address:
+        page = browser.new_page()
+        try:
+            page.goto(f"{address}/search/?q=sandworm")
+            result = page.locator(".pagefind-ui__result")
+            expect(result.locator(".pagefind-ui__result-link")).to_have_text(["Sandworm diaries"], timeout=15_000)
+            image = result.locator("img.pagefind-ui__result-image")
+            expect(image).to_have_attribute("alt", "A dune")
+            page.wait_for_function("document.querySelector('img.pagefind-ui__result-image').naturalWidth > 0")
+            assert image.get_attribute("src").endswith("dune-480w.webp")  # the narrowest copy, not the original
+            expect(result.locator("[data-pagefind-ui-meta='published']")).to_have_text("Published: 1 March 2024")
+            excerpt = result.locator(".pagefind-ui__result-excerpt").first
+            expect(excerpt.locator("mark")).to_have_text(["sandworm"])
+            assert "diaries" not in excerpt.inner_text()  # the title is shown above, not again in the excerpt
+            assert "Desk" not in result.inner_text()  # the byline is not indexed
+            assert "Rated" not in result.inner_text()  # nor the rating's words
         finally:
             page.close()

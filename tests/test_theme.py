@@ -14,7 +14,7 @@ from typing import Any
 
 import html5lib
 import pytest
-from conftest import REPO, build_site, errors_of, make_site, post
+from conftest import MINIMAL_CONFIG, REPO, build_site, errors_of, make_site, post, run_build
 from PIL import Image
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
@@ -155,6 +155,47 @@ def test_home_leads_with_the_featured_story_and_cards_show_three_chips_films_fir
     assert set(cards) == {"Editor\u2019s pick", "Newest", "Busy"}  # the lead is not repeated as a card
     chips = [text(chip) for chip in cards["Busy"].iterfind(".//ul[@class='chips']//a")]
     assert chips == ["Dune", "Barbie", "#a"]
+
+
+def _lead_title(page: Path) -> str | None:
+    lead = parse(page).find(".//article[@class='lead']")
+    return None if lead is None else text(lead.find(".//h2"))
+
+
+def test_a_featured_story_leads_page_one_only_and_featuring_it_rebuilds_that_page(tmp_path: Path) -> None:
+    """The lead is the newest `featured: true` story wherever it is listed, only on page 1;
+    featuring a story on page 2 re-renders page 1 in an incremental build."""
+    files = {f"content/posts/p{n}.md": post(f"Story {n}", date=f"2024-01-{n + 10}") for n in range(5)}
+    root = make_site(tmp_path, files)
+    (root / "config.yaml").write_text(MINIMAL_CONFIG + "per_page: 2\n", encoding="utf-8")
+    out, _ = run_build(root)
+    assert _lead_title(out / "index.html") == "Story 4"
+    assert _lead_title(out / "page/2/index.html") is None
+    (root / "content/posts/p0.md").write_text(post("Story 0", date="2024-01-10", featured="true"))
+    out, report = run_build(root)  # incremental: the cache of the first build is kept
+    assert "index.html" in report.touched
+    assert _lead_title(out / "index.html") == "Story 0"
+    assert [_lead_title(out / f"page/{n}/index.html") for n in (2, 3)] == [None, None]
+    (root / "content/posts/p0.md").write_text(post("Story 0", date="2024-01-10"))
+    out, report = run_build(root)
+    assert "index.html" in report.touched and _lead_title(out / "index.html") == "Story 4"
+
+
+def test_a_film_page_shows_its_review_apart_from_its_other_stories(tmp_path: Path) -> None:
+    """The review's card and the other stories' cards are two grids: a heading says where the
+    second begins, and no story is shown twice."""
+    files = {
+        "content/films/dune.md": film("Dune"),
+        "content/posts/review.md": post("Dune review", date="2024-01-05", films=["Dune"], rating="4"),
+        "content/posts/news.md": post("Dune news", date="2024-01-06", films=["Dune"]),
+    }
+    main = parse(build_site(make_site(tmp_path, files)) / "films/dune/index.html").find(".//main")
+    review = main.find(".//section[@class='film-review']")
+    assert [text(h2) for h2 in review.iter("h2") if h2.get("class") == "card-title"] == ["Dune review"]
+    headings = [text(h2) for h2 in main.iter("h2") if h2.get("class") != "card-title"]
+    assert headings == ["Our review", "More stories"]
+    titles = [text(h2) for h2 in main.iter("h2") if h2.get("class") == "card-title"]
+    assert titles == ["Dune review", "Dune news"]
 
 
 def test_home_has_no_one_item_breadcrumbs_and_movies_have_date_created(tmp_path: Path) -> None:
