@@ -15,7 +15,7 @@ from conftest import NOW, build_site, image_bytes, make_site, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matinee import parsing
+from matinee import parsing, render
 from matinee.cache import BuildCache
 from matinee.config import Config, load_config
 from matinee.pipeline import build
@@ -455,6 +455,15 @@ REACHES: dict[str, tuple[dict[str, str | bytes], Callable[[Path], None], str]] =
         lambda root: _replace(root / "content/posts/a.md", "rating: 3", "rating: 5"),
         "reviews/top/index.html",
     ),
+    "a review on a film's later page, shown on its first": (
+        {
+            "config.yaml": 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 1\n',
+            "content/posts/a.md": post("a", films=["Dune"], rating="3", review_of="Dune"),
+            "content/posts/b.md": post("b", date="2024-01-02", films=["Dune"]),
+        },
+        lambda root: _replace(root / "content/posts/a.md", "rating: 3", "rating: 5"),
+        "films/dune/index.html",
+    ),
 }
 
 
@@ -467,6 +476,23 @@ def test_an_edit_reaches_every_page_that_shows_it(tmp_path: Path, case: str) -> 
     built = _tree(build_site(root))
     assert built[page] != before[page], "the edit shows on the page"
     assert built[page] == _clean_build(root)[page]
+
+
+def test_an_edit_renders_only_the_term_page_that_lists_the_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other pages of its tags show other posts: their keys stay (a film page's reviews
+    are in every page's key, not the whole list of its posts)."""
+    config = 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 2\n'
+    files = {f"content/posts/p{n}.md": post(f"Story {n}", date=f"2024-01-{n + 1:02d}", tags=["x"]) for n in range(8)}
+    root = make_site(tmp_path, {"config.yaml": config, **files})
+    build_site(root)
+    _replace(root / "content/posts/p0.md", "A paragraph", "A longer paragraph")
+    rendered: list[str] = []
+    real = render.page
+    monkeypatch.setattr(render, "page", lambda env, url, *rest: rendered.append(url) or real(env, url, *rest))
+    build_site(root)
+    assert [url for url in rendered if url.startswith("/tags/x/")] == ["/tags/x/page/4/"]
 
 
 def test_a_page_showing_today_makes_the_no_change_check_expire_at_midnight(tmp_path: Path) -> None:
