@@ -47,7 +47,7 @@ def plan_site(
     image_keys = image_marks(site, lookup)
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
     planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()))))
+    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()), kept_digest)))
 
 
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
@@ -133,7 +133,7 @@ class Planner:
                 "pager": pager,
                 "meta": partial(seo.plain_meta, self.site, title, config.description, pager.url),
             }
-            key = digest(self.base, _pager_key(pager), self._shown_images(pager.posts, "index.html"))
+            key = self.kept_digest(self.base, _pager_key(pager), self._shown_images(pager.posts, "index.html"))
             yield self._page(key, pager.url, "index.html", None, context)
 
     def archive(self) -> Planned:
@@ -265,7 +265,9 @@ class Planner:
     def _alias(self, alias: str, post: Post) -> Planned:
         config = self.site.config
         target, canonical = encode(config.link(post.url)), encode(config.absolute(post.url))
-        return Planned(output_path(alias), digest(target, canonical), partial(render.redirect, target, canonical))
+        return Planned(
+            output_path(alias), self.kept_digest(target, canonical), partial(render.redirect, target, canonical)
+        )
 
     def _term_posts(self, terms: Iterable[Term], layout: str) -> list[list[tuple[str, str | None]]] | None:
         """All of the posts of `terms` (with their images' sizes), if `layout` may show more of
