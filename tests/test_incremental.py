@@ -253,6 +253,33 @@ def test_a_rebuild_reads_only_the_files_that_changed(
     cache.close()
 
 
+def test_a_serve_rebuild_lists_and_reads_only_the_file_the_watcher_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No walk of content/, no stat or cache lookup of the other posts, no manifest read."""
+    from matinee import kept as kept_module
+    from matinee import pipeline
+
+    files = {f"content/posts/p{number}.md": post(f"Story {number}") for number in range(5)}
+    root = make_site(tmp_path, files)
+    config = load_config(root)
+    cache, kept = BuildCache(config.cache_dir, in_memory=True), Kept()
+    _age(root)
+    build(config, now=NOW, cache=cache, kept=kept)
+    calls: list[str] = []
+    real_load = parsing.load_source
+    monkeypatch.setattr(parsing, "load_source", lambda file: calls.append(file.rel) or real_load(file))
+    monkeypatch.setattr(kept_module, "find_sources", lambda config: calls.append("walk"))
+    monkeypatch.setattr(pipeline, "read_manifest", lambda *args: calls.append("manifest"))
+    monkeypatch.setattr(cache, "unchanged", lambda files: calls.extend(file.rel for file in files) or {})
+    (root / "content/posts/p3.md").write_text(post("Story 3, revised"), encoding="utf-8")
+    kept.changed = ("content/posts/p3.md",)
+    build(config, now=NOW, cache=cache, kept=kept)
+    assert calls == ["content/posts/p3.md", "content/posts/p3.md"]  # looked up, then read
+    assert "Story 3, revised" in (root / "site/index.html").read_text(encoding="utf-8")
+    cache.close()
+
+
 def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     root = make_site(
         tmp_path,
