@@ -17,6 +17,7 @@ The stores under .matinee-cache/ (each safe to delete; each costs only time when
 - check.sqlite   page scans of earlier `matinee check` runs (check/cache.py);
 - outputs-<tag>.json  the manifest: each built file's memo key, size and mtime (manifest.py);
 - outputs-<tag>.stamp the inputs of the last successful build, to skip an unchanged one (stamp.py).
+`serve` also keeps, in memory only, its list of sources, each parsed, and its manifest (kept.py).
 The words used for their keys:
 - digest       a short hash of any values (memo.digest): what derived keys are made of;
 - fingerprint  the digest of a source file's bytes (memo.fingerprint, Post.fingerprint);

@@ -147,6 +147,15 @@ def load_source(file: SourceFile) -> Source:
     return Source(file.kind, file.rel, raw, digest, signature(status) if trusted else None)
 
 
+def restat(path: str, config: Config) -> Signature:
+    """Return the signature of one Markdown file found before (see find_sources), for `serve`
+    to renew the one file a save changed; raise MatineeError if it is no longer usable."""
+    try:
+        return signature(_usable(path, config.content_dir.resolve(), config.content_dir.name))
+    except _Unusable as unusable:
+        raise MatineeError(path, None, str(unusable)) from None
+
+
 def signature(status: os.stat_result) -> Signature:
     """Return what changes when a file is written: equal signatures mean unchanged bytes,
     provided the file was read after its mtime's clock moved on (see RACY_NS)."""

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 from . import authors, reviews, series_pages
 from .listings import Listing
 from .markup import without_spoilers
-from .memo import Planned, digest
+from .memo import Digest, Planned, digest
 from .model import Post, Site
 from .site import NEWS_WINDOW, paginate
 from .urls import encode, output_path, slugify, term_url
@@ -26,21 +26,23 @@ SPOILER_NOTE = '<p><em>A spoiler is hidden here; <a href="{url}">read it on the 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def plan_feeds(site: Site, base: str, layouts: Set[str]) -> Iterator[Planned]:
+def plan_feeds(site: Site, base: str, layouts: Set[str], kept_digest: Digest = digest) -> Iterator[Planned]:
     """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt; `layouts`: the
-    site's layouts, since a listing (reviews, writers) whose layout is missing is not built."""
+    site's layouts, since a listing (reviews, writers) whose layout is missing is not built;
+    `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest)."""
     config = site.config
     listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
     built = {listing.url for listing in listed}
-    yield _feed(site, base, config.title, "/", site.posts, with_content=True)
+    feed = partial(_feed, site, base, kept_digest)
+    yield feed(config.title, "/", site.posts, with_content=True)
     for taxonomy in site.taxonomies:
         if taxonomy.name in FEED_TAXONOMIES:
             for term in taxonomy.terms:
                 if term.posts:
-                    yield _feed(site, base, f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
+                    yield feed(f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
     for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
         if listed_feed.page_url in built:  # a feed links to its page
-            yield _feed(site, base, listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
+            yield feed(listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     entries = [(post.url, _modified(post)) for post in site.posts]
     terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
     sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
@@ -55,10 +57,20 @@ def plan_feeds(site: Site, base: str, layouts: Set[str]) -> Iterator[Planned]:
     yield Planned("robots.txt", digest(base, "robots", bool(news)), lambda: robots(site, with_news=bool(news)))
 
 
-def _feed(site: Site, base: str, title: str, page_url: str, posts: Sequence[Post], *, with_content: bool) -> Planned:
+def _feed(
+    site: Site,
+    base: str,
+    kept_digest: Digest,
+    title: str,
+    page_url: str,
+    posts: Sequence[Post],
+    *,
+    with_content: bool,
+) -> Planned:
     feed_url = f"{page_url}feed.xml"
     latest = posts[: site.config.feed_size]
-    key = digest(base, title, feed_url, with_content, [post.fingerprint for post in latest] or site.built_at)
+    shown = tuple(post.fingerprint for post in latest) or site.built_at
+    key = kept_digest(base, title, feed_url, with_content, shown)
     return Planned(
         output_path(feed_url),
         key,

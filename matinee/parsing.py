@@ -7,7 +7,7 @@ field checks are spread over the cores. Results and errors come back in source o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -48,6 +48,11 @@ class Parsed:
     people: tuple[Person, ...] = ()
     unreadable: frozenset[str] = frozenset()  # sources with errors: links to them are not broken
 
+    def by_source(self) -> dict[str, ParsedSource]:
+        """Return every parsed object by its source."""
+        items: list[ParsedSource] = [*self.posts, *self.films, *self.pages, *self.authors, *self.people]
+        return {item.source: item for item in items}
+
     def raise_errors(self) -> None:
         """Raise the sources' mistakes together, if there are any."""
         raise_all(list(self.errors), "some sources could not be read")
@@ -62,15 +67,32 @@ class _SourceToParse:
     html: bytes | None  # packed (see model.pack_html)
 
 
-def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Progress = silent) -> Parsed:
-    """Read and parse every source, reusing cached results; the errors of all are in the result."""
-    settings = repr((config.permalink, config.taxonomies, config.author, config.rating_scale))
+def parse_settings(config: Config) -> str:
+    """Return the settings that shape parsing: a parsed source made with others is stale."""
+    return repr((config.permalink, config.taxonomies, config.author, config.rating_scale))
+
+
+def parse_all(
+    sources: Sources,
+    config: Config,
+    cache: BuildCache,
+    progress: Progress = silent,
+    reuse: Mapping[str, ParsedSource] | None = None,
+) -> Parsed:
+    """Read and parse every source, reusing cached results; the errors of all are in the result.
+
+    `reuse` maps sources known unchanged to their parsed objects (`serve` keeps them: see
+    kept.py); they are neither looked up nor read.
+    """
+    settings = parse_settings(config)
     errors: list[MatineeError] = list(sources.errors)
     items: list[ParsedSource] = []
     used: list[str] = []
+    reuse = reuse or {}
+    todo_files = tuple(file for file in sources.files if file.rel not in reuse)
     with _Workers() as workers:
-        for start in range(0, len(sources.files), CHUNK):
-            files = sources.files[start : start + CHUNK]
+        for start in range(0, len(todo_files), CHUNK):
+            files = todo_files[start : start + CHUNK]
             unchanged = cache.unchanged(files)  # source -> fingerprint, without reading the file
             keys = {
                 file.rel: cache_key(file.kind, file.rel, unchanged[file.rel], settings)
@@ -88,7 +110,7 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
                 keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
             known |= cache.parsed([keys[source.rel] for source in loaded])
             todo = [source for source in loaded if keys[source.rel] not in known]
-            advance = partial(_advance, progress, start + len(files) - len(todo), len(sources.files))
+            advance = partial(_advance, progress, start + len(files) - len(todo), len(todo_files))
             fresh = _parse_fresh(todo, config, cache, workers, errors, advance)
             cache.store_parsed({keys[item.source]: item for item in fresh})
             by_source = {item.source: item for item in fresh} | {
@@ -96,7 +118,11 @@ def parse_all(sources: Sources, config: Config, cache: BuildCache, progress: Pro
             }
             items += [by_source[file.rel] for file in files if file.rel in by_source]
             used += keys.values()
-    cache.keep_only(used, [file.rel for file in sources.files])
+    if not reuse:  # with reused sources, `used` is not all the build uses: prune nothing
+        cache.keep_only(used, [file.rel for file in sources.files])
+    if reuse:  # in the sources' order, as a full parse gives them
+        by_source = {item.source: item for item in items} | dict(reuse)
+        items = [by_source[file.rel] for file in sources.files if file.rel in by_source]
     parsed = {item.source for item in items}
     return Parsed(
         posts=[item for item in items if isinstance(item, Post)],

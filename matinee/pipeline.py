@@ -14,11 +14,12 @@ from .config import Config
 from .content import find_sources
 from .errors import MatineeError, flatten, grouped
 from .images import prepare_images
+from .kept import Kept
 from .layouts import Usage, layout_usage, make_env, read_layouts
-from .manifest import manifest_path, read_manifest, record_files
+from .manifest import Manifest, manifest_path, read_manifest, record_files
 from .memo import digest
 from .model import Site
-from .parsing import parse_all
+from .parsing import parse_all, parse_settings
 from .picture import lookup_for
 from .plan import plan_site
 from .progress import Progress, silent
@@ -53,10 +54,20 @@ class Loaded:
     errors: tuple[MatineeError, ...]
 
 
-def read_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Loaded:
+def read_site(
+    config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent, kept: Kept | None = None
+) -> Loaded:
     """Load, parse and model the site; what could be read is modelled, so the later stages
-    find their mistakes too (a bad date in one post hides no broken link in another)."""
-    parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
+    find their mistakes too (a bad date in one post hides no broken link in another).
+
+    `kept`, serve's state between builds, lists and parses only what its watcher says changed.
+    """
+    if kept is None:
+        parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
+    else:
+        sources = kept.find_sources(config)
+        parsed = parse_all(sources, config, cache, progress, kept.reusable(sources.files, parse_settings(config)))
+        kept.note_parsed(sources.files, parsed.by_source())
     modelled = model_site(  # 3 model
         config,
         parsed.posts,
@@ -98,6 +109,7 @@ def build(
     search: bool = False,
     progress: Progress = silent,
     inputs: str | None = None,
+    kept: Kept | None = None,
 ) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
@@ -106,15 +118,15 @@ def build(
     `inputs`, the state of the inputs noted before the build (stamp.input_state), is saved as
     the stamp that lets a later `matinee build` skip a run if they do not change (see
     stamp.py). Without it the stamp is dropped: `serve` builds for its own address, which
-    no later `build` shares.
+    no later `build` shares. `kept` is what `serve` keeps between its builds (kept.py).
     """
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    loaded = read_site(config, now=now, cache=cache, progress=progress)  # 1-3 load, parse, model
+    loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept)  # 1-3 load, parse, model
     site = loaded.site
     images = prepare_images(site, config.cache_dir, progress)  # 4 images: variants and sizes
-    previous = read_manifest(config.out_dir, manifest_path(config))  # what is built already
+    previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
     lookup = lookup_for(images.infos, config.base_path)
@@ -129,6 +141,8 @@ def build(
     written = write_tree(
         rendering, site.assets + images.assets, config.out_dir, manifest_path(config), previous, progress
     )
+    if kept is not None:
+        kept.manifest = written.manifest
     index = index_search(config.out_dir) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)
@@ -136,6 +150,14 @@ def build(
         valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
         record_build(config, inputs, report, valid_until=valid_until, search=search)
     return report
+
+
+def _previous(config: Config, kept: Kept | None) -> Manifest:
+    """The files built already: as `serve` wrote them last, unless a stat sweep found a change
+    no event named (then, as for a one-shot build, as they are on disk)."""
+    if kept is not None and kept.manifest is not None and kept.changed:
+        return kept.manifest
+    return read_manifest(config.out_dir, manifest_path(config))
 
 
 def _layouts(config: Config, cache: BuildCache, errors: list[MatineeError]) -> tuple[jinja2.Environment, Usage]:

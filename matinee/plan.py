@@ -30,7 +30,7 @@ CALENDAR_URL = "/films/releases.ics"
 SEARCH_URL = "/search/"
 SEARCH_LAYOUT = "search.html"
 TERM_SHOWN = frozenset(
-    {"taxonomy", "name", "slug", "url", "film", "person", "collection", "count"}
+    {"taxonomy", "name", "slug", "url", "film", "person", "collection", "count", "reviews"}
 )  # in a term page's key
 TAXONOMY_SHOWN = frozenset({"name", "title", "url"})
 
@@ -47,7 +47,7 @@ def plan_site(
     image_keys = image_marks(site, lookup)
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
     planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()))))
+    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()), kept_digest)))
 
 
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
@@ -140,7 +140,7 @@ class Planner:
                 "meta": partial(seo.plain_meta, self.site, title, config.description, pager.url),
             }
             shown = self._shown_images((*pager.posts, lead), "index.html")
-            key = digest(self.base, _pager_key(pager), lead and lead.fingerprint, shown)
+            key = self.kept_digest(self.base, _pager_key(pager), lead and lead.fingerprint, shown)
             yield self._page(key, pager.url, "index.html", None, context)
 
     def archive(self) -> Planned:
@@ -169,15 +169,18 @@ class Planner:
         other_terms = _reads_beyond(shown, ("taxonomy",), TAXONOMY_SHOWN)
         siblings = digest(listing, self._term_posts(taxonomy.terms, "term.html")) if other_terms else None
         for term in taxonomy.terms:
-            yield from self.term(taxonomy, term, every_post=every_post, siblings=siblings)
+            yield from self.term(taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown)
         if taxonomy.name == "films":
             yield self.upcoming(taxonomy)
             yield self.by_year(taxonomy)
             yield self.calendar()
 
-    def term(self, taxonomy: Taxonomy, term: Term, *, every_post: bool, siblings: str | None) -> Iterator[Planned]:
+    def term(
+        self, taxonomy: Taxonomy, term: Term, *, every_post: bool, siblings: str | None, reviews: bool = True
+    ) -> Iterator[Planned]:
         """Plan the pages of one term; `every_post`: its layout may show any of the term's
-        posts on every page; `siblings`: the digest of the other terms, if it shows them."""
+        posts on every page; `siblings`: the digest of the other terms, if it shows them;
+        `reviews`: whether it may show the term's reviews."""
         credits = self.site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
         term_key = (
             term.url,
@@ -187,6 +190,8 @@ class Planner:
             term.person and (term.person.fingerprint, term.person.photo and self.lookup(term.person.photo)),
             term.collection and [film.fingerprint for film in term.collection.films],
             tuple((credit.fingerprint, role) for credit, role in credits),
+            # A film page shows its reviews on every page: each of them is part of every key.
+            tuple((post.fingerprint, self.image_keys.get(post.source)) for post in term.reviews) if reviews else None,
             digest([post.fingerprint for post in term.posts]) if every_post else None,
             siblings,
         )
@@ -267,7 +272,9 @@ class Planner:
     def _alias(self, alias: str, post: Post) -> Planned:
         config = self.site.config
         target, canonical = encode(config.link(post.url)), encode(config.absolute(post.url))
-        return Planned(output_path(alias), digest(target, canonical), partial(render.redirect, target, canonical))
+        return Planned(
+            output_path(alias), self.kept_digest(target, canonical), partial(render.redirect, target, canonical)
+        )
 
     def _term_posts(self, terms: Iterable[Term], layout: str) -> list[list[tuple[str, str | None]]] | None:
         """All of the posts of `terms` (with their images' sizes), if `layout` may show more of

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -32,6 +32,7 @@ class Written:
     files: int
     written: tuple[str, ...]
     deleted: tuple[str, ...]
+    manifest: Manifest = field(default_factory=Manifest, repr=False)  # the files now built, as saved
 
 
 class Outputs(Protocol):
@@ -99,7 +100,7 @@ def write_tree(
     files = {path: entry if entry.mtime_ns else restat(out_dir / path, entry) for path, entry in files.items()}
     save_manifest(manifest_path, out_dir, files)
     written = (*(path for share in shares for path in share.written), *writer.written)
-    return Written(files=len(files), written=written, deleted=tuple(deleted))
+    return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files))
 
 
 def render_errors(outputs: Outputs, progress: Progress = silent) -> list[MatineeError]:

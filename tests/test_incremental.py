@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -15,9 +16,11 @@ from conftest import NOW, build_site, image_bytes, make_site, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matinee import parsing
+from matinee import parsing, render
 from matinee.cache import BuildCache
 from matinee.config import Config, load_config
+from matinee.errors import MatineeError
+from matinee.kept import Kept
 from matinee.pipeline import build
 from matinee.stamp import input_state, up_to_date
 
@@ -116,27 +119,114 @@ def test_incremental_builds_match_clean_builds(tmp_path: Path, steps: list[tuple
             assert incremental == _clean_build(root), f"after {step}"
 
 
-def _age(root: Path) -> None:
-    """Date every source a minute back, so that a cache kept in memory trusts their stat."""
+def _age(root: Path, only: tuple[str, ...] | None = None) -> None:
+    """Date every source (or those named in `only`) a minute back, so that a cache kept in
+    memory trusts their stat."""
     past = time.time() - 60
-    for path in (root / "content").rglob("*"):
-        os.utime(path, (past, past))
+    paths = (root / "content").rglob("*") if only is None else (root / rel for rel in only)
+    for path in paths:
+        if path.exists():
+            os.utime(path, (past, past))
 
 
-@_edit_sequences
+# Edits of every field kind a post has, for the serve path: each builds incrementally from
+# what the watcher names (kept.py), and must equal a clean build.
+AUTHORS = ["Ann", "Bob"]
+post_fields = st.fixed_dictionaries(
+    {
+        "title": st.sampled_from(TITLES),
+        # Some after NOW: scheduled, until a later step moves the clock past them.
+        "date": st.sampled_from(["2024-02-01", "2024-03-05T10:00:00Z", "2026-11-29", "2026-12-04"]),
+    },
+    optional={
+        "tags": st.lists(st.sampled_from(TAGS), max_size=2),
+        "films": st.lists(st.sampled_from(FILMS), max_size=2),
+        "people": st.lists(st.sampled_from(["Ann Lee", "Bo Chen"]), max_size=2),
+        "summary": st.sampled_from(["Short.", "A longer summary."]),
+        "author": st.sampled_from(AUTHORS),
+        "updated": st.just("2025-01-02"),
+        "draft": st.sampled_from(["true", "false"]),
+        "slug": st.sampled_from(["custom", "other-slug"]),
+        "aliases": st.just(["/old/path/"]),
+        "body": st.text("abc xyz\n#*", min_size=1, max_size=30),
+    },
+)
+CONFIGS = [
+    'title: "Test Reel"\nbase_url: "https://example.org/"\nauthor: "Desk"\n',
+    'title: "Other Reel"\nbase_url: "https://example.org/"\nper_page: 1\n',
+    'title: "Test Reel"\nbase_url: "https://example.org/"\npermalink: "/news/{slug}/"\nper_page: 2\n',
+]
+serve_edits = st.one_of(
+    edits,
+    st.tuples(st.just("post_fields"), st.integers(0, 5), post_fields),
+    st.tuples(st.just("rating"), st.integers(0, 5), st.sampled_from(FILMS), st.integers(1, 5)),
+    st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("clock"), st.integers(1, 10)),
+    st.tuples(st.just("touch"), st.integers(0, 5)),
+)
+
+
+def _apply_serve(root: Path, edit: tuple[object, ...]) -> None:
+    kind = edit[0]
+    path = root / "content" / "posts" / f"p{edit[1]}.md"
+    if kind == "post_fields":
+        fields = dict(edit[2])  # type: ignore[call-overload]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(post(**fields), encoding="utf-8")
+    elif kind == "rating":
+        _, _, film, stars = edit
+        text = post(f"Review {edit[1]}", films=[film], review_of=json.dumps(film), rating=str(stars))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    elif kind == "config":
+        (root / "config.yaml").write_text(CONFIGS[int(edit[1])], encoding="utf-8")  # type: ignore[call-overload]
+    elif kind == "touch":
+        if path.exists():
+            path.write_bytes(path.read_bytes())
+    elif kind != "clock":
+        _apply(root, edit)
+
+
+def _signatures(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Each watched file's stat: the files whose stat differs are those a watcher names."""
+    watched = [root / "config.yaml", *(root / "content").rglob("*"), *(root / "layouts").rglob("*")]
+    return {
+        path.relative_to(root).as_posix(): (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+        for path in watched
+        if path.is_file() and (status := path.stat())
+    }
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(st.lists(serve_edits, min_size=1, max_size=5))
 def test_rebuilds_of_one_serve_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
-    """`serve` keeps its cache in memory: unchanged files unread, related posts kept while terms stay."""
+    """`serve` keeps its sources, parsed posts and manifest in memory and re-reads only what
+    its watcher names (a clock step rebuilds as a stat sweep does, naming nothing)."""
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
         root = make_site(Path(scratch), START)
-        config = load_config(root)
-        cache = BuildCache(config.cache_dir, in_memory=True)
+        cache = BuildCache(root / ".matinee-cache", in_memory=True)
+        kept, now = Kept(), NOW
         _age(root)
-        build(config, now=NOW, cache=cache)
+        build(load_config(root), now=now, cache=cache, kept=kept)
         for step in steps:
-            _apply(root, step)
-            _age(root)  # an edit is then seen by its inode's change time alone
-            build(config, now=NOW, cache=cache)
-            assert _tree(root / "site") == _clean_build(root), f"after {step}"
+            before = _signatures(root)
+            _apply_serve(root, step)
+            after = _signatures(root)
+            kept.changed = tuple(
+                sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+            )
+            _age(root, kept.changed)  # an edit is then seen by its inode's change time alone
+            if step[0] == "clock":
+                now += timedelta(days=int(step[1]))  # type: ignore[call-overload]
+            try:
+                build(load_config(root), now=now, cache=cache, kept=kept)
+            except (MatineeError, ExceptionGroup):  # e.g. two posts at one URL: a clean build fails too
+                with pytest.raises((MatineeError, ExceptionGroup)):
+                    _clean_build(root, now)
+                continue
+            assert _tree(root / "site") == _clean_build(root, now), f"after {step}"
         cache.close()
 
 
@@ -159,6 +249,33 @@ def test_a_rebuild_reads_only_the_files_that_changed(
         cache = BuildCache(config.cache_dir)
     build(config, now=NOW, cache=cache)
     assert read == ["content/posts/p3.md"]
+    assert "Story 3, revised" in (root / "site/index.html").read_text(encoding="utf-8")
+    cache.close()
+
+
+def test_a_serve_rebuild_lists_and_reads_only_the_file_the_watcher_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No walk of content/, no stat or cache lookup of the other posts, no manifest read."""
+    from matinee import kept as kept_module
+    from matinee import pipeline
+
+    files = {f"content/posts/p{number}.md": post(f"Story {number}") for number in range(5)}
+    root = make_site(tmp_path, files)
+    config = load_config(root)
+    cache, kept = BuildCache(config.cache_dir, in_memory=True), Kept()
+    _age(root)
+    build(config, now=NOW, cache=cache, kept=kept)
+    calls: list[str] = []
+    real_load = parsing.load_source
+    monkeypatch.setattr(parsing, "load_source", lambda file: calls.append(file.rel) or real_load(file))
+    monkeypatch.setattr(kept_module, "find_sources", lambda config: calls.append("walk"))
+    monkeypatch.setattr(pipeline, "read_manifest", lambda *args: calls.append("manifest"))
+    monkeypatch.setattr(cache, "unchanged", lambda files: calls.extend(file.rel for file in files) or {})
+    (root / "content/posts/p3.md").write_text(post("Story 3, revised"), encoding="utf-8")
+    kept.changed = ("content/posts/p3.md",)
+    build(config, now=NOW, cache=cache, kept=kept)
+    assert calls == ["content/posts/p3.md", "content/posts/p3.md"]  # looked up, then read
     assert "Story 3, revised" in (root / "site/index.html").read_text(encoding="utf-8")
     cache.close()
 
@@ -455,6 +572,15 @@ REACHES: dict[str, tuple[dict[str, str | bytes], Callable[[Path], None], str]] =
         lambda root: _replace(root / "content/posts/a.md", "rating: 3", "rating: 5"),
         "reviews/top/index.html",
     ),
+    "a review on a film's later page, shown on its first": (
+        {
+            "config.yaml": 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 1\n',
+            "content/posts/a.md": post("a", films=["Dune"], rating="3", review_of="Dune"),
+            "content/posts/b.md": post("b", date="2024-01-02", films=["Dune"]),
+        },
+        lambda root: _replace(root / "content/posts/a.md", "rating: 3", "rating: 5"),
+        "films/dune/index.html",
+    ),
 }
 
 
@@ -467,6 +593,23 @@ def test_an_edit_reaches_every_page_that_shows_it(tmp_path: Path, case: str) -> 
     built = _tree(build_site(root))
     assert built[page] != before[page], "the edit shows on the page"
     assert built[page] == _clean_build(root)[page]
+
+
+def test_an_edit_renders_only_the_term_page_that_lists_the_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other pages of its tags show other posts: their keys stay (a film page's reviews
+    are in every page's key, not the whole list of its posts)."""
+    config = 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 2\n'
+    files = {f"content/posts/p{n}.md": post(f"Story {n}", date=f"2024-01-{n + 1:02d}", tags=["x"]) for n in range(8)}
+    root = make_site(tmp_path, {"config.yaml": config, **files})
+    build_site(root)
+    _replace(root / "content/posts/p0.md", "A paragraph", "A longer paragraph")
+    rendered: list[str] = []
+    real = render.page
+    monkeypatch.setattr(render, "page", lambda env, url, *rest: rendered.append(url) or real(env, url, *rest))
+    build_site(root)
+    assert [url for url in rendered if url.startswith("/tags/x/")] == ["/tags/x/page/4/"]
 
 
 def test_a_page_showing_today_makes_the_no_change_check_expire_at_midnight(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from ..cache import BuildCache
 from ..config import Config
 from ..describe import describe
+from ..kept import Kept
 from ..pipeline import Report, build
 from .http import open_server, url_of
 from .livereload import LiveState, css_changes
@@ -61,11 +62,12 @@ class Preview:
         serving = threading.Thread(target=self._http.serve_forever, args=(0.1,), daemon=True)
         serving.start()
         cache = BuildCache(self.config.cache_dir, in_memory=True)  # parsed sources kept between rebuilds
+        kept = Kept()  # the sources, parsed, and the manifest, as the last build left them
         try:
             self._watcher.start()  # before the first build, so that no save during it is missed
-            self._rebuild(load, cache, on_build, on_errors, None)
+            self._rebuild(load, cache, kept, on_build, on_errors, None)
             while (changed := self._watcher.wait_until_quiet()) is not None:
-                self._rebuild(load, cache, on_build, on_errors, changed)
+                self._rebuild(load, cache, kept, on_build, on_errors, changed)
         finally:
             self.stop()
             self._watcher.join()
@@ -83,15 +85,17 @@ class Preview:
         self,
         load: Callable[[], Config],
         cache: BuildCache,
+        kept: Kept,
         on_build: OnBuild,
         on_errors: OnErrors,
         changed: tuple[str, ...] | None,
     ) -> None:
         """Build once and tell the tabs: restyle them if only stylesheets changed, else reload."""
         trigger = Trigger(changed, datetime.now().astimezone())
+        kept.changed = changed  # the watcher's word on what to read again
         with _collector_paused():
             try:
-                report = build(load(), now=datetime.now(UTC), cache=cache)  # no stamp: see build()
+                report = build(load(), now=datetime.now(UTC), cache=cache, kept=kept)  # no stamp: see build()
             except Exception as error:  # the server outlives a failed build; the error is shown
                 problems = describe(error, self.config.cache_dir)
                 self.live.failed(problems)
