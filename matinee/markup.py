@@ -60,6 +60,9 @@ class MarkdownConverter:
         self._markdown = markdown.Markdown(
             extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs={"toc": toc}, output_format="html"
         )
+        from .inline import gate_inline_patterns
+
+        gate_inline_patterns(self._markdown)
 
     def convert(self, text: str) -> str:
         """Return the HTML for one Markdown document."""
