@@ -7,6 +7,7 @@ changed. Many pages to render are rendered and staged on every core (see fanout.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -153,8 +154,19 @@ class _Writer:
         if isinstance(content, Path):
             shutil.copyfile(content, target)
         else:
-            target.write_bytes(content)
+            _write_new(target, content)
         self.written.append(rel)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Write `content` to `path` unbuffered: open() would also stat the file and wrap it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True, slots=True)
