@@ -1,4 +1,4 @@
-"""The gated inline pass (matinee/inline.py) gives the library's own output, byte for byte."""
+"""The gated inline pass (matinee/gates.py) gives the library's own output, byte for byte."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matinee.inline import _GatedInline, gate_inline_patterns, triggers
+from matinee.gates import _GatedInline, gate_block_tests, gate_inline_patterns, triggers
 from matinee.markup import EXTENSIONS
 from matinee.spoilers import SpoilerExtension
 
@@ -35,6 +35,8 @@ CONSTRUCTS = [
     "```python\nx = '*not em*'\n```\n\n    indented *code*",
     '<div class="embed" data-provider="video" data-id="3057e4472a"></div>\n\nAfter *embed*.',
     "A paragraph {: .lead }\n\n*em*{: #id }",
+    "Title: Part One\n:   a definition\n\n#not a heading?\n\n# A heading #\n\ntext > quote\n\n> quote\n> > nested",
+    "para\n[ref]: /url\nmore\n\n*[ABBR]: An abbreviation\n\nABBR [^n]\n\n[^n]: note\n    indented note",
     "***strong em*** and **strong *em inside*** and *em **strong inside***",
     "[link with *em* and `code`](/x) and [nested [brackets]](/y) and [](/empty)",
 ]
@@ -47,6 +49,7 @@ def stock() -> markdown.Markdown:
 def gated() -> markdown.Markdown:
     md = stock()
     gate_inline_patterns(md)
+    gate_block_tests(md)
     return md
 
 
@@ -67,7 +70,8 @@ def test_a_reused_instance_converts_as_a_fresh_one() -> None:
 
 
 _PIECES = st.sampled_from(
-    ["*", "**", "_", "__", "[", "]", "(", ")", "!", "`", "\\", "<", ">", "&", ";", "^", ":", "  \n", "\n", "\n\n",
+    ["> ", "# ", "## ", ": ", "*[", "]:", "    ", "1. ", "- ", "---",
+     "*", "**", "_", "__", "[", "]", "(", ")", "!", "`", "\\", "<", ">", "&", ";", "^", ":", "  \n", "\n", "\n\n",
      " ", "a", "word", "http://x.org", "@", "#", "-", '"', "'", "[^1]", "[x]: /u", "[^1]: n", "<b>", "</b>"]
 )  # fmt: skip
 
@@ -76,6 +80,12 @@ _PIECES = st.sampled_from(
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_any_mix_of_markup_characters_converts_as_the_library_does(text: str) -> None:
     assert gated().convert(text) == stock().convert(text)
+
+
+def test_the_block_tests_are_gated() -> None:
+    md = gated()
+    quote = md.parser.blockprocessors["quote"]
+    assert not quote.test(None, "no quote here") and quote.test(None, "> a quote")
 
 
 def test_an_unknown_pattern_is_always_tried() -> None:

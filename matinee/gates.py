@@ -1,13 +1,17 @@
-"""Python-Markdown's inline pass, skipping the patterns that cannot match a piece of text.
+"""Python-Markdown, skipping the patterns and block tests that cannot match a piece of text.
 
 The library tries each of its 13 inline patterns (code, links, images, references, HTML,
 entities, emphasis...) on every piece of text, one regular expression search and a few
 Python calls each: measured on the benchmark corpus, about half of all Markdown time.
 A pattern cannot match text that lacks its opening character (a link needs "[", emphasis
 "*" or "_"), and a reference cannot resolve in a document that defines none, so such a
-pattern is skipped; the output is the same byte for byte (tests/test_inline.py).
+pattern is skipped; the output is the same byte for byte (tests/test_gates.py).
 
-Only patterns known here are gated, each by its exact class (and expression where a class
+The block parser likewise asks each block processor whether a block is its kind (a heading
+needs "#", a quote ">", a link definition "]:"): those known here answer no at once
+when the block lacks that text, as their expression would.
+
+Only patterns and processors known here are gated, each by its exact class (and expression where a class
 is generic); any other pattern, such as one an extension adds, is always tried.
 """
 
@@ -16,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from markdown import Markdown, inlinepatterns, treeprocessors, util
-from markdown.extensions.footnotes import FootnoteInlineProcessor
+from markdown import Markdown, blockprocessors, inlinepatterns, treeprocessors, util
+from markdown.extensions.abbr import AbbrBlockprocessor
+from markdown.extensions.def_list import DefListProcessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor, FootnoteInlineProcessor
 
 _REFERENCES = (
     inlinepatterns.ReferenceInlineProcessor,
@@ -45,6 +51,31 @@ _BY_EXPRESSION: dict[str, tuple[str, ...]] = {  # classes that serve several pat
     r"\*|_": ("*", "_"),  # emphasis and strong, as the delimiter processor finds them
 }
 _ALWAYS: tuple[str, ...] = ("",)  # "" is in every text: an unknown pattern is always tried
+
+
+_BLOCKS: dict[type, str] = {  # what every block the processor takes holds
+    blockprocessors.BlockQuoteProcessor: ">",
+    blockprocessors.HashHeaderProcessor: "#",
+    blockprocessors.ReferenceProcessor: "]:",  # its run() gives back any other block
+    DefListProcessor: ":",
+    FootnoteBlockProcessor: "[^",  # a footnote's definition; run() gives back any other block
+    AbbrBlockprocessor: "*[",  # an abbreviation's definition; likewise
+}
+
+
+def gate_block_tests(md: Markdown) -> None:
+    """Make each known block processor of `md` refuse at once a block without its text."""
+    for processor in md.parser.blockprocessors:
+        needed = _BLOCKS.get(type(processor))
+        if needed is not None:
+            processor.test = _gated(needed, processor.test)  # type: ignore[method-assign,assignment]
+
+
+def _gated(needed: str, test: Callable[[Any, str], bool]) -> Callable[[Any, str], bool]:
+    def gated(parent: Any, block: str) -> bool:
+        return needed in block and test(parent, block)
+
+    return gated
 
 
 def gate_inline_patterns(md: Markdown) -> None:
