@@ -68,11 +68,7 @@ def write_tree(
     remove(staging)
     files: dict[str, Entry] = {}
     try:
-        folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
-        staging.mkdir(parents=True)
-        # A full build writes every file: make each folder that holds folders once, here,
-        # parents first, so that each share makes only the folders of its own files.
-        made = () if incremental else _make_folders(staging, folders)
+        made = _prepare(staging, outputs, assets, incremental)
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, assets, staging, known, made)
         total = outputs.to_render
@@ -214,6 +210,15 @@ def _stage_share(
     except MatineeError as error:
         unreadable.append(error)
     return _Staged(files, writer.written[:pages], [], copied, writer.written[pages:], unreadable)
+
+
+def _prepare(staging: Path, outputs: Outputs, assets: Sequence[Asset], incremental: bool) -> list[Path]:
+    """Check that every output has a path of its own, make the staging folder and, for a full
+    build (which writes every file), each folder that holds folders, once, parents first: each
+    share then makes only the folders of its own files. Return the folders made."""
+    folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
+    staging.mkdir(parents=True)
+    return [] if incremental else _make_folders(staging, folders)
 
 
 def _make_folders(staging: Path, folders: Iterable[str]) -> list[Path]:
