@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 
 WIDTHS = (480, 960, 1600)
 WEBP_QUALITY = 80
+# libwebp's effort (0-6; quality stays WEBP_QUALITY): 0 encodes a 1600x900 picture in a third
+# of the default's (4) time, for files ~5% larger at the same quality.
+WEBP_METHOD = 0
 JPEG_QUALITY = 82
 # Part of every image's key: changing how variants are made makes them all again.
-SETTINGS = f"variants 1 {WIDTHS} webp {WEBP_QUALITY} jpeg {JPEG_QUALITY}"
+SETTINGS = f"variants 2 {WIDTHS} webp {WEBP_QUALITY} method {WEBP_METHOD} jpeg {JPEG_QUALITY} cascade"
 PARALLEL_FROM = 20  # images to resize; below this, starting worker processes costs more than it saves
 INDEX_VERSION = 1
 FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp", ".gif": "gif"}
@@ -225,35 +228,34 @@ def make_variants(job: _Job) -> Measured | str:
 
     Module-level, so worker processes can run it.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError  # loaded only when an image changed
+    from PIL import Image, UnidentifiedImageError  # loaded only when an image changed
 
     staging = job.folder.with_name(job.folder.name + f".new-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         with Image.open(job.path) as opened:
-            image = ImageOps.exif_transpose(opened)  # width and height as the reader sees them
+            image = _upright(opened)  # width and height as the reader sees them
             width, height = image.size
             original = FORMATS[job.suffix]
             if original not in _RESIZED:
                 return width, height, ()
+            mode = "RGBA" if _has_alpha(image) else "RGB"
+            image = image if image.mode == mode else image.convert(mode)
             staging.mkdir(parents=True)
-            image = image.convert("RGBA" if _has_alpha(image) else "RGB")
             files = []
-            for target in [*(w for w in WIDTHS if w < width), width]:
-                resized = (
-                    image
-                    if target == width
-                    else image.resize(
-                        (target, max(1, round(height * target / width))),
-                        Image.Resampling.LANCZOS,
-                        reducing_gap=3.0,
-                    )
-                )
+            # Widest first, each made from the one before: a smaller picture is cheaper to shrink.
+            for target in [width, *sorted((w for w in WIDTHS if w < width), reverse=True)]:
+                if target != width:
+                    # Halving a picture that was just smoothed by LANCZOS: averaging 2x2 blocks is as
+                    # good (PSNR > 45 dB against LANCZOS from the original) at a tenth of the cost.
+                    gap = 1.0 if image.width == 2 * target else 3.0
+                    size = (target, max(1, round(height * target / width)))
+                    image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=gap)
                 for kind in dict.fromkeys(("webp", original)):
                     if target == width and kind == original:
                         continue  # the original file itself
                     name = f"{job.stem}-{target}w{'.webp' if kind == 'webp' else job.suffix}"
-                    _save(resized, staging / name, kind)
+                    _save(image, staging / name, kind)
                     files.append((name, target, kind))
     except UnidentifiedImageError:
         shutil.rmtree(staging, ignore_errors=True)
@@ -263,14 +265,24 @@ def make_variants(job: _Job) -> Measured | str:
         return (str(error) or type(error).__name__).replace(str(job.path), job.path.name)
     shutil.rmtree(job.folder, ignore_errors=True)
     staging.rename(job.folder)
+    files.sort(key=lambda file: file[1])
     return width, height, tuple(files)
+
+
+def _upright(opened: Image) -> Image:
+    """The picture turned as its EXIF orientation says; itself when upright (most are: no copy)."""
+    from PIL import ImageOps
+
+    orientation = opened.getexif().get(0x0112, 1)  # ExifTags.Base.Orientation
+    return ImageOps.exif_transpose(opened) if orientation != 1 else opened
 
 
 def _save(image: Image, path: Path, kind: str) -> None:
     if kind == "webp":
-        image.save(path, "WEBP", quality=WEBP_QUALITY)
+        image.save(path, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     elif kind == "jpeg":
-        image.convert("RGB").save(path, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        rgb.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     else:
         image.save(path, "PNG")
 
