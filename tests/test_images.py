@@ -442,3 +442,54 @@ def test_variants_look_as_good_as_when_each_was_resized_from_the_original(tmp_pa
             reference.save(old, "WEBP" if kind == "webp" else "JPEG", **old_settings)
             with Image.open(tmp_path / f"made/g-{target}w.{kind}") as new, Image.open(old) as was:
                 assert psnr(new, reference) >= psnr(was, reference) - 0.5, (target, kind)
+
+
+def cards_site(tmp_path: Path) -> Path:
+    titles = ["Dune", "A review with a much longer title that wraps onto a second line", "Été — « Café » ★"]
+    titles += [f"Wwwwwwwwwwww Mmmmmmmmmmmm Wwwwwwwwwwww Mmmmmmmmmmmm Www{n}" for n in range(3)]  # reaches the rule
+    files = {f"content/posts/p{n}.md": post(title) for n, title in enumerate(titles)}
+    return make_site(tmp_path, files)  # type: ignore[arg-type]
+
+
+def share_cards_of(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((root / "site/assets/share").iterdir())}
+
+
+def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matinee import images
+
+    serial = cards_site(tmp_path / "serial")
+    build_site(serial)
+    pools: list[int | None] = []
+    process_pool = images.process_pool
+
+    def pool(workers: int | None = None) -> object:
+        pools.append(workers)
+        return process_pool(workers)
+
+    monkeypatch.setattr(images, "process_pool", pool)
+    monkeypatch.setattr(images, "cores", lambda: 2)
+    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "CARDS_PER_TASK", 2)
+    parallel = cards_site(tmp_path / "parallel")
+    build_site(parallel)
+    assert pools == [2]
+    assert len(share_cards_of(serial)) == 7  # one per post, and the site's own
+    assert share_cards_of(parallel) == share_cards_of(serial)
+    assert not list((parallel / ".matinee-cache/share-cards").glob("*.tmp"))
+
+
+def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_path: Path) -> None:
+    from matinee.images import CARD_COLOURS, draw_card
+
+    _, _, accent, light = CARD_COLOURS
+    card = draw_card("Dune", "The Matinee Dispatch")
+    assert card.size == (1200, 630) and card.mode == "RGB"
+    assert card.getpixel((150, 514)) == accent  # the rule
+    assert card.getpixel((5, 5)) != card.getpixel((5, 625))  # the gradient
+    assert light in {card.getpixel((x, y)) for x in range(80, 400) for y in range(80, 170)}  # the title
+    assert light in {card.getpixel((x, y)) for x in range(80, 500) for y in range(540, 580)}  # the site's name
+    crowded = draw_card("Wwwwwwwwwwww Mmmmmmmmmmmm Wwwwwwwwwwww Mmmmmmmmmmmm Www1", "The Matinee Dispatch")
+    assert crowded.getpixel((150, 514)) == accent  # the rule stays on top of a long title
