@@ -29,7 +29,7 @@ from . import seo
 from .config import CONFIG_FILE as CONFIG_SOURCE
 from .content import RACY_NS, signature
 from .errors import MatineeError
-from .fanout import cores, process_pool
+from .fanout import MIN_SHARE, cores, process_pool, shares_for
 from .links import resolve_path
 from .memo import digest, fingerprint
 from .model import Asset, ImageInfo, Site, Variant
@@ -342,8 +342,10 @@ def _make_all(
         for key, asset in todo.items()
     ]
     workers = cores()
-    few_cards = sum(len(batch.cards) for batch in cards) < CARDS_PARALLEL_FROM
-    if (len(jobs) < PARALLEL_FROM and few_cards) or workers < 2:
+    # Cards alone are drawn in workers only where forking is safe (fanout.shares_for: not
+    # beside a `serve` thread); the pool started for images takes them along in any case.
+    many_cards = sum(len(batch.cards) for batch in cards) >= CARDS_PARALLEL_FROM and shares_for(MIN_SHARE * 2) > 1
+    if (len(jobs) < PARALLEL_FROM and not many_cards) or workers < 2:
         made = _counted(todo, map(make_variants, jobs), progress)
         for batch in cards:
             draw_cards(batch)

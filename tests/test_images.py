@@ -471,6 +471,7 @@ def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
 
     monkeypatch.setattr(images, "process_pool", pool)
     monkeypatch.setattr(images, "cores", lambda: 2)
+    monkeypatch.setattr(images, "shares_for", lambda items: 2)
     monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
     monkeypatch.setattr(images, "CARDS_PER_TASK", 2)
     parallel = cards_site(tmp_path / "parallel")
@@ -493,3 +494,26 @@ def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_
     assert light in {card.getpixel((x, y)) for x in range(80, 500) for y in range(540, 580)}  # the site's name
     crowded = draw_card("Wwwwwwwwwwww Mmmmmmmmmmmm Wwwwwwwwwwww Mmmmmmmmmmmm Www1", "The Matinee Dispatch")
     assert crowded.getpixel((150, 514)) == accent  # the rule stays on top of a long title
+
+
+def test_share_cards_alone_are_drawn_in_this_process_beside_a_serve_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fanout's contract: no fork while another thread may hold a lock the child would wait on."""
+    import threading
+
+    from matinee import images
+
+    monkeypatch.setattr(images, "cores", lambda: 2)
+    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "process_pool", lambda workers=None: pytest.fail("forked beside a thread"))
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        root = cards_site(tmp_path)
+        build_site(root)
+    finally:
+        stop.set()
+        watcher.join()
+    assert len(share_cards_of(root)) == 7
