@@ -37,6 +37,7 @@ def main() -> None:
             ).stdout
             subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
             command = [sys.executable, __file__, "--pictures", str(args.pictures), "--code", old]
+            print(f"matinee/ of git {args.ref}:", flush=True)
             sys.exit(subprocess.run(command, check=False).returncode)
     sys.path.insert(0, str(args.code))
     from matinee import images
@@ -52,8 +53,7 @@ def main() -> None:
             result = images.make_variants(job)
             spent.append(time.process_time() - started)
             assert not isinstance(result, str), result
-    label = f"git {args.ref}" if args.ref else args.code.name
-    print(f"{label}: {images.SETTINGS}")
+    print(f"settings: {images.SETTINGS}")
     print(f"median {statistics.median(spent) * 1000:.0f} ms CPU per 1600x900 JPEG ({args.pictures} pictures)")
 
 
