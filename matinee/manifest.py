@@ -20,7 +20,7 @@ from pathlib import Path
 from .commit import finish_interrupted_commit
 from .config import Config
 
-MANIFEST_VERSION = 3  # 3: assets record the digest of their bytes too
+MANIFEST_VERSION = 3  # 3: assets record the digest of their bytes too; pages whether search indexes them
 DIGEST_LENGTH = 32  # hex characters of content_digest
 
 
@@ -32,6 +32,7 @@ class Entry:
     content: str
     size: int
     mtime_ns: int
+    searchable: bool = False  # a page with a data-pagefind-body element (see search.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,10 @@ class Manifest:
     """The files of the previous build that are still on disk as it left them."""
 
     files: dict[str, Entry] = field(default_factory=dict)
+
+    def searchable(self) -> list[str]:
+        """Return the pages Pagefind indexes (those with a data-pagefind-body element)."""
+        return [path for path, entry in self.files.items() if entry.searchable]
 
     def keys(self) -> dict[str, str]:
         """Return path -> memo key, for the renderer to skip unchanged outputs."""
@@ -88,7 +93,10 @@ def save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
         stored = {
             "version": MANIFEST_VERSION,
             "out_dir": str(out_dir.resolve()),
-            "files": {rel: [entry.key, entry.content, entry.size, entry.mtime_ns] for rel, entry in files.items()},
+            "files": {
+                rel: [entry.key, entry.content, entry.size, entry.mtime_ns, entry.searchable]
+                for rel, entry in files.items()
+            },
         }
         temporary.write_text(json.dumps(stored), encoding="utf-8")
         temporary.replace(path)
@@ -120,10 +128,10 @@ def _intact(path: str, entry: Entry) -> Entry | None:
                 return None
     except OSError:
         return None
-    return Entry(entry.key, entry.content, entry.size, stat.st_mtime_ns)
+    return Entry(entry.key, entry.content, entry.size, stat.st_mtime_ns, entry.searchable)
 
 
 def restat(path: Path, entry: Entry) -> Entry:
     """Note the size and mtime of a file just written."""
     stat = path.stat()
-    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
+    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns, entry.searchable)

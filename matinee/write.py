@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -129,6 +130,8 @@ def _render_share(outputs: Outputs, share: int, shares: int, tick: Tick) -> list
     return []
 
 
+# What makes Pagefind index a page (any case, as HTML attribute names): search.py indexes only these.
+SEARCH_BODY = re.compile(rb"data-pagefind-body", re.IGNORECASE)
 COPY_CHUNK = 1 << 20  # bytes: assets are copied and hashed a piece at a time, not held whole
 
 
@@ -249,14 +252,15 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
     if output.body is None:
         if old is None:
             raise MatineeError(output.path, None, "was skipped as unchanged but is not in the output folder")
-        files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns)
+        files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns, old.searchable)
         return
     content = content_digest(output.body)
+    searchable = output.path.endswith(".html") and SEARCH_BODY.search(output.body) is not None
     if old is not None and old.content == content:
-        files[output.path] = Entry(output.key, content, old.size, old.mtime_ns)
+        files[output.path] = Entry(output.key, content, old.size, old.mtime_ns, searchable)
         return
     writer.write(output.path, output.body)
-    files[output.path] = Entry(output.key, content, len(output.body), 0)
+    files[output.path] = Entry(output.key, content, len(output.body), 0, searchable)
 
 
 def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
@@ -276,7 +280,7 @@ def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previou
             return
         same_size = old is not None and old.size == stat.st_size and not asset.named_by_content
         if old is not None and same_size and _file_digest(asset.path) == old.content:
-            files[asset.rel_out] = Entry(key, old.content, old.size, old.mtime_ns)
+            files[asset.rel_out] = Entry(key, old.content, old.size, old.mtime_ns, old.searchable)
             return
         content = writer.copy(asset.rel_out, asset.path)
     except OSError as error:
@@ -284,7 +288,8 @@ def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previou
             raise  # writing it failed: write_tree names the output
         # deleted or moved since the build listed it
         raise MatineeError(asset.source, None, f"cannot be read: {error.strerror}") from None
-    files[asset.rel_out] = Entry(key, content, stat.st_size, 0)
+    # An HTML file copied as it is may have a data-pagefind-body: Pagefind is given it to read.
+    files[asset.rel_out] = Entry(key, content, stat.st_size, 0, asset.rel_out.endswith(".html"))
 
 
 def _file_digest(path: Path) -> str:
