@@ -155,7 +155,7 @@ def share_card_assets(site: Site, folder: Path) -> tuple[list[Asset], list[_Card
         path = folder / posixpath.basename(url)
         if not path.exists():
             todo.append((path, title))
-        assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/")))
+        assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/"), named_by_content=True))
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
     batches = [
@@ -376,7 +376,9 @@ def _info(url: str, asset: Asset, folder: Path, measured: Measured) -> tuple[Ima
     variants = [Variant(posixpath.join(url_dir, name), target, kind) for name, target, kind in files]
     variants.append(Variant(url, width, FORMATS[asset.path.suffix.lower()]))
     variants.sort(key=lambda variant: (variant.width, variant.format != "webp"))
-    assets = [Asset(folder / name, asset.source, posixpath.join(out_dir, name)) for name, _, _ in files]
+    assets = [
+        Asset(folder / name, asset.source, posixpath.join(out_dir, name), named_by_content=True) for name, _, _ in files
+    ]
     return ImageInfo(width, height, tuple(variants)), assets
 
 

@@ -2,7 +2,10 @@
 
 One JSON file per output folder in the cache folder lists every built file with its memo key
 (plan.py), a digest of its bytes, and its size and mtime; a file changed on disk since is
-dropped from it, and so rebuilt.
+dropped from it, and so rebuilt. A file whose mtime changed but whose bytes did not (an output
+folder restored from a CI cache, or copied) is kept: its size and digest vouch for it. The
+manifest is found by the output folder's absolute path, which is the same in every CI run
+(on GitHub Actions, /home/runner/work/REPO/REPO/site).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 from .commit import finish_interrupted_commit
 from .config import Config
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: assets record the digest of their bytes too; pages whether search indexes them
+DIGEST_LENGTH = 32  # hex characters of content_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,7 @@ class Entry:
     content: str
     size: int
     mtime_ns: int
+    searchable: bool = False  # a page with a data-pagefind-body element (see search.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,10 @@ class Manifest:
     """The files of the previous build that are still on disk as it left them."""
 
     files: dict[str, Entry] = field(default_factory=dict)
+
+    def searchable(self) -> list[str]:
+        """Return the pages Pagefind indexes (those with a data-pagefind-body element)."""
+        return [path for path, entry in self.files.items() if entry.searchable]
 
     def keys(self) -> dict[str, str]:
         """Return path -> memo key, for the renderer to skip unchanged outputs."""
@@ -59,7 +68,8 @@ def read_manifest(out_dir: Path, manifest_path: Path) -> Manifest:
     except (OSError, ValueError, KeyError, TypeError):
         return Manifest()
     root = str(out_dir)
-    return Manifest({path: entry for path, entry in files.items() if _intact(os.path.join(root, path), entry)})
+    kept = ((path, _intact(os.path.join(root, path), entry)) for path, entry in files.items())
+    return Manifest({path: entry for path, entry in kept if entry is not None})
 
 
 def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int:
@@ -83,7 +93,10 @@ def save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
         stored = {
             "version": MANIFEST_VERSION,
             "out_dir": str(out_dir.resolve()),
-            "files": {rel: [entry.key, entry.content, entry.size, entry.mtime_ns] for rel, entry in files.items()},
+            "files": {
+                rel: [entry.key, entry.content, entry.size, entry.mtime_ns, entry.searchable]
+                for rel, entry in files.items()
+            },
         }
         temporary.write_text(json.dumps(stored), encoding="utf-8")
         temporary.replace(path)
@@ -91,15 +104,34 @@ def save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
         pass  # the manifest only saves work next time; the site itself is written
 
 
-def _intact(path: str, entry: Entry) -> bool:
+def content_digest(body: bytes) -> str:
+    """Return the digest of a built file's bytes, as the manifest records it."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _intact(path: str, entry: Entry) -> Entry | None:
+    """Return the entry of a file as the last build left it (with its mtime now), else None.
+
+    The stat suffices when size and mtime are the recorded ones; when only the mtime differs
+    the bytes are read and must have the recorded digest (entries with no digest are dropped).
+    """
     try:
         stat = os.stat(path)
+        if stat.st_size != entry.size:
+            return None
+        if stat.st_mtime_ns == entry.mtime_ns:
+            return entry
+        if len(entry.content) != DIGEST_LENGTH:
+            return None
+        with open(path, "rb") as file:
+            if content_digest(file.read()) != entry.content:
+                return None
     except OSError:
-        return False
-    return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
+        return None
+    return Entry(entry.key, entry.content, entry.size, stat.st_mtime_ns, entry.searchable)
 
 
 def restat(path: Path, entry: Entry) -> Entry:
     """Note the size and mtime of a file just written."""
     stat = path.stat()
-    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns)
+    return Entry(entry.key, entry.content, stat.st_size, stat.st_mtime_ns, entry.searchable)

@@ -43,6 +43,10 @@ class Asset:
     path: Path
     source: str  # relative to the source folder, e.g. content/posts/2024/dune/still.jpg
     rel_out: str
+    # Its path names what it holds (image variants and share cards in the cache, whose folder or
+    # file name is a digest of what they are made from): it is known by that name and its size,
+    # not its mtime, so the same file restored from a CI cache is not copied again.
+    named_by_content: bool = False
 
 
 @dataclass(frozen=True, slots=True)

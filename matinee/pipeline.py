@@ -143,7 +143,7 @@ def build(
     )
     if kept is not None:
         kept.manifest = written.manifest
-    index = index_search(config.out_dir) if search else ()  # 9 search index
+    index = index_search(config.out_dir, written.manifest.searchable()) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)
     if inputs is not None:  # 10 record: a later build with the same inputs is skipped

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .commit import commit, drop_staging, output_named, remove, staging_path, swap
 from .errors import MatineeError
-from .manifest import Entry, Manifest, restat, save_manifest
+from .manifest import Entry, Manifest, content_digest, restat, save_manifest
 from .progress import Progress, silent
 
 if TYPE_CHECKING:  # the no-change check imports the manifest, not this module; still, load no more than runs
@@ -130,6 +130,11 @@ def _render_share(outputs: Outputs, share: int, shares: int, tick: Tick) -> list
     return []
 
 
+# What makes Pagefind index a page (any case, as HTML attribute names): search.py indexes only these.
+SEARCH_BODY = re.compile(rb"data-pagefind-body", re.IGNORECASE)
+COPY_CHUNK = 1 << 20  # bytes: assets are copied and hashed a piece at a time, not held whole
+
+
 class _Writer:
     """Writes files into the staging tree, making each folder once.
 
@@ -142,17 +147,28 @@ class _Writer:
         self._made: set[Path] = {staging, *made}
         self.written: list[str] = []
 
-    def write(self, rel: str, content: bytes | Path) -> None:
+    def write(self, rel: str, content: bytes) -> None:
         """Write one file at `rel` inside the staging tree."""
+        _write_new(self._target(rel), content)
+        self.written.append(rel)
+
+    def copy(self, rel: str, source: Path) -> str:
+        """Copy `source` to `rel` inside the staging tree; return the digest of its bytes."""
+        target = self._target(rel)
+        digest = hashlib.blake2b(digest_size=16)
+        with source.open("rb") as reading, target.open("wb") as writing:
+            while chunk := reading.read(COPY_CHUNK):
+                digest.update(chunk)
+                writing.write(chunk)
+        self.written.append(rel)
+        return digest.hexdigest()
+
+    def _target(self, rel: str) -> Path:
         target = self._staging / rel
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        else:
-            _write_new(target, content)
-        self.written.append(rel)
+        return target
 
 
 def _write_new(path: Path, content: bytes) -> None:
@@ -236,28 +252,49 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
     if output.body is None:
         if old is None:
             raise MatineeError(output.path, None, "was skipped as unchanged but is not in the output folder")
-        files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns)
+        files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns, old.searchable)
         return
-    content = hashlib.blake2b(output.body, digest_size=16).hexdigest()
+    content = content_digest(output.body)
+    searchable = output.path.endswith(".html") and SEARCH_BODY.search(output.body) is not None
     if old is not None and old.content == content:
-        files[output.path] = Entry(output.key, content, old.size, old.mtime_ns)
+        files[output.path] = Entry(output.key, content, old.size, old.mtime_ns, searchable)
         return
     writer.write(output.path, output.body)
-    files[output.path] = Entry(output.key, content, len(output.body), 0)
+    files[output.path] = Entry(output.key, content, len(output.body), 0, searchable)
 
 
 def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
+    """Copy an asset unless the output folder holds its bytes already. It is known by its stat
+    (local builds only stat), or by its name and size when the name says what it holds (see
+    Asset.named_by_content); failing that, a file of the recorded size is read and its digest
+    compared, so a fresh checkout (new mtimes) does not copy every picture again."""
     try:
         stat = asset.path.stat()
-    except OSError as error:  # deleted or moved since the build listed it
+        if asset.named_by_content:
+            key = f"asset {asset.path.parent.name}/{asset.path.name} {stat.st_size}"
+        else:
+            key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
+        old = previous.files.get(asset.rel_out)
+        if old is not None and old.key == key:
+            files[asset.rel_out] = old
+            return
+        same_size = old is not None and old.size == stat.st_size and not asset.named_by_content
+        if old is not None and same_size and _file_digest(asset.path) == old.content:
+            files[asset.rel_out] = Entry(key, old.content, old.size, old.mtime_ns, old.searchable)
+            return
+        content = writer.copy(asset.rel_out, asset.path)
+    except OSError as error:
+        if error.filename != str(asset.path):
+            raise  # writing it failed: write_tree names the output
+        # deleted or moved since the build listed it
         raise MatineeError(asset.source, None, f"cannot be read: {error.strerror}") from None
-    key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
-    old = previous.files.get(asset.rel_out)
-    if old is not None and old.key == key:
-        files[asset.rel_out] = old
-        return
-    writer.write(asset.rel_out, asset.path)
-    files[asset.rel_out] = Entry(key, key, stat.st_size, 0)
+    # An HTML file copied as it is may have a data-pagefind-body: Pagefind is given it to read.
+    files[asset.rel_out] = Entry(key, content, stat.st_size, 0, asset.rel_out.endswith(".html"))
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def _claim(path: str, taken: Container[str]) -> None:

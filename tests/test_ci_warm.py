@@ -1,4 +1,4 @@
-"""CI builds: the shipped workflow restores .matinee-cache/, and a fresh checkout reuses it."""
+"""CI builds: the shipped workflow restores .matinee-cache/ and site/, and a fresh checkout reuses them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, build_site, make_site, post
+from conftest import REPO, build_site, make_site, post, run_build
 from PIL import Image
 
 from matinee import parsing
@@ -20,7 +20,7 @@ def test_the_workflow_restores_and_saves_the_build_cache_keyed_by_the_sources() 
     names = [step.get("name", step.get("uses", "")) for step in steps]
     (cache,) = [step for step in steps if str(step.get("uses", "")).startswith("actions/cache@")]
     assert names.index(cache["name"]) < names.index("Build")  # restored before the build
-    assert cache["with"]["path"] == ".matinee-cache"
+    assert cache["with"]["path"].split() == [".matinee-cache", "site"]
     assert "hashFiles('content/**', 'layouts/**', 'config.yaml')" in cache["with"]["key"]
     assert cache["with"]["key"].startswith(cache["with"]["restore-keys"].strip())  # an older cache is restored
 
@@ -55,3 +55,29 @@ def test_a_fresh_checkout_with_the_cache_restored_parses_and_resizes_nothing(
     assert sorted(path.relative_to(out) for path in out.rglob("*")) == sorted(
         path.relative_to(first / "site") for path in (first / "site").rglob("*")
     )
+
+
+def test_a_fresh_checkout_with_the_cache_and_site_restored_writes_only_the_new_post(tmp_path: Path) -> None:
+    still = tmp_path / "still.jpg"
+    Image.effect_noise((1000, 500), 40).convert("RGB").save(still)
+    files: dict[str, str | bytes] = {
+        "content/posts/dune/index.md": post("Dune", image="still.jpg", body="Sand, *wind*.\n"),
+        "content/posts/dune/still.jpg": still.read_bytes(),
+        "content/posts/other.md": post("Other", body="No picture.\n"),
+    }
+    sources = make_site(tmp_path / "repo", files)
+    checkout = tmp_path / "workspace"  # a runner's workspace: the same path in every run
+    shutil.copytree(sources, checkout, copy_function=shutil.copy)
+    build_site(checkout)
+    saved = tmp_path / "saved"  # actions/cache saves and restores with tar, which keeps mtimes
+    for name in (".matinee-cache", "site"):
+        shutil.copytree(checkout / name, saved / name)
+    shutil.rmtree(checkout)
+    shutil.copytree(sources, checkout, copy_function=shutil.copy)  # the next run's fresh checkout
+    for name in (".matinee-cache", "site"):
+        shutil.copytree(saved / name, checkout / name)
+    (checkout / "content/posts/new.md").write_text(post("New", date="2024-01-02"), encoding="utf-8")
+    _, report = run_build(checkout)
+    assert "2024/01/new/index.html" in report.touched
+    assert "2024/01/dune/index.html" not in report.touched
+    assert not [path for path in report.touched if path.startswith("2024/01/dune/")]  # its picture is not copied

@@ -252,3 +252,38 @@ def test_a_result_shows_the_picture_the_date_and_an_excerpt_without_the_title(tm
             assert "Rated" not in result.inner_text()  # nor the rating's words
         finally:
             page.close()
+
+
+RAW_PAGE = (
+    '<!doctype html><html lang="en"><body><main data-pagefind-body><p>Projectionist notes.</p></main></body></html>'
+)
+
+
+@needs_pagefind
+def test_pagefind_reads_only_the_folders_of_searchable_pages_and_indexes_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = search_site(tmp_path / "given")
+    (root / "content/notes").mkdir()
+    (root / "content/notes/raw.html").write_text(RAW_PAGE, encoding="utf-8")  # copied as it is
+    commands: list[list[str]] = []
+    run = subprocess.run
+    monkeypatch.setattr(search.subprocess, "run", lambda command, **kw: commands.append(command) or run(command, **kw))
+    out = build_with_search(root)
+    assert commands[-1][-2:] == ["--glob", "{2024/**/*.html,notes/**/*.html}"]
+    (root / "content/about.md").write_text("---\ntitle: About\n---\nSandworms.\n", encoding="utf-8")
+    build_with_search(root)  # the posts are not rendered again, and still indexed
+    assert commands[-1][-2:] == ["--glob", "{2024/**/*.html,notes/**/*.html}"]
+    monkeypatch.setattr(search, "glob_of", lambda searchable: None)  # every page read
+    every = build_with_search(search_site(tmp_path / "every"))
+    assert set(indexed_pages(out)) == set(indexed_pages(every)) | {"/notes/raw.html"}
+    assert indexed_pages(out)["/2024/03/dune/"] == indexed_pages(every)["/2024/03/dune/"]
+
+
+def test_the_glob_names_top_folders_and_pages_and_gives_up_on_odd_or_many_names() -> None:
+    assert search.glob_of(["2024/03/dune/index.html", "2023/x/index.html", "index.html"]) == (
+        "{2023/**/*.html,2024/**/*.html,index.html}"
+    )
+    assert search.glob_of([]) is None
+    assert search.glob_of(["{odd},name/index.html"]) is None
+    assert search.glob_of([f"post-{n}/index.html" for n in range(search.MAX_GLOB_PARTS + 1)]) is None

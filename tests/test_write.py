@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import build_site, errors_of, make_site, post, run_build
+from conftest import build_site, errors_of, image_bytes, make_site, post, run_build
 
 from matinee import commit
 from matinee.errors import MatineeError
@@ -359,3 +359,51 @@ def test_a_full_build_makes_each_output_folder_once(tmp_path: Path, monkeypatch:
     out = build_site(root)
     staged = [path for path in made if ".matinee-new" in path]
     assert len(staged) == len(set(staged)) == sum(1 for path in out.rglob("*") if path.is_dir()) + 1  # + its root
+
+
+# --- an output folder restored from a CI cache --------------------------------------------
+
+
+def pictured_site(tmp_path: Path) -> Path:
+    """good_site with a post showing a JPEG (so image variants are copied too)."""
+    root = good_site(tmp_path)
+    (root / "content/posts/2024/bundle/index.md").write_text(
+        post("Bundle", date="2024-01-04", image="still.jpg", image_alt="A still"), encoding="utf-8"
+    )
+    (root / "content/posts/2024/bundle/still.jpg").write_bytes(image_bytes(1000, 600, "JPEG"))
+    return root
+
+
+def as_restored(*folders: Path) -> None:
+    """Give every file a new mtime, as a fresh checkout and a cache restored by CI do."""
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                stat = path.stat()
+                os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
+
+
+def test_a_restored_output_folder_with_new_mtimes_is_neither_rendered_nor_written(tmp_path: Path) -> None:
+    root = pictured_site(tmp_path)
+    out = build_site(root)
+    assert any(path.suffix == ".webp" for path in out.rglob("*")), "the test needs image variants"
+    as_restored(root / "content", root / "layouts", out)
+    _, report = run_build(root)
+    assert report.touched == ()
+    assert tree_digest(out) == clean_tree(root)
+    _, report = run_build(root)  # the new mtimes are recorded: the next build only stats
+    assert report.touched == ()
+
+
+@pytest.mark.parametrize(
+    "edited", ["2024/01/a/index.html", "2024/01/bundle/still.jpg", "2024/01/bundle/still-480w.webp"]
+)
+def test_a_restored_file_edited_by_hand_is_rebuilt(tmp_path: Path, edited: str) -> None:
+    root = pictured_site(tmp_path)
+    out = build_site(root)
+    as_restored(root / "content", root / "layouts", out)
+    original = (out / edited).read_bytes()
+    (out / edited).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # same size, new bytes
+    _, report = run_build(root)
+    assert edited in report.touched
+    assert tree_digest(out) == clean_tree(root)
