@@ -21,6 +21,8 @@ from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, rest
 from .errors import MatineeError
 from .manifest import Manifest
 from .parsing import ParsedSource
+from .plan import PlanState
+from .site import Modelled
 
 
 @dataclass(slots=True)
@@ -39,6 +41,17 @@ class Kept:
     parsed: dict[str, tuple[Signature, ParsedSource]] = field(default_factory=dict)
     manifest: Manifest | None = None  # the files of the last build, as it wrote them
     layouts_changed: bool = True
+    # The model and plan of the last build that succeeded: an edit that keeps each post's place
+    # swaps the new posts into that model (site.swap_posts) and re-plans around them (plan.replan).
+    modelled: Modelled | None = None
+    plan: PlanState | None = None
+
+    def take(self) -> tuple[Modelled | None, PlanState | None]:
+        """Return the last model and plan, forgetting them until a build succeeds again (a
+        failed build's edits are not in them, so the next build must not start from them)."""
+        kept = self.modelled, self.plan
+        self.modelled = self.plan = None
+        return kept
 
     def find_sources(self, config: Config) -> Sources:
         """List the sources: from the last list, restatting only the files the watcher named

@@ -7,8 +7,8 @@ the page itself can show: its post, its neighbours, its pager, its terms, their 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -50,12 +50,94 @@ def plan_site(
     return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()), kept_digest)))
 
 
+@dataclass(frozen=True, slots=True)
+class PlanState:
+    """A plan and what it was made from, kept by `serve` so that the next build re-plans only
+    the outputs an edit can change (replan)."""
+
+    base: str
+    image_keys: Mapping[str, str]
+    planned: tuple[Planned, ...]
+    index: Mapping[str, int] = field(default_factory=dict)  # output path -> place in `planned`
+    replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
+
+
+def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup, kept_digest: Digest) -> PlanState:
+    """Plan every output of `site` (plan_site), with what a later replan needs."""
+    image_keys = image_marks(site, lookup)
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
+    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
+    layouts = set(env.list_templates())
+    planned = tuple(chain(planner.pages(), feeds.plan_feeds(site, base, layouts, kept_digest)))
+    index = {item.path: number for number, item in enumerate(planned)}
+    return PlanState(base, image_keys, planned, index, len(planned))
+
+
+def replan(
+    site: Site,
+    env: jinja2.Environment,
+    usage: Usage,
+    lookup: Lookup,
+    kept_digest: Digest,
+    previous: PlanState | None,
+    swapped: Collection[str] | None,
+) -> PlanState:
+    """Plan `site` again after the posts of `swapped` (sources) changed in place (site.swap_posts):
+    only the outputs that can show them are planned afresh, the rest are `previous`'s.
+
+    Those are each post's page and its neighbours' pages, the pages of the posts it is related
+    to, its home page and page 1 (the lead), its terms' pages and feeds, and the outputs that
+    list every post (archive, listings, taxonomy indexes, site feeds, sitemaps). A different
+    base key (a layout, the config, what `site` shows) or no `previous` plans everything.
+    """
+    if previous is None or swapped is None:
+        return plan_state(site, env, usage, lookup, kept_digest)
+    posts = site.posts
+    place = {post.source: number for number, post in enumerate(posts)}
+    edited = [place[source] for source in swapped]
+    changed = [posts[number] for number in edited]
+    image_keys = dict(previous.image_keys)
+    for post in changed:
+        image_keys.pop(post.source, None)
+    image_keys |= _marks(changed, lookup)
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
+    if base != previous.base:
+        return plan_state(site, env, usage, lookup, kept_digest)
+    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
+    shown = set(swapped)
+    pages = {near for number in edited for near in (number - 1, number, number + 1) if 0 <= near < len(posts)}
+    pages |= {place[source] for source, others in site.related.items() if any(o.source in shown for o in others)}
+    per_page = site.config.per_page
+    pagers = {1} | {number // per_page + 1 for number in edited}
+    terms = {(name, slugify(term)) for post in changed for name, names in post.terms.items() for term in names}
+    layouts = set(env.list_templates())
+    fresh = [
+        *chain.from_iterable(planner.post(number) for number in sorted(pages)),
+        *planner.home(only=pagers),
+        *chain.from_iterable(planner.taxonomy(taxonomy, only=terms) for taxonomy in site.taxonomies),
+        *planner.listings(),
+        planner.archive(),
+        *feeds.plan_feeds(site, base, layouts, kept_digest, only_terms=terms),
+    ]
+    planned = list(previous.planned)
+    for item in fresh:
+        number = previous.index.get(item.path)
+        if number is None:  # an output the last plan did not have: the site changed shape
+            return plan_state(site, env, usage, lookup, kept_digest)
+        planned[number] = item
+    return PlanState(base, image_keys, tuple(planned), previous.index, len(fresh))
+
+
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
     """A digest of the sizes and variants of the images of each post that shows any: a page
     showing them changes with them."""
+    return _marks(site.posts, lookup)
+
+
+def _marks(posts: Iterable[Post], lookup: Lookup) -> dict[str, str]:
     return {
         post.source: digest([lookup(src) for src in (post.image or "", *post.images) if src])
-        for post in site.posts
+        for post in posts
         if post.image or post.images
     }
 
@@ -123,14 +205,16 @@ class Planner:
         for alias in post.aliases:
             yield self._alias(alias, post)
 
-    def home(self) -> Iterator[Planned]:
-        """Plan the home page and the older pages of the index after it.
+    def home(self, only: Set[int] | None = None) -> Iterator[Planned]:
+        """Plan the home page and the older pages of the index after it (those numbered `only`).
 
         Page 1 leads with the newest `featured: true` story, wherever it is listed, else the
         newest: its key holds the lead, so featuring a story on page 3 re-renders page 1."""
         config, posts = self.site.config, self.site.posts
         first_lead = next((post for post in posts if post.featured), posts[0] if posts else None)
         for pager in paginate(posts, config.per_page, "/"):
+            if only is not None and pager.number not in only:
+                continue
             title = config.title if pager.number == 1 else f"{config.title}, page {pager.number}"
             lead = first_lead if pager.number == 1 else None
             context = {
@@ -154,8 +238,9 @@ class Planner:
         meta = partial(seo.plain_meta, site, "Archive", f"Every story on {site.config.title}, by month.", "/archive/")
         return self._page(key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
 
-    def taxonomy(self, taxonomy: Taxonomy) -> Iterator[Planned]:
-        """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
+    def taxonomy(self, taxonomy: Taxonomy, only: Set[tuple[str, str]] | None = None) -> Iterator[Planned]:
+        """Plan a taxonomy's index and term pages (of the terms `only` names by taxonomy and slug,
+        unless each shows every term); for films also upcoming, by year and the calendar."""
         listing = [(term.url, term.name, len(term.posts), self._film_key(term)) for term in taxonomy.terms]
         index_key = digest(self.base, listing, self._term_posts(taxonomy.terms, "terms.html"))
         description = f"All {taxonomy.title.lower()} on {self.site.config.title}."
@@ -169,6 +254,8 @@ class Planner:
         other_terms = _reads_beyond(shown, ("taxonomy",), TAXONOMY_SHOWN)
         siblings = digest(listing, self._term_posts(taxonomy.terms, "term.html")) if other_terms else None
         for term in taxonomy.terms:
+            if only is not None and siblings is None and (taxonomy.name, term.slug) not in only:
+                continue
             yield from self.term(taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown)
         if taxonomy.name == "films":
             yield self.upcoming(taxonomy)
