@@ -36,7 +36,8 @@ def plan_feeds(
     """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt; `layouts`: the
     site's layouts, since a listing (reviews, writers) whose layout is missing is not built;
     `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest);
-    `only_terms` (taxonomy, slug) limits the term feeds to those terms' (plan.replan)."""
+    `only_terms` (taxonomy, slug) limits the term feeds to those terms' and leaves out the
+    sitemap, for posts edited in place (plan.replan)."""
     config = site.config
     listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
     built = {listing.url for listing in listed}
@@ -50,10 +51,11 @@ def plan_feeds(
     for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
         if listed_feed.page_url in built:  # a feed links to its page
             yield feed(listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
-    entries = [(post.url, _modified(post)) for post in site.posts]
-    terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
-    yield Planned("sitemap.xml", sitemap_key, partial(sitemap, site, listed))
+    if only_terms is None:  # a post edited in place keeps its URL and dates (plan.replan)
+        entries = [(post.url, _modified(post)) for post in site.posts]
+        terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
+        sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
+        yield Planned("sitemap.xml", sitemap_key, partial(sitemap, site, listed))
     news = news_posts(site)
     if news:  # an empty <urlset> fails the sitemap schema: no news, no file
         yield Planned(

@@ -45,12 +45,14 @@ class Kept:
     # swaps the new posts into that model (site.swap_posts) and re-plans around them (plan.replan).
     modelled: Modelled | None = None
     plan: PlanState | None = None
+    cards: set[Path] = field(default_factory=set)  # share cards known to exist (images.share_card_assets)
 
-    def take(self) -> tuple[Modelled | None, PlanState | None]:
-        """Return the last model and plan, forgetting them until a build succeeds again (a
-        failed build's edits are not in them, so the next build must not start from them)."""
-        kept = self.modelled, self.plan
-        self.modelled = self.plan = None
+    def take(self) -> tuple[Modelled | None, PlanState | None, set[Path]]:
+        """Return the last model, plan and share cards, forgetting them until a build succeeds
+        again: a failed build's edits are not in them, so the next build must not start from
+        them (and it may have met a card deleted since: the cards are statted again)."""
+        kept = self.modelled, self.plan, self.cards
+        self.modelled, self.plan, self.cards = None, None, set()
         return kept
 
     def find_sources(self, config: Config) -> Sources:

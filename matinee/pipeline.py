@@ -149,19 +149,18 @@ def build(
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    last_model, last_plan = kept.take() if kept is not None else (None, None)
+    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, set())
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
-    images = prepare_images(site, config.cache_dir, progress)  # 4 images: variants and sizes
+    images = prepare_images(site, config.cache_dir, progress, cards)  # 4 images: variants and sizes
     previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
     lookup = lookup_for(images.infos, config.base_path)
-    if kept is None:
-        planned = plan_site(site, env, usage, lookup, cache.digest)  # 6 plan: every output's memo key
-    else:  # serve re-plans only around the posts swapped into its model
-        plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped)
-        planned = plan.planned
+    # 6 plan: every output's memo key; serve re-plans only around the posts swapped into its model
+    plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped) if kept is not None else None
+    planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
+    reused = plan is not None and plan.replanned < len(plan.planned)  # the last build's paths and assets
     rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
     errors += usage.errors
     if errors:  # the pages are still rendered (not written) for the layouts' errors
@@ -170,10 +169,16 @@ def build(
     # renders its share (Rendering.render) and stages the bytes itself; rendering in the parent
     # first would pickle every page back across the processes, which costs more than it renders.
     written = write_tree(
-        rendering, site.assets + images.assets, config.out_dir, manifest_path(config), previous, progress
+        rendering,
+        site.assets + images.assets,
+        config.out_dir,
+        manifest_path(config),
+        previous,
+        progress,
+        unchanged=reused,
     )
     if kept is not None:
-        kept.manifest, kept.modelled, kept.plan = written.manifest, loaded.modelled, plan
+        kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
     index = index_search(config.out_dir) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)

@@ -114,8 +114,8 @@ def replan(
     fresh = [
         *chain.from_iterable(planner.post(number) for number in sorted(pages)),
         *planner.home(only=pagers),
-        *chain.from_iterable(planner.taxonomy(taxonomy, only=terms) for taxonomy in site.taxonomies),
-        *planner.listings(),
+        *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
+        *planner.listings(shown),
         planner.archive(),
         *feeds.plan_feeds(site, base, layouts, kept_digest, only_terms=terms),
     ]
@@ -238,9 +238,13 @@ class Planner:
         meta = partial(seo.plain_meta, site, "Archive", f"Every story on {site.config.title}, by month.", "/archive/")
         return self._page(key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
 
-    def taxonomy(self, taxonomy: Taxonomy, only: Set[tuple[str, str]] | None = None) -> Iterator[Planned]:
-        """Plan a taxonomy's index and term pages (of the terms `only` names by taxonomy and slug,
-        unless each shows every term); for films also upcoming, by year and the calendar."""
+    def taxonomy(
+        self, taxonomy: Taxonomy, only: Set[tuple[str, str]] | None = None, edited: Set[str] = frozenset()
+    ) -> Iterator[Planned]:
+        """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar.
+
+        With `only` (taxonomy, slug), of the term pages only those that can show an `edited`
+        post (sources) of those terms, unless each term page shows every term (plan.replan)."""
         listing = [(term.url, term.name, len(term.posts), self._film_key(term)) for term in taxonomy.terms]
         index_key = digest(self.base, listing, self._term_posts(taxonomy.terms, "terms.html"))
         description = f"All {taxonomy.title.lower()} on {self.site.config.title}."
@@ -256,18 +260,33 @@ class Planner:
         for term in taxonomy.terms:
             if only is not None and siblings is None and (taxonomy.name, term.slug) not in only:
                 continue
-            yield from self.term(taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown)
+            pages = None if only is None or siblings is not None else (edited, every_post)
+            yield from self.term(
+                taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown, pages=pages
+            )
         if taxonomy.name == "films":
             yield self.upcoming(taxonomy)
             yield self.by_year(taxonomy)
             yield self.calendar()
 
     def term(
-        self, taxonomy: Taxonomy, term: Term, *, every_post: bool, siblings: str | None, reviews: bool = True
+        self,
+        taxonomy: Taxonomy,
+        term: Term,
+        *,
+        every_post: bool,
+        siblings: str | None,
+        reviews: bool = True,
+        pages: tuple[Set[str], bool] | None = None,
     ) -> Iterator[Planned]:
         """Plan the pages of one term; `every_post`: its layout may show any of the term's
         posts on every page; `siblings`: the digest of the other terms, if it shows them;
-        `reviews`: whether it may show the term's reviews."""
+        `reviews`: whether it may show the term's reviews; `pages`: (edited sources, whether
+        every page shows them all): only the pages that can show an edited post."""
+        numbers = None
+        if pages is not None and not pages[1] and not any(post.source in pages[0] for post in term.reviews):
+            per_page = self.site.config.per_page
+            numbers = {place // per_page + 1 for place, post in enumerate(term.posts) if post.source in pages[0]}
         credits = self.site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
         term_key = (
             term.url,
@@ -284,6 +303,8 @@ class Planner:
         )
         meta = partial(seo.term_meta, self.site, term, taxonomy.title)
         for pager in paginate(term.posts, self.site.config.per_page, term.url):
+            if numbers is not None and pager.number not in numbers:
+                continue
             shown_images = self._shown_images(pager.posts, "term.html")
             key = self.kept_digest(self.base, term_key, _pager_key(pager), shown_images)
             context = {
@@ -333,14 +354,18 @@ class Planner:
         )
         return Planned(output_path(CALENDAR_URL), key, partial(releases_calendar, site))
 
-    def listings(self) -> Iterator[Planned]:
+    def listings(self, edited: Set[str] | None = None) -> Iterator[Planned]:
         """Plan the feature listings: /reviews/ and /reviews/top/ (reviews.py), /authors/ and each
         author (authors.py), /collections/<slug>/ (series_pages.py); a site whose layouts lack a
-        listing's layout builds without it, as with search."""
+        listing's layout builds without it, as with search. With `edited` (sources of posts
+        edited in place), only the listings showing one of them: a listing's key holds no other
+        post (listings.Listing)."""
         layouts = set(self.env.list_templates())
         for listing in chain(
             reviews.listings(self.site), authors.listings(self.site), series_pages.listings(self.site)
         ):
+            if edited is not None and not any(post.source in edited for post in listing.posts):
+                continue
             if listing.layout in layouts:
                 meta = partial(seo.plain_meta, self.site, listing.title, listing.description, listing.url)
                 shown = self._shown_images(listing.posts, listing.layout)

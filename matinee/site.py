@@ -53,11 +53,12 @@ class Modelled:
 
 
 # What a post's place in the model rests on: where it sorts, which lists, terms, writers and
-# archive month hold it, where its page and aliases go. An edit that keeps all of these (its
-# body, title, summary...) changes the post's own object only: see swap_posts.
+# archive month hold it, where its page and aliases go, when the sitemap says it changed. An
+# edit that keeps all of these (its body, title, summary...) changes its own object only: see
+# swap_posts.
 PLACE_FIELDS = (
     "source", "date", "slug", "url", "is_draft", "terms", "aliases", "authors", "author",
-    "rating", "review_of", "featured", "image", "layout",
+    "rating", "review_of", "featured", "image", "layout", "updated",
 )  # fmt: skip
 
 

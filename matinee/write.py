@@ -57,10 +57,14 @@ def write_tree(
     manifest_path: Path,
     previous: Manifest,
     progress: Progress = silent,
+    unchanged: bool = False,
 ) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
     Many outputs to render are rendered and staged on every core (see fanout.py).
+    `unchanged`: the caller's word (serve's, after a post edited in place) that the outputs'
+    paths are those of `previous`, checked then, and that no asset changed since: they are
+    not checked or statted again.
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
@@ -68,7 +72,8 @@ def write_tree(
     remove(staging)
     files: dict[str, Entry] = {}
     try:
-        _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
+        if not unchanged:
+            _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
         staging.mkdir(parents=True)
         known = previous if incremental else Manifest()
         stage = partial(_stage_share, outputs, staging, known)
@@ -82,7 +87,11 @@ def write_tree(
             raise ExceptionGroup("layouts failed to render", errors)
         writer = _Writer(staging)
         for asset in assets:
-            _stage_asset(asset, writer, files, known)
+            if unchanged and (old := known.files.get(asset.rel_out)) and old.key.startswith("asset "):
+                _claim(asset.rel_out, files)
+                files[asset.rel_out] = old
+            else:
+                _stage_asset(asset, writer, files, known)
         if incremental:
             deleted = sorted(set(previous.files) - set(files))
             commit(staging, out_dir, deleted)
