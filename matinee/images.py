@@ -79,7 +79,9 @@ class _Job:
     suffix: str
 
 
-def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent, cards: set[Path] | None = None) -> Images:
+def prepare_images(
+    site: Site, cache_dir: Path, progress: Progress = silent, cards: dict[str, Asset] | None = None
+) -> Images:
     """Return the variants of every local image the site shows, making those not made before.
 
     A missing or unreadable image is a MatineeError at the line that shows it, in the result:
@@ -124,24 +126,26 @@ CARD_COLOURS = ((19, 18, 17), (58, 29, 26), (179, 38, 30), (236, 232, 225))  # t
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
-def share_card_assets(site: Site, folder: Path, known: set[Path] | None = None) -> list[Asset]:
+def share_card_assets(site: Site, folder: Path, known: dict[str, Asset] | None = None) -> list[Asset]:
     """Draw (once: the file's name is the digest of what it shows) the 1200x630 share card of
     every page without a picture to share: its title and the site's name on the theme's colours.
-    `known` holds cards that exist (not statted again); the others are added to it."""
+    `known` holds the cards that exist, by URL (not statted again); the others are added to it."""
     assets = []
     background: Image | None = None
-    known = set() if known is None else known
+    known = {} if known is None else known
     for url, title in seo.share_cards(site).items():
-        path = folder / posixpath.basename(url)
-        if path not in known and not path.exists():
-            background = background or _card_background()  # drawn once: it was most of a card's cost
-            folder.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            # JPEG: measured 1.7 ms a card against 58 ms for an optimised PNG, at 56 KB
-            draw_card(title, site.config.title, background).save(temporary, "JPEG", quality=88)
-            temporary.replace(path)
-        known.add(path)
-        assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/")))
+        card = known.get(url)
+        if card is None:
+            path = folder / posixpath.basename(url)
+            if not path.exists():
+                background = background or _card_background()  # drawn once: it was most of a card's cost
+                folder.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(".tmp")
+                # JPEG: measured 1.7 ms a card against 58 ms for an optimised PNG, at 56 KB
+                draw_card(title, site.config.title, background).save(temporary, "JPEG", quality=88)
+                temporary.replace(path)
+            card = known[url] = Asset(path, CONFIG_SOURCE, url.lstrip("/"))
+        assets.append(card)
     return assets
 
 

@@ -20,6 +20,7 @@ from .config import Config
 from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, restat
 from .errors import MatineeError
 from .manifest import Manifest
+from .model import Asset
 from .parsing import ParsedSource
 from .plan import PlanState
 from .site import Modelled
@@ -45,14 +46,14 @@ class Kept:
     # swaps the new posts into that model (site.swap_posts) and re-plans around them (plan.replan).
     modelled: Modelled | None = None
     plan: PlanState | None = None
-    cards: set[Path] = field(default_factory=set)  # share cards known to exist (images.share_card_assets)
+    cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)
 
-    def take(self) -> tuple[Modelled | None, PlanState | None, set[Path]]:
+    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset]]:
         """Return the last model, plan and share cards, forgetting them until a build succeeds
         again: a failed build's edits are not in them, so the next build must not start from
         them (and it may have met a card deleted since: the cards are statted again)."""
         kept = self.modelled, self.plan, self.cards
-        self.modelled, self.plan, self.cards = None, None, set()
+        self.modelled, self.plan, self.cards = None, None, {}
         return kept
 
     def find_sources(self, config: Config) -> Sources:

@@ -149,7 +149,7 @@ def build(
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, set())
+    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, {})
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
     images = prepare_images(site, config.cache_dir, progress, cards)  # 4 images: variants and sizes

@@ -60,6 +60,8 @@ class PlanState:
     planned: tuple[Planned, ...]
     index: Mapping[str, int] = field(default_factory=dict)  # output path -> place in `planned`
     replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
+    site: Site | None = None  # the site planned
+    related_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post -> posts showing it as related
 
 
 def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup, kept_digest: Digest) -> PlanState:
@@ -70,7 +72,12 @@ def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup
     layouts = set(env.list_templates())
     planned = tuple(chain(planner.pages(), feeds.plan_feeds(site, base, layouts, kept_digest)))
     index = {item.path: number for number, item in enumerate(planned)}
-    return PlanState(base, image_keys, planned, index, len(planned))
+    related_to: dict[str, list[str]] = {}
+    for source, others in site.related.items():
+        for other in others:
+            related_to.setdefault(other.source, []).append(source)
+    shown_by = {source: tuple(sources) for source, sources in related_to.items()}
+    return PlanState(base, image_keys, planned, index, len(planned), site, shown_by)
 
 
 def replan(
@@ -106,7 +113,7 @@ def replan(
     planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
     shown = set(swapped)
     pages = {near for number in edited for near in (number - 1, number, number + 1) if 0 <= near < len(posts)}
-    pages |= {place[source] for source, others in site.related.items() if any(o.source in shown for o in others)}
+    pages |= {place[other] for source in swapped for other in previous.related_to.get(source, ())}
     per_page = site.config.per_page
     pagers = {1} | {number // per_page + 1 for number in edited}
     terms = {(name, slugify(term)) for post in changed for name, names in post.terms.items() for term in names}
@@ -116,7 +123,7 @@ def replan(
         *planner.home(only=pagers),
         *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
         *planner.listings(shown),
-        planner.archive(),
+        *([] if _same_in_archive(planner, previous, edited) else [planner.archive()]),
         *feeds.plan_feeds(site, base, layouts, kept_digest, only_terms=terms),
     ]
     planned = list(previous.planned)
@@ -125,7 +132,26 @@ def replan(
         if number is None:  # an output the last plan did not have: the site changed shape
             return plan_state(site, env, usage, lookup, kept_digest)
         planned[number] = item
-    return PlanState(base, image_keys, tuple(planned), previous.index, len(fresh))
+    related_to = previous.related_to
+    return PlanState(base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to)
+
+
+def _same_in_archive(planner: Planner, previous: PlanState, edited: Iterable[int]) -> bool:
+    """Whether the archive shows the posts at `edited` as it did in `previous` (same place:
+    see replan), so that its plan stays."""
+    if previous.site is None:
+        return False
+    names = {"url", "date"} | planner.usage.mentioned("archive.html")
+    before, after = previous.site.posts, planner.site.posts
+    pictured = "archive.html" in planner.usage.pictured
+    return all(
+        _listed([before[number]], names) == _listed([after[number]], names)
+        and (
+            not pictured
+            or previous.image_keys.get(after[number].source) == planner.image_keys.get(after[number].source)
+        )
+        for number in edited
+    )
 
 
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
