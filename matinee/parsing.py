@@ -144,21 +144,18 @@ def _parse_fresh(
     errors: list[MatineeError],
     progress: Callable[[int], None],
 ) -> list[ParsedSource]:
-    """Parse the sources the cache does not know; their Markdown may still be cached."""
-    fronts = {source.rel: front for source in todo if (front := _catch(errors, read_front_matter, source))}
-    html = cache.known_markdown([front.body for front in fronts.values()])
-    jobs = [
-        _SourceToParse(source, fronts[source.rel], html.get(markdown_key(fronts[source.rel].body)))
-        for source in todo
-        if source.rel in fronts
-    ]
-    batches = [jobs[start : start + BATCH] for start in range(0, len(jobs), BATCH)]
+    """Parse the sources the cache does not know; their Markdown may still be cached.
+
+    Batches are handed to the workers as they are split from their front matter, so the
+    workers start on the first while this process splits the next.
+    """
+    sent: list[list[_SourceToParse]] = []
+    batches = _batches(todo, cache, errors, sent)
     fresh: list[ParsedSource] = []
     converted: dict[str, bytes] = {}
     parsed = 0
-    for batch, results in zip(
-        batches, workers.map_for(len(jobs))(partial(parse_batch, config=config), batches), strict=True
-    ):
+    for index, results in enumerate(workers.map_for(len(todo))(partial(parse_batch, config=config), batches)):
+        batch = sent[index]  # split before its results came back
         parsed += len(batch)
         progress(parsed)
         for job, result in zip(batch, results, strict=True):
@@ -170,6 +167,25 @@ def _parse_fresh(
                 converted[markdown_key(job.front.body)] = result.body
     cache.store_markdown(converted)
     return fresh
+
+
+def _batches(
+    todo: list[Source], cache: BuildCache, errors: list[MatineeError], sent: list[list[_SourceToParse]]
+) -> Iterator[list[_SourceToParse]]:
+    """Yield the sources in batches to parse, each with its front matter split and its cached
+    HTML if any; note each batch in `sent` as it goes, and each unreadable source in `errors`."""
+    for start in range(0, len(todo), BATCH):
+        sources = todo[start : start + BATCH]
+        fronts = {source.rel: front for source in sources if (front := _catch(errors, read_front_matter, source))}
+        html = cache.known_markdown([front.body for front in fronts.values()])
+        batch = [
+            _SourceToParse(source, front, html.get(markdown_key(front.body)))
+            for source in sources
+            if (front := fronts.get(source.rel)) is not None
+        ]
+        if batch:
+            sent.append(batch)
+            yield batch
 
 
 def parse_batch(batch: list[_SourceToParse], config: Config) -> list[ParsedSource | list[MatineeError]]:

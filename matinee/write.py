@@ -7,6 +7,7 @@ changed. Many pages to render are rendered and staged on every core (see fanout.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,8 +64,8 @@ def write_tree(
 
     Many outputs to render are rendered and staged on every core (see fanout.py).
     `unchanged`: the caller's word (serve's, after a post edited in place) that the outputs'
-    paths are those of `previous`, checked then, and that no asset changed since: they are
-    not checked or statted again.
+    paths are those of `previous`, checked then, and that none of its assets changed since:
+    they are not checked or statted again.
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
@@ -72,11 +73,11 @@ def write_tree(
     remove(staging)
     files: dict[str, Entry] = {}
     try:
-        if not unchanged:
-            _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
-        staging.mkdir(parents=True)
+        made = _prepare(staging, outputs, assets, incremental, checked=unchanged)
         known = previous if incremental else Manifest()
-        stage = partial(_stage_share, outputs, staging, known)
+        kept = _kept_assets(assets, known) if unchanged else {}
+        fresh = [asset for asset in assets if asset.rel_out not in kept] if kept else assets
+        stage = partial(_stage_share, outputs, fresh, staging, known, made)
         total = outputs.to_render
         from .fanout import fan_out, shares_for  # not on top: the no-change check loads this module, not these
 
@@ -85,13 +86,12 @@ def write_tree(
         errors = list({str(error): error for share in shares for error in share.errors}.values())  # once each
         if errors:
             raise ExceptionGroup("layouts failed to render", errors)
-        writer = _Writer(staging)
-        for asset in assets:
-            if unchanged and (old := known.files.get(asset.rel_out)) and old.key.startswith("asset "):
-                _claim(asset.rel_out, files)
-                files[asset.rel_out] = old
-            else:
-                _stage_asset(asset, writer, files, known)
+        unreadable = [error for share in shares for error in share.unreadable]
+        if unreadable:  # an asset deleted or moved since the build listed it
+            raise unreadable[0]
+        staged = {path: entry for share in shares for path, entry in share.assets.items()}
+        staged |= kept
+        files |= {asset.rel_out: staged[asset.rel_out] for asset in assets}  # in the assets' order
         if incremental:
             deleted = sorted(set(previous.files) - set(files))
             commit(staging, out_dir, deleted)
@@ -108,7 +108,10 @@ def write_tree(
     remove(staging)
     files = {path: entry if entry.mtime_ns else restat(out_dir / path, entry) for path, entry in files.items()}
     save_manifest(manifest_path, out_dir, files)
-    written = (*(path for share in shares for path in share.written), *writer.written)
+    written = (
+        *(path for share in shares for path in share.written),
+        *(path for share in shares for path in share.assets_written),
+    )
     return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files))
 
 
@@ -141,9 +144,9 @@ class _Writer:
     5x slower for 20,000 small files), so this stays simple.
     """
 
-    def __init__(self, staging: Path) -> None:
+    def __init__(self, staging: Path, made: Iterable[Path] = ()) -> None:
         self._staging = staging
-        self._made: set[Path] = {staging}
+        self._made: set[Path] = {staging, *made}
         self.written: list[str] = []
 
     def write(self, rel: str, content: bytes | Path) -> None:
@@ -155,31 +158,100 @@ class _Writer:
         if isinstance(content, Path):
             shutil.copyfile(content, target)
         else:
-            target.write_bytes(content)
+            _write_new(target, content)
         self.written.append(rel)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Write `content` to `path` unbuffered: open() would also stat the file and wrap it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True, slots=True)
 class _Staged:
-    """What one share of the outputs left in the staging tree."""
+    """What one share of the outputs and assets left in the staging tree."""
 
     files: dict[str, Entry]
     written: list[str]
-    errors: list[MatineeError]
+    errors: list[MatineeError]  # the layouts'
+    assets: dict[str, Entry]
+    assets_written: list[str]
+    unreadable: list[MatineeError]  # assets that are gone
 
 
-def _stage_share(outputs: Outputs, staging: Path, previous: Manifest, share: int, shares: int, tick: Tick) -> _Staged:
-    """Render and stage one share of the outputs; unchanged bytes are not written."""
-    writer = _Writer(staging)
+def _stage_share(
+    outputs: Outputs,
+    assets: Sequence[Asset],
+    staging: Path,
+    previous: Manifest,
+    made: Iterable[Path],
+    share: int,
+    shares: int,
+    tick: Tick,
+) -> _Staged:
+    """Render and stage one share of the outputs, then copy one share of the assets (each
+    file is written by the process that made it); unchanged bytes are not written."""
+    writer = _Writer(staging, made)
     files: dict[str, Entry] = {}
+    errors: list[MatineeError] = []
     try:
         for output in outputs.render(share, shares):
             _stage_output(output, writer, files, previous)
             if output.body is not None:
                 tick()
     except ExceptionGroup as group:  # layout errors: the other shares' are wanted too
-        return _Staged(files, writer.written, [error for error in group.exceptions if isinstance(error, MatineeError)])
-    return _Staged(files, writer.written, [])
+        errors = [error for error in group.exceptions if isinstance(error, MatineeError)]
+    pages = len(writer.written)
+    if errors:
+        return _Staged(files, writer.written, errors, {}, [], [])
+    copied: dict[str, Entry] = {}
+    unreadable: list[MatineeError] = []
+    try:
+        for asset in assets[share::shares]:
+            _stage_asset(asset, writer, copied, previous)
+    except MatineeError as error:
+        unreadable.append(error)
+    return _Staged(files, writer.written[:pages], [], copied, writer.written[pages:], unreadable)
+
+
+def _prepare(
+    staging: Path, outputs: Outputs, assets: Sequence[Asset], incremental: bool, *, checked: bool = False
+) -> list[Path]:
+    """Check that every output has a path of its own (unless `checked` already), make the
+    staging folder and, for a full build (which writes every file), each folder that holds
+    folders, once, parents first: each share then makes only the folders of its own files.
+    Return the folders made."""
+    if checked and incremental:
+        staging.mkdir(parents=True)
+        return []
+    folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
+    staging.mkdir(parents=True)
+    return [] if incremental else _make_folders(staging, folders)
+
+
+def _make_folders(staging: Path, folders: Iterable[str]) -> list[Path]:
+    """Make, parents first, the folders among `folders` that hold other folders; return them."""
+    holding = sorted({folder.rpartition("/")[0] for folder in folders} - {""})  # a parent sorts before its children
+    made = [staging / folder for folder in holding]
+    for folder in made:
+        folder.mkdir()
+    return made
+
+
+def _kept_assets(assets: Sequence[Asset], previous: Manifest) -> dict[str, Entry]:
+    """The entries of `previous` for `assets` it copied, for a caller that vouches they did
+    not change (write_tree's `unchanged`)."""
+    return {
+        asset.rel_out: old
+        for asset in assets
+        if (old := previous.files.get(asset.rel_out)) is not None and old.key.startswith("asset ")
+    }
 
 
 def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
@@ -198,7 +270,6 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
 
 
 def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
-    _claim(asset.rel_out, files)
     try:
         stat = asset.path.stat()
     except OSError as error:  # deleted or moved since the build listed it
@@ -217,9 +288,9 @@ def _claim(path: str, taken: Container[str]) -> None:
         raise MatineeError(path, None, "two outputs would be written to this path; rename one of them")
 
 
-def _claim_each(paths: Iterable[str]) -> None:
+def _claim_each(paths: Iterable[str]) -> set[str]:
     """Refuse two outputs at one path, and a file at a path another output needs as a folder
-    (content/about as a file, and about.md's page about/index.html)."""
+    (content/about as a file, and about.md's page about/index.html); return the folders they need."""
     taken: set[str] = set()
     folders: dict[str, str] = {}  # folder -> an output inside it
     for path in paths:
@@ -232,6 +303,7 @@ def _claim_each(paths: Iterable[str]) -> None:
     for path in sorted(taken & folders.keys()):
         message = f"would be a file, but {folders[path]} needs it as a folder; rename one of their sources"
         raise MatineeError(path, None, message)
+    return set(folders)
 
 
 def _refuse_foreign(out_dir: Path, manifest_path: Path) -> None:

@@ -345,3 +345,175 @@ def test_an_image_named_with_spaces_and_accents_has_an_encoded_src_that_exists(t
     assert image is not None
     assert image.get("src") == "/2024/01/x/my%20still%20%C3%A9.png"
     assert (out / "2024/01/x/my still é.png").is_file()
+
+
+def grainy(width: int, height: int, seed: int = 1) -> Image.Image:
+    """A photo-like picture (soft shapes under film grain): as hard to resize and encode as a still."""
+    import random
+
+    from PIL import ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    picture = Image.new("RGB", (width, height), (90, 60, 40))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(30):
+        x, y = rng.randrange(width), rng.randrange(height)
+        draw.ellipse((x, y, x + rng.randrange(20, 400), y + rng.randrange(20, 300)), fill=(rng.randrange(256), 90, 160))
+    grain = Image.effect_noise((width, height), 60).convert("RGB")
+    return Image.blend(picture.filter(ImageFilter.GaussianBlur(4)), grain, 0.1)
+
+
+def made(tmp_path: Path, picture: Image.Image, name: str, **save: object) -> dict[str, tuple[tuple[int, int], str]]:
+    """Run make_variants on `picture` saved as `name`; return each file's size and format."""
+    from matinee import images
+
+    source = tmp_path / name
+    tmp_path.mkdir(exist_ok=True)
+    picture.save(source, **save)  # type: ignore[arg-type]
+    suffix = source.suffix.lower()
+    result = images.make_variants(images._Job(source, tmp_path / "made", source.stem, suffix))
+    assert not isinstance(result, str), result
+    found = {}
+    for file, _, kind in result[2]:
+        with Image.open(tmp_path / "made" / file) as opened:
+            assert opened.format == kind.upper()
+            found[file] = (opened.size, opened.format)
+    return found
+
+
+@pytest.mark.parametrize(("width", "height"), [(1600, 900), (1999, 1333), (1001, 563), (3333, 1111), (961, 3)])
+def test_each_variant_has_the_size_of_one_resize_from_the_original(tmp_path: Path, width: int, height: int) -> None:
+    """Variants are made from each other now: their sizes must still be those of the original's ratio."""
+    expected = {}
+    for target in [w for w in (480, 960, 1600) if w < width]:
+        size = (target, max(1, round(height * target / width)))
+        expected[f"p-{target}w.webp"] = (size, "WEBP")
+        expected[f"p-{target}w.jpg"] = (size, "JPEG")
+    expected[f"p-{width}w.webp"] = ((width, height), "WEBP")  # never decoded smaller than needed
+    assert made(tmp_path, Image.new("RGB", (width, height), (30, 60, 90)), "p.jpg") == expected
+
+
+def test_a_transparent_png_keeps_its_alpha_and_a_turned_jpeg_is_measured_upright(tmp_path: Path) -> None:
+    clear = Image.new("RGBA", (1000, 500), (255, 0, 0, 0))
+    assert made(tmp_path / "png", clear, "c.png") == {
+        "c-480w.webp": ((480, 240), "WEBP"),
+        "c-480w.png": ((480, 240), "PNG"),
+        "c-960w.webp": ((960, 480), "WEBP"),
+        "c-960w.png": ((960, 480), "PNG"),
+        "c-1000w.webp": ((1000, 500), "WEBP"),
+    }
+    with Image.open(tmp_path / "png/made/c-480w.png") as opened:
+        assert opened.mode == "RGBA" and opened.getpixel((5, 5))[3] == 0
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned a quarter: stored 1000x500, seen 500x1000
+    turned = made(tmp_path / "jpg", Image.new("RGB", (1000, 500), (9, 9, 9)), "t.jpg", exif=exif)
+    assert turned == {
+        "t-480w.webp": ((480, 960), "WEBP"),
+        "t-480w.jpg": ((480, 960), "JPEG"),
+        "t-500w.webp": ((500, 1000), "WEBP"),
+    }
+
+
+def psnr(made: Image.Image, reference: Image.Image) -> float:
+    """Peak signal-to-noise ratio of `made` against `reference`, in dB (higher: closer)."""
+    import math
+
+    from PIL import ImageChops, ImageStat
+
+    rms = ImageStat.Stat(ImageChops.difference(made.convert("RGB"), reference)).rms
+    return 20 * math.log10(255 / max(1e-9, math.sqrt(sum(value * value for value in rms) / 3)))
+
+
+def test_variants_look_as_good_as_when_each_was_resized_from_the_original(tmp_path: Path) -> None:
+    """The cheaper way (each variant from the next larger, WebP at libwebp's fastest effort) stays
+    within 0.5 dB of the old one (LANCZOS from the original, WebP at the default effort)."""
+    import io
+
+    original = grainy(1600, 900)
+    made(tmp_path, original, "g.jpg", quality=90)
+    with Image.open(tmp_path / "g.jpg") as decoded:
+        source = decoded.convert("RGB")
+    for target in (480, 960, 1600):
+        reference = source.resize((target, round(900 * target / 1600)), Image.Resampling.LANCZOS)
+        for kind, old_settings in [("webp", {"quality": 80}), ("jpg", {"quality": 82, "optimize": True})]:
+            if target == 1600 and kind == "jpg":
+                continue  # the original itself
+            old = io.BytesIO()
+            reference.save(old, "WEBP" if kind == "webp" else "JPEG", **old_settings)
+            with Image.open(tmp_path / f"made/g-{target}w.{kind}") as new, Image.open(old) as was:
+                assert psnr(new, reference) >= psnr(was, reference) - 0.5, (target, kind)
+
+
+def cards_site(tmp_path: Path) -> Path:
+    titles = ["Dune", "A review with a much longer title that wraps onto a second line", "Été — « Café » ★"]
+    titles += [f"Wwwwwwwwwwww Mmmmmmmmmmmm Wwwwwwwwwwww Mmmmmmmmmmmm Www{n}" for n in range(3)]  # reaches the rule
+    files = {f"content/posts/p{n}.md": post(title) for n, title in enumerate(titles)}
+    return make_site(tmp_path, files)  # type: ignore[arg-type]
+
+
+def share_cards_of(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((root / "site/assets/share").iterdir())}
+
+
+def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matinee import images
+
+    serial = cards_site(tmp_path / "serial")
+    build_site(serial)
+    pools: list[int | None] = []
+    process_pool = images.process_pool
+
+    def pool(workers: int | None = None) -> object:
+        pools.append(workers)
+        return process_pool(workers)
+
+    monkeypatch.setattr(images, "process_pool", pool)
+    monkeypatch.setattr(images, "cores", lambda: 2)
+    monkeypatch.setattr(images, "shares_for", lambda items: 2)
+    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "CARDS_PER_TASK", 2)
+    parallel = cards_site(tmp_path / "parallel")
+    build_site(parallel)
+    assert pools == [2]
+    assert len(share_cards_of(serial)) == 7  # one per post, and the site's own
+    assert share_cards_of(parallel) == share_cards_of(serial)
+    assert not list((parallel / ".matinee-cache/share-cards").glob("*.tmp"))
+
+
+def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_path: Path) -> None:
+    from matinee.images import CARD_COLOURS, draw_card
+
+    _, _, accent, light = CARD_COLOURS
+    card = draw_card("Dune", "The Matinee Dispatch")
+    assert card.size == (1200, 630) and card.mode == "RGB"
+    assert card.getpixel((150, 514)) == accent  # the rule
+    assert card.getpixel((5, 5)) != card.getpixel((5, 625))  # the gradient
+    assert light in {card.getpixel((x, y)) for x in range(80, 400) for y in range(80, 170)}  # the title
+    assert light in {card.getpixel((x, y)) for x in range(80, 500) for y in range(540, 580)}  # the site's name
+    crowded = draw_card("Wwwwwwwwwwww Mmmmmmmmmmmm Wwwwwwwwwwww Mmmmmmmmmmmm Www1", "The Matinee Dispatch")
+    assert crowded.getpixel((150, 514)) == accent  # the rule stays on top of a long title
+
+
+def test_share_cards_alone_are_drawn_in_this_process_beside_a_serve_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fanout's contract: no fork while another thread may hold a lock the child would wait on."""
+    import threading
+
+    from matinee import images
+
+    monkeypatch.setattr(images, "cores", lambda: 2)
+    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(images, "process_pool", lambda workers=None: pytest.fail("forked beside a thread"))
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        root = cards_site(tmp_path)
+        build_site(root)
+    finally:
+        stop.set()
+        watcher.join()
+    assert len(share_cards_of(root)) == 7

@@ -319,3 +319,43 @@ def test_a_killed_commit_finished_by_the_next_build_leaves_no_file_unaccounted_f
             build_site(root, drafts=True)  # the draft's page is among the files to move in
     build_site(root)  # finishes that commit, then builds without drafts
     assert tree_digest(out) == clean_tree(root)
+
+
+def many_bundles(tmp_path: Path, count: int = 120) -> Path:
+    """A site with enough pages for a build to render on every core, each post with a picture."""
+    files: dict[str, str | bytes] = {}
+    for number in range(count):
+        folder = f"content/posts/2024/{number % 12 + 1:02}/p{number}"
+        files[f"{folder}/index.md"] = post(
+            f"Post {number}", date=f"2024-{number % 12 + 1:02}-02", tags=[f"t{number % 7}"]
+        )
+        files[f"{folder}/still.png"] = f"PNG {number}".encode()
+    return make_site(tmp_path, files)
+
+
+def test_a_build_on_every_core_writes_what_a_build_in_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages and assets are written by the workers that made them, into folders made once."""
+    root = many_bundles(tmp_path)
+    shared = tree_digest(build_site(root, out_dir=root / "shared"))
+    monkeypatch.setattr("matinee.fanout.shares_for", lambda items: 1)
+    alone = tree_digest(build_site(root, out_dir=root / "alone"))
+    assert shared == alone
+    assert shared["2024/07/p6/still.png"] == hashlib.sha256(b"PNG 6").hexdigest()
+
+
+def test_a_full_build_makes_each_output_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = many_bundles(tmp_path, count=12)
+    monkeypatch.setattr("matinee.fanout.shares_for", lambda items: 1)
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path: str | os.PathLike[str], mode: int = 0o777) -> None:
+        made.append(os.fspath(path))
+        real_mkdir(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    out = build_site(root)
+    staged = [path for path in made if ".matinee-new" in path]
+    assert len(staged) == len(set(staged)) == sum(1 for path in out.rglob("*") if path.is_dir()) + 1  # + its root
