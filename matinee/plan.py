@@ -93,9 +93,11 @@ def replan(
     only the outputs that can show them are planned afresh, the rest are `previous`'s.
 
     Those are each post's page and its neighbours' pages, the pages of the posts it is related
-    to, its home page and page 1 (the lead), its terms' pages and feeds, and the outputs that
-    list every post (archive, listings, taxonomy indexes, site feeds, sitemaps). A different
-    base key (a layout, the config, what `site` shows) or no `previous` plans everything.
+    to, its home page and page 1 (the lead), its terms' pages showing it and their feeds, the
+    listings showing it, the archive unless it shows the post alike, and the outputs made from
+    every term or post (taxonomy indexes, upcoming, calendar, site feeds, news sitemap); the
+    sitemap stays, as URLs and dates did. A different base key (a layout, the config, what
+    `site` shows) or no `previous` plans everything.
     """
     if previous is None or swapped is None:
         return plan_state(site, env, usage, lookup, kept_digest)
