@@ -67,9 +67,7 @@ class Serve:
 
     def __init__(self, root: Path) -> None:
         command = [sys.executable, str(REPO / "build.py"), "serve", f"--source={root}", "--port=0"]
-        self.process = subprocess.Popen(
-            command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-        )
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self.wait_line(r"at (http://\S+/)").group(1)

@@ -26,10 +26,18 @@ SPOILER_NOTE = '<p><em>A spoiler is hidden here; <a href="{url}">read it on the 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def plan_feeds(site: Site, base: str, layouts: Set[str], kept_digest: Digest = digest) -> Iterator[Planned]:
+def plan_feeds(
+    site: Site,
+    base: str,
+    layouts: Set[str],
+    kept_digest: Digest = digest,
+    only_terms: Set[tuple[str, str]] | None = None,
+) -> Iterator[Planned]:
     """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt; `layouts`: the
     site's layouts, since a listing (reviews, writers) whose layout is missing is not built;
-    `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest)."""
+    `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest);
+    `only_terms` (taxonomy, slug) limits the term feeds to those terms' and leaves out the
+    sitemap, for posts edited in place (plan.replan)."""
     config = site.config
     listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
     built = {listing.url for listing in listed}
@@ -38,15 +46,16 @@ def plan_feeds(site: Site, base: str, layouts: Set[str], kept_digest: Digest = d
     for taxonomy in site.taxonomies:
         if taxonomy.name in FEED_TAXONOMIES:
             for term in taxonomy.terms:
-                if term.posts:
+                if term.posts and (only_terms is None or (taxonomy.name, term.slug) in only_terms):
                     yield feed(f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
     for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
         if listed_feed.page_url in built:  # a feed links to its page
             yield feed(listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
-    entries = [(post.url, _modified(post)) for post in site.posts]
-    terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
-    sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
-    yield Planned("sitemap.xml", sitemap_key, partial(sitemap, site, listed))
+    if only_terms is None:  # a post edited in place keeps its URL and dates (plan.replan)
+        entries = [(post.url, _modified(post)) for post in site.posts]
+        terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
+        sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))
+        yield Planned("sitemap.xml", sitemap_key, partial(sitemap, site, listed))
     news = news_posts(site)
     if news:  # an empty <urlset> fails the sitemap schema: no news, no file
         yield Planned(

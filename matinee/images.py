@@ -88,11 +88,15 @@ class _Job:
     suffix: str
 
 
-def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> Images:
+def prepare_images(
+    site: Site, cache_dir: Path, progress: Progress = silent, known_cards: dict[str, Asset] | None = None
+) -> Images:
     """Return the variants of every local image the site shows, making those not made before.
 
     A missing or unreadable image is a MatineeError at the line that shows it, in the result:
     the build reports it with the mistakes of the other stages. The other images are ready.
+    `known_cards`: the share cards known to be drawn, by URL (serve keeps them; see
+    share_card_assets).
     """
     by_url = {"/" + asset.rel_out: asset for asset in site.assets}
     uses = list(image_uses(site))
@@ -102,7 +106,7 @@ def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> 
     known = dict(seen)
     keys = {url: _key(asset.path, asset.source, seen) for url, asset in shown.items()}  # "": file gone
     todo = {key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)}
-    cards, batches = share_card_assets(site, cache_dir / "share-cards")
+    cards, batches = share_card_assets(site, cache_dir / "share-cards", known_cards)
     made = _make_all(folder, todo, batches, progress)
     index |= {
         key: {"source": todo[key].source, "measured": result}
@@ -146,16 +150,27 @@ class _Cards:
     cards: tuple[tuple[Path, str], ...]
 
 
-def share_card_assets(site: Site, folder: Path) -> tuple[list[Asset], list[_Cards]]:
+def share_card_assets(
+    site: Site, folder: Path, known: dict[str, Asset] | None = None
+) -> tuple[list[Asset], list[_Cards]]:
     """Return the 1200x630 share card of every page without a picture to share (its title and
     the site's name on the theme's colours), and the batches of those not drawn yet: a card's
-    file name is the digest of what it shows, so a card on disk is never drawn again."""
+    file name is the digest of what it shows, so a card on disk is never drawn again.
+
+    `known` maps the URLs of cards found on disk before to their assets: those are not statted
+    again (a preview's save would stat thousands); the cards found now are added to it."""
     assets, todo = [], []
+    known = {} if known is None else known
     for url, title in seo.share_cards(site).items():
-        path = folder / posixpath.basename(url)
-        if not path.exists():
-            todo.append((path, title))
-        assets.append(Asset(path, CONFIG_SOURCE, url.lstrip("/"), named_by_content=True))
+        asset = known.get(url)
+        if asset is None:
+            path = folder / posixpath.basename(url)
+            asset = Asset(path, CONFIG_SOURCE, url.lstrip("/"), named_by_content=True)
+            if path.exists():
+                known[url] = asset
+            else:
+                todo.append((path, title))
+        assets.append(asset)
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
     batches = [

@@ -20,7 +20,10 @@ from .config import Config
 from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, restat
 from .errors import MatineeError
 from .manifest import Manifest
+from .model import Asset
 from .parsing import ParsedSource
+from .plan import PlanState
+from .site import Modelled
 
 
 @dataclass(slots=True)
@@ -39,6 +42,19 @@ class Kept:
     parsed: dict[str, tuple[Signature, ParsedSource]] = field(default_factory=dict)
     manifest: Manifest | None = None  # the files of the last build, as it wrote them
     layouts_changed: bool = True
+    # The model and plan of the last build that succeeded: an edit that keeps each post's place
+    # swaps the new posts into that model (site.swap_posts) and re-plans around them (plan.replan).
+    modelled: Modelled | None = None
+    plan: PlanState | None = None
+    cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)
+
+    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset]]:
+        """Return the last model, plan and share cards, forgetting them until a build succeeds
+        again: a failed build's edits are not in them, so the next build must not start from
+        them (and it may have met a card deleted since: the cards are statted again)."""
+        kept = self.modelled, self.plan, self.cards
+        self.modelled, self.plan, self.cards = None, None, {}
+        return kept
 
     def find_sources(self, config: Config) -> Sources:
         """List the sources: from the last list, restatting only the files the watcher named

@@ -21,7 +21,7 @@ class Listing:
     title: str
     description: str
     key: str  # a digest of everything the page shows (its layout and the site aside)
-    posts: tuple[Post, ...] = ()  # the posts it shows, whose images it may show
+    posts: tuple[Post, ...] = ()  # the posts it shows, whose images it may show: the key holds no other post
     context: Mapping[str, Any] = field(default_factory=dict)
     pictures: tuple[str, ...] = ()  # other images it shows (photos, posters): their sizes are in its key
 

@@ -19,13 +19,13 @@ from .layouts import Usage, layout_usage, make_env, read_layouts
 from .manifest import Manifest, manifest_path, read_manifest, record_files
 from .memo import digest
 from .model import Site
-from .parsing import parse_all, parse_settings
+from .parsing import Parsed, parse_all, parse_settings
 from .picture import lookup_for
-from .plan import plan_site
+from .plan import plan_site, replan
 from .progress import Progress, silent
 from .render import render_plan
 from .search import index_search
-from .site import model_site
+from .site import Modelled, model_site, swap_posts
 from .stamp import drop_stamp, record_build, stamp_path
 from .write import Written, render_errors, write_tree
 
@@ -52,15 +52,24 @@ class Loaded:
 
     site: Site
     errors: tuple[MatineeError, ...]
+    modelled: Modelled | None = None  # the model as `serve` keeps it (None outside serve)
+    swapped: frozenset[str] | None = None  # the posts swapped into the last model; None: modelled afresh
 
 
 def read_site(
-    config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent, kept: Kept | None = None
+    config: Config,
+    *,
+    now: datetime,
+    cache: BuildCache,
+    progress: Progress = silent,
+    kept: Kept | None = None,
+    previous: Modelled | None = None,
 ) -> Loaded:
     """Load, parse and model the site; what could be read is modelled, so the later stages
     find their mistakes too (a bad date in one post hides no broken link in another).
 
-    `kept`, serve's state between builds, lists and parses only what its watcher says changed.
+    `kept`, serve's state between builds, lists and parses only what its watcher says changed;
+    when that is posts that keep their places, they are swapped into `previous`, the last model.
     """
     if kept is None:
         parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
@@ -68,6 +77,9 @@ def read_site(
         sources = kept.find_sources(config)
         parsed = parse_all(sources, config, cache, progress, kept.reusable(sources.files, parse_settings(config)))
         kept.note_parsed(sources.files, parsed.by_source())
+        swapped = _swapped(config, parsed, kept.changed, previous, now)
+        if swapped is not None:
+            return Loaded(swapped.site, (), swapped, frozenset(kept.changed or ()))
     modelled = model_site(  # 3 model
         config,
         parsed.posts,
@@ -80,7 +92,21 @@ def read_site(
         authors=parsed.authors,
         people=parsed.people,
     )
-    return Loaded(modelled.site, parsed.errors + modelled.errors)
+    return Loaded(modelled.site, parsed.errors + modelled.errors, modelled)
+
+
+def _swapped(
+    config: Config, parsed: Parsed, changed: tuple[str, ...] | None, previous: Modelled | None, now: datetime
+) -> Modelled | None:
+    """The last model with the changed posts swapped in, if only posts changed, each readable
+    and keeping its place (site.swap_posts); else None."""
+    if previous is None or not changed or parsed.errors or parsed.unreadable:
+        return None
+    named = set(changed)
+    posts = [post for post in parsed.posts if post.source in named]
+    if len(posts) != len(named):  # a page, film, profile or asset changed too
+        return None
+    return swap_posts(previous, posts, config, now)
 
 
 def load_site(config: Config, *, now: datetime, cache: BuildCache, progress: Progress = silent) -> Site:
@@ -123,14 +149,18 @@ def build(
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept)  # 1-3 load, parse, model
+    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, {})
+    loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
-    images = prepare_images(site, config.cache_dir, progress)  # 4 images: variants and sizes
+    images = prepare_images(site, config.cache_dir, progress, cards)  # 4 images: variants and sizes
     previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
     lookup = lookup_for(images.infos, config.base_path)
-    planned = plan_site(site, env, usage, lookup, cache.digest)  # 6 plan: every output's memo key
+    # 6 plan: every output's memo key; serve re-plans only around the posts swapped into its model
+    plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped) if kept is not None else None
+    planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
+    reused = plan is not None and plan.replanned < len(plan.planned)  # the last build's paths and assets
     rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
     errors += usage.errors
     if errors:  # the pages are still rendered (not written) for the layouts' errors
@@ -139,10 +169,16 @@ def build(
     # renders its share (Rendering.render) and stages the bytes itself; rendering in the parent
     # first would pickle every page back across the processes, which costs more than it renders.
     written = write_tree(
-        rendering, site.assets + images.assets, config.out_dir, manifest_path(config), previous, progress
+        rendering,
+        site.assets + images.assets,
+        config.out_dir,
+        manifest_path(config),
+        previous,
+        progress,
+        unchanged=reused,
     )
     if kept is not None:
-        kept.manifest = written.manifest
+        kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
     index = index_search(config.out_dir, written.manifest.searchable()) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)

@@ -7,8 +7,8 @@ the page itself can show: its post, its neighbours, its pager, its terms, their 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -50,12 +50,122 @@ def plan_site(
     return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()), kept_digest)))
 
 
+@dataclass(frozen=True, slots=True)
+class PlanState:
+    """A plan and what it was made from, kept by `serve` so that the next build re-plans only
+    the outputs an edit can change (replan)."""
+
+    base: str
+    image_keys: Mapping[str, str]
+    planned: tuple[Planned, ...]
+    index: Mapping[str, int] = field(default_factory=dict)  # output path -> place in `planned`
+    replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
+    site: Site | None = None  # the site planned
+    related_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post -> posts showing it as related
+
+
+def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup, kept_digest: Digest) -> PlanState:
+    """Plan every output of `site` (plan_site), with what a later replan needs."""
+    image_keys = image_marks(site, lookup)
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
+    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
+    layouts = set(env.list_templates())
+    planned = tuple(chain(planner.pages(), feeds.plan_feeds(site, base, layouts, kept_digest)))
+    index = {item.path: number for number, item in enumerate(planned)}
+    related_to: dict[str, list[str]] = {}
+    for source, others in site.related.items():
+        for other in others:
+            related_to.setdefault(other.source, []).append(source)
+    shown_by = {source: tuple(sources) for source, sources in related_to.items()}
+    return PlanState(base, image_keys, planned, index, len(planned), site, shown_by)
+
+
+def replan(
+    site: Site,
+    env: jinja2.Environment,
+    usage: Usage,
+    lookup: Lookup,
+    kept_digest: Digest,
+    previous: PlanState | None,
+    swapped: Collection[str] | None,
+) -> PlanState:
+    """Plan `site` again after the posts of `swapped` (sources) changed in place (site.swap_posts):
+    only the outputs that can show them are planned afresh, the rest are `previous`'s.
+
+    Those are each post's page and its neighbours' pages, the pages of the posts it is related
+    to, its home page and page 1 (the lead), its terms' pages showing it and their feeds, the
+    listings showing it, the archive unless it shows the post alike, and the outputs made from
+    every term or post (taxonomy indexes, upcoming, calendar, site feeds, news sitemap); the
+    sitemap stays, as URLs and dates did. A different base key (a layout, the config, what
+    `site` shows) or no `previous` plans everything.
+    """
+    if previous is None or swapped is None:
+        return plan_state(site, env, usage, lookup, kept_digest)
+    posts = site.posts
+    place = {post.source: number for number, post in enumerate(posts)}
+    edited = [place[source] for source in swapped]
+    changed = [posts[number] for number in edited]
+    image_keys = dict(previous.image_keys)
+    for post in changed:
+        image_keys.pop(post.source, None)
+    image_keys |= _marks(changed, lookup)
+    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
+    if base != previous.base:
+        return plan_state(site, env, usage, lookup, kept_digest)
+    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
+    shown = set(swapped)
+    pages = {near for number in edited for near in (number - 1, number, number + 1) if 0 <= near < len(posts)}
+    pages |= {place[other] for source in swapped for other in previous.related_to.get(source, ())}
+    per_page = site.config.per_page
+    pagers = {1} | {number // per_page + 1 for number in edited}
+    terms = {(name, slugify(term)) for post in changed for name, names in post.terms.items() for term in names}
+    layouts = set(env.list_templates())
+    fresh = [
+        *chain.from_iterable(planner.post(number) for number in sorted(pages)),
+        *planner.home(only=pagers),
+        *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
+        *planner.listings(shown),
+        *([] if _same_in_archive(planner, previous, edited) else [planner.archive()]),
+        *feeds.plan_feeds(site, base, layouts, kept_digest, only_terms=terms),
+    ]
+    planned = list(previous.planned)
+    for item in fresh:
+        number = previous.index.get(item.path)
+        if number is None:  # an output the last plan did not have: the site changed shape
+            return plan_state(site, env, usage, lookup, kept_digest)
+        planned[number] = item
+    related_to = previous.related_to
+    return PlanState(base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to)
+
+
+def _same_in_archive(planner: Planner, previous: PlanState, edited: Iterable[int]) -> bool:
+    """Whether the archive shows the posts at `edited` as it did in `previous` (same place:
+    see replan), so that its plan stays."""
+    if previous.site is None:
+        return False
+    names = {"url", "date"} | planner.usage.mentioned("archive.html")
+    before, after = previous.site.posts, planner.site.posts
+    pictured = "archive.html" in planner.usage.pictured
+    return all(
+        _listed([before[number]], names) == _listed([after[number]], names)
+        and (
+            not pictured
+            or previous.image_keys.get(after[number].source) == planner.image_keys.get(after[number].source)
+        )
+        for number in edited
+    )
+
+
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
     """A digest of the sizes and variants of the images of each post that shows any: a page
     showing them changes with them."""
+    return _marks(site.posts, lookup)
+
+
+def _marks(posts: Iterable[Post], lookup: Lookup) -> dict[str, str]:
     return {
         post.source: digest([lookup(src) for src in (post.image or "", *post.images) if src])
-        for post in site.posts
+        for post in posts
         if post.image or post.images
     }
 
@@ -123,14 +233,16 @@ class Planner:
         for alias in post.aliases:
             yield self._alias(alias, post)
 
-    def home(self) -> Iterator[Planned]:
-        """Plan the home page and the older pages of the index after it.
+    def home(self, only: Set[int] | None = None) -> Iterator[Planned]:
+        """Plan the home page and the older pages of the index after it (those numbered `only`).
 
         Page 1 leads with the newest `featured: true` story, wherever it is listed, else the
         newest: its key holds the lead, so featuring a story on page 3 re-renders page 1."""
         config, posts = self.site.config, self.site.posts
         first_lead = next((post for post in posts if post.featured), posts[0] if posts else None)
         for pager in paginate(posts, config.per_page, "/"):
+            if only is not None and pager.number not in only:
+                continue
             title = config.title if pager.number == 1 else f"{config.title}, page {pager.number}"
             lead = first_lead if pager.number == 1 else None
             context = {
@@ -154,8 +266,13 @@ class Planner:
         meta = partial(seo.plain_meta, site, "Archive", f"Every story on {site.config.title}, by month.", "/archive/")
         return self._page(key, "/archive/", "archive.html", None, {"page": None, "archive": site.archive, "meta": meta})
 
-    def taxonomy(self, taxonomy: Taxonomy) -> Iterator[Planned]:
-        """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar."""
+    def taxonomy(
+        self, taxonomy: Taxonomy, only: Set[tuple[str, str]] | None = None, edited: Set[str] = frozenset()
+    ) -> Iterator[Planned]:
+        """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar.
+
+        With `only` (taxonomy, slug), of the term pages only those that can show an `edited`
+        post (sources) of those terms, unless each term page shows every term (plan.replan)."""
         listing = [(term.url, term.name, len(term.posts), self._film_key(term)) for term in taxonomy.terms]
         index_key = digest(self.base, listing, self._term_posts(taxonomy.terms, "terms.html"))
         description = f"All {taxonomy.title.lower()} on {self.site.config.title}."
@@ -169,18 +286,35 @@ class Planner:
         other_terms = _reads_beyond(shown, ("taxonomy",), TAXONOMY_SHOWN)
         siblings = digest(listing, self._term_posts(taxonomy.terms, "term.html")) if other_terms else None
         for term in taxonomy.terms:
-            yield from self.term(taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown)
+            if only is not None and siblings is None and (taxonomy.name, term.slug) not in only:
+                continue
+            pages = None if only is None or siblings is not None else (edited, every_post)
+            yield from self.term(
+                taxonomy, term, every_post=every_post, siblings=siblings, reviews="reviews" in shown, pages=pages
+            )
         if taxonomy.name == "films":
             yield self.upcoming(taxonomy)
             yield self.by_year(taxonomy)
             yield self.calendar()
 
     def term(
-        self, taxonomy: Taxonomy, term: Term, *, every_post: bool, siblings: str | None, reviews: bool = True
+        self,
+        taxonomy: Taxonomy,
+        term: Term,
+        *,
+        every_post: bool,
+        siblings: str | None,
+        reviews: bool = True,
+        pages: tuple[Set[str], bool] | None = None,
     ) -> Iterator[Planned]:
         """Plan the pages of one term; `every_post`: its layout may show any of the term's
         posts on every page; `siblings`: the digest of the other terms, if it shows them;
-        `reviews`: whether it may show the term's reviews."""
+        `reviews`: whether it may show the term's reviews; `pages`: (edited sources, whether
+        every page shows them all): only the pages that can show an edited post."""
+        numbers = None
+        if pages is not None and not pages[1] and not any(post.source in pages[0] for post in term.reviews):
+            per_page = self.site.config.per_page
+            numbers = {place // per_page + 1 for place, post in enumerate(term.posts) if post.source in pages[0]}
         credits = self.site.credits.get(term.slug, ()) if taxonomy.name == "people" else ()
         term_key = (
             term.url,
@@ -197,6 +331,8 @@ class Planner:
         )
         meta = partial(seo.term_meta, self.site, term, taxonomy.title)
         for pager in paginate(term.posts, self.site.config.per_page, term.url):
+            if numbers is not None and pager.number not in numbers:
+                continue
             shown_images = self._shown_images(pager.posts, "term.html")
             key = self.kept_digest(self.base, term_key, _pager_key(pager), shown_images)
             context = {
@@ -246,14 +382,18 @@ class Planner:
         )
         return Planned(output_path(CALENDAR_URL), key, partial(releases_calendar, site))
 
-    def listings(self) -> Iterator[Planned]:
+    def listings(self, edited: Set[str] | None = None) -> Iterator[Planned]:
         """Plan the feature listings: /reviews/ and /reviews/top/ (reviews.py), /authors/ and each
         author (authors.py), /collections/<slug>/ (series_pages.py); a site whose layouts lack a
-        listing's layout builds without it, as with search."""
+        listing's layout builds without it, as with search. With `edited` (sources of posts
+        edited in place), only the listings showing one of them: a listing's key holds no other
+        post (listings.Listing)."""
         layouts = set(self.env.list_templates())
         for listing in chain(
             reviews.listings(self.site), authors.listings(self.site), series_pages.listings(self.site)
         ):
+            if edited is not None and not any(post.source in edited for post in listing.posts):
+                continue
             if listing.layout in layouts:
                 meta = partial(seo.plain_meta, self.site, listing.title, listing.description, listing.url)
                 shown = self._shown_images(listing.posts, listing.layout)

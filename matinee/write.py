@@ -58,10 +58,14 @@ def write_tree(
     manifest_path: Path,
     previous: Manifest,
     progress: Progress = silent,
+    unchanged: bool = False,
 ) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
     Many outputs to render are rendered and staged on every core (see fanout.py).
+    `unchanged`: the caller's word (serve's, after a post edited in place) that the outputs'
+    paths are those of `previous`, checked then, and that none of its assets changed since:
+    they are not checked or statted again.
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
@@ -69,9 +73,11 @@ def write_tree(
     remove(staging)
     files: dict[str, Entry] = {}
     try:
-        made = _prepare(staging, outputs, assets, incremental)
+        made = _prepare(staging, outputs, assets, incremental, checked=unchanged)
         known = previous if incremental else Manifest()
-        stage = partial(_stage_share, outputs, assets, staging, known, made)
+        kept = _kept_assets(assets, known) if unchanged else {}
+        fresh = [asset for asset in assets if asset.rel_out not in kept] if kept else assets
+        stage = partial(_stage_share, outputs, fresh, staging, known, made)
         total = outputs.to_render
         from .fanout import fan_out, shares_for  # not on top: the no-change check loads this module, not these
 
@@ -84,6 +90,7 @@ def write_tree(
         if unreadable:  # an asset deleted or moved since the build listed it
             raise unreadable[0]
         staged = {path: entry for share in shares for path, entry in share.assets.items()}
+        staged |= kept
         files |= {asset.rel_out: staged[asset.rel_out] for asset in assets}  # in the assets' order
         if incremental:
             deleted = sorted(set(previous.files) - set(files))
@@ -229,10 +236,16 @@ def _stage_share(
     return _Staged(files, writer.written[:pages], [], copied, writer.written[pages:], unreadable)
 
 
-def _prepare(staging: Path, outputs: Outputs, assets: Sequence[Asset], incremental: bool) -> list[Path]:
-    """Check that every output has a path of its own, make the staging folder and, for a full
-    build (which writes every file), each folder that holds folders, once, parents first: each
-    share then makes only the folders of its own files. Return the folders made."""
+def _prepare(
+    staging: Path, outputs: Outputs, assets: Sequence[Asset], incremental: bool, *, checked: bool = False
+) -> list[Path]:
+    """Check that every output has a path of its own (unless `checked` already), make the
+    staging folder and, for a full build (which writes every file), each folder that holds
+    folders, once, parents first: each share then makes only the folders of its own files.
+    Return the folders made."""
+    if checked and incremental:
+        staging.mkdir(parents=True)
+        return []
     folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
     staging.mkdir(parents=True)
     return [] if incremental else _make_folders(staging, folders)
@@ -245,6 +258,16 @@ def _make_folders(staging: Path, folders: Iterable[str]) -> list[Path]:
     for folder in made:
         folder.mkdir()
     return made
+
+
+def _kept_assets(assets: Sequence[Asset], previous: Manifest) -> dict[str, Entry]:
+    """The entries of `previous` for `assets` it copied, for a caller that vouches they did
+    not change (write_tree's `unchanged`)."""
+    return {
+        asset.rel_out: old
+        for asset in assets
+        if (old := previous.files.get(asset.rel_out)) is not None and old.key.startswith("asset ")
+    }
 
 
 def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:

@@ -163,7 +163,20 @@ serve_edits = st.one_of(
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
     st.tuples(st.just("clock"), st.integers(1, 10)),
     st.tuples(st.just("touch"), st.integers(0, 5)),
+    # A writer saving a post's text or title: the post keeps its place (site.swap_posts).
+    st.tuples(st.just("body"), st.integers(0, 5), st.text("abc xyz\n#*", min_size=1, max_size=20)),
+    st.tuples(st.just("retitle"), st.integers(0, 5), st.sampled_from(TITLES)),
 )
+# Posts that share films and tags (related to each other) over several home pages.
+SERVE_START: dict[str, str | bytes] = {
+    **START,
+    "content/posts/p1.md": post("One", date="2024-01-03", films=["Dune: Part Two"], tags=["news", "reviews"]),
+    "content/posts/p2.md": post("Two", date="2024-01-05", films=["Amélie"], tags=["news"], featured="true"),
+    "content/posts/p3.md": post(
+        "Three", date="2024-01-07", films=["Dune: Part Two"], review_of='"Dune: Part Two"', rating="4"
+    ),
+    "config.yaml": CONFIGS[1],
+}
 
 
 def _apply_serve(root: Path, edit: tuple[object, ...]) -> None:
@@ -183,6 +196,14 @@ def _apply_serve(root: Path, edit: tuple[object, ...]) -> None:
     elif kind == "touch":
         if path.exists():
             path.write_bytes(path.read_bytes())
+    elif kind == "body":
+        if path.exists():
+            path.write_text(path.read_text(encoding="utf-8") + f"\n{edit[2]}\n", encoding="utf-8")
+    elif kind == "retitle":
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").split("\n")
+            lines[1] = f"title: {json.dumps(edit[2])}"
+            path.write_text("\n".join(lines), encoding="utf-8")
     elif kind != "clock":
         _apply(root, edit)
 
@@ -202,10 +223,10 @@ def _signatures(root: Path) -> dict[str, tuple[int, int, int]]:
 )
 @given(st.lists(serve_edits, min_size=1, max_size=5))
 def test_rebuilds_of_one_serve_match_clean_builds(tmp_path: Path, steps: list[tuple[object, ...]]) -> None:
-    """`serve` keeps its sources, parsed posts and manifest in memory and re-reads only what
-    its watcher names (a clock step rebuilds as a stat sweep does, naming nothing)."""
+    """`serve` keeps its sources, parsed posts, model, plan and manifest in memory and re-reads
+    only what its watcher names (a clock step rebuilds as a stat sweep does, naming nothing)."""
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
-        root = make_site(Path(scratch), START)
+        root = make_site(Path(scratch), SERVE_START)
         cache = BuildCache(root / ".matinee-cache", in_memory=True)
         kept, now = Kept(), NOW
         _age(root)
@@ -635,3 +656,56 @@ def test_a_file_replaced_with_its_size_and_mtime_kept_is_not_up_to_date(tmp_path
     os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
     assert path.stat().st_size == kept.st_size
     assert up_to_date(config, NOW, input_state(config), search=False) is None
+
+
+def _serve_site(tmp_path: Path, count: int) -> tuple[Path, BuildCache, Kept]:
+    """A site of `count` posts over a few tags and films, built once by `serve`'s path."""
+    files: dict[str, str | bytes] = {
+        f"content/posts/p{number}.md": post(
+            f"Story {number}",
+            date=f"2024-{number % 12 + 1:02d}-{number % 28 + 1:02d}T{number % 24:02d}:00:00Z",
+            tags=[TAGS[number % 3]],
+            films=[FILMS[number % 4]],
+        )
+        for number in range(count)
+    }
+    root = make_site(tmp_path, files)
+    cache, kept = BuildCache(root / ".matinee-cache", in_memory=True), Kept()
+    _age(root)
+    build(load_config(root), now=NOW, cache=cache, kept=kept)
+    return root, cache, kept
+
+
+def _save(root: Path, kept: Kept, rel: str, edit: Callable[[str], str]) -> None:
+    path = root / rel
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    kept.changed = (rel,)
+    _age(root, kept.changed)
+
+
+def test_a_serve_save_of_a_posts_text_or_title_plans_only_the_outputs_showing_it(tmp_path: Path) -> None:
+    """The count of outputs planned afresh does not grow with the site (plan.replan)."""
+    root, cache, kept = _serve_site(tmp_path, 200)
+    assert kept.plan is not None and kept.plan.replanned == len(kept.plan.planned) > 250
+    _save(root, kept, "content/posts/p150.md", lambda text: text + "\nThe studio confirmed the cut.\n")
+    build(load_config(root), now=NOW, cache=cache, kept=kept)
+    assert kept.plan.replanned <= 30, kept.plan.replanned
+    _save(root, kept, "content/posts/p150.md", lambda text: text.replace('"Story 150"', '"Story 150, retitled"'))
+    build(load_config(root), now=NOW, cache=cache, kept=kept)
+    assert kept.plan.replanned <= 30, kept.plan.replanned
+    tree = _tree(root / "site")
+    assert tree == _clean_build(root)
+    assert len([path for path, data in tree.items() if b"Story 150, retitled" in data]) >= 4  # page, lists, neighbours
+    cache.close()
+
+
+def test_a_serve_save_after_a_failed_build_still_reports_its_mistake(tmp_path: Path) -> None:
+    """A failed build's edit is not in the model serve keeps: the next save is not swapped into it."""
+    root, cache, kept = _serve_site(tmp_path, 4)
+    _save(root, kept, "content/posts/p1.md", lambda text: text + "\n[gone](missing.md)\n")
+    with pytest.raises(ExceptionGroup, match="errors"):
+        build(load_config(root), now=NOW, cache=cache, kept=kept)
+    _save(root, kept, "content/posts/p2.md", lambda text: text + "\nMore.\n")
+    with pytest.raises(ExceptionGroup, match="errors"):
+        build(load_config(root), now=NOW, cache=cache, kept=kept)
+    cache.close()
