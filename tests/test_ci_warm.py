@@ -25,16 +25,20 @@ def test_the_workflow_restores_and_saves_the_build_cache_keyed_by_the_sources() 
     assert cache["with"]["key"].startswith(cache["with"]["restore-keys"].strip())  # an older cache is restored
 
 
-def test_a_fresh_checkout_with_the_cache_restored_parses_and_resizes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def _a_post_with_a_picture_and_one_without(tmp_path: Path) -> dict[str, str | bytes]:
     still = tmp_path / "still.jpg"
     Image.effect_noise((1000, 500), 40).convert("RGB").save(still)
-    files: dict[str, str | bytes] = {
+    return {
         "content/posts/dune/index.md": post("Dune", image="still.jpg", body="Sand, *wind*.\n"),
         "content/posts/dune/still.jpg": still.read_bytes(),
         "content/posts/other.md": post("Other", body="No picture.\n"),
     }
+
+
+def test_a_fresh_checkout_with_the_cache_restored_parses_and_resizes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = _a_post_with_a_picture_and_one_without(tmp_path)
     first = make_site(tmp_path / "first", files)
     build_site(first)
     checkout = tmp_path / "checkout"  # as `git clone` makes it: new mtimes and inodes, no site/
@@ -58,13 +62,7 @@ def test_a_fresh_checkout_with_the_cache_restored_parses_and_resizes_nothing(
 
 
 def test_a_fresh_checkout_with_the_cache_and_site_restored_writes_only_the_new_post(tmp_path: Path) -> None:
-    still = tmp_path / "still.jpg"
-    Image.effect_noise((1000, 500), 40).convert("RGB").save(still)
-    files: dict[str, str | bytes] = {
-        "content/posts/dune/index.md": post("Dune", image="still.jpg", body="Sand, *wind*.\n"),
-        "content/posts/dune/still.jpg": still.read_bytes(),
-        "content/posts/other.md": post("Other", body="No picture.\n"),
-    }
+    files = _a_post_with_a_picture_and_one_without(tmp_path)
     sources = make_site(tmp_path / "repo", files)
     checkout = tmp_path / "workspace"  # a runner's workspace: the same path in every run
     shutil.copytree(sources, checkout, copy_function=shutil.copy)
