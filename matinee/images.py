@@ -11,7 +11,6 @@ too. The variants and cards go into the output like any other asset.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -25,8 +24,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from . import seo
-from .config import CONFIG_FILE as CONFIG_SOURCE
 from .content import RACY_NS, signature
 from .errors import MatineeError
 from .fanout import MIN_SHARE, cores, process_pool, shares_for
@@ -34,6 +31,7 @@ from .links import resolve_path
 from .memo import digest, fingerprint
 from .model import Asset, ImageInfo, Site, Variant
 from .progress import Progress, silent
+from .share_cards import Cards, draw_cards, share_card_assets
 from .words import plural
 
 if TYPE_CHECKING:
@@ -48,6 +46,7 @@ JPEG_QUALITY = 82
 # Part of every image's key: changing how variants are made makes them all again.
 SETTINGS = f"variants 2 {WIDTHS} webp {WEBP_QUALITY} method {WEBP_METHOD} jpeg {JPEG_QUALITY} cascade"
 PARALLEL_FROM = 20  # images to resize; below this, starting worker processes costs more than it saves
+CARDS_PARALLEL_FROM = 200  # cards to draw (~5 ms each); below this they are drawn in this process
 INDEX_VERSION = 2
 FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp", ".gif": "gif"}
 _RESIZED = frozenset({"jpeg", "png", "webp"})  # a GIF may be animated: it is measured, never resized
@@ -131,125 +130,6 @@ def prepare_images(
         log.info("Made responsive variants of %s", plural(len(made), "image"))
     assets += cards
     return Images(infos, tuple(assets), len(made), tuple(errors))
-
-
-CARD_SIZE = (1200, 630)
-CARD_COLOURS = ((19, 18, 17), (58, 29, 26), (179, 38, 30), (236, 232, 225))  # the theme's dark bg, accent
-CARD_QUALITY = 88  # JPEG: measured 1.7 ms a card against 58 ms for an optimised PNG, at 56 KB
-CARDS_PARALLEL_FROM = 200  # cards to draw (~5 ms each); below this they are drawn in this process
-CARDS_PER_TASK = 50  # cards a worker draws per task: one message to and fro for each 50
-_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-_RULE, _FOOT, _FOOT_TOP = (80, 510, 200, 518), (80, 540), 500  # the accent rule and the site's name
-
-
-@dataclass(frozen=True, slots=True)
-class _Cards:
-    """Share cards to draw: each file and the title it shows, and the site's name they all show."""
-
-    site_title: str
-    cards: tuple[tuple[Path, str], ...]
-
-
-def share_card_assets(
-    site: Site, folder: Path, known: dict[str, Asset] | None = None
-) -> tuple[list[Asset], list[_Cards]]:
-    """Return the 1200x630 share card of every page without a picture to share (its title and
-    the site's name on the theme's colours), and the batches of those not drawn yet: a card's
-    file name is the digest of what it shows, so a card on disk is never drawn again.
-
-    `known` maps the URLs of cards found on disk before to their assets: those are not statted
-    again (a preview's save would stat thousands); the cards found now are added to it."""
-    assets, todo = [], []
-    known = {} if known is None else known
-    for url, title in seo.share_cards(site).items():
-        asset = known.get(url)
-        if asset is None:
-            path = folder / posixpath.basename(url)
-            asset = Asset(path, CONFIG_SOURCE, url.lstrip("/"), named_by_content=True)
-            if path.exists():
-                known[url] = asset
-            else:
-                todo.append((path, title))
-        assets.append(asset)
-    if todo:
-        folder.mkdir(parents=True, exist_ok=True)
-    batches = [
-        _Cards(site.config.title, tuple(todo[start : start + CARDS_PER_TASK]))
-        for start in range(0, len(todo), CARDS_PER_TASK)
-    ]
-    return assets, batches
-
-
-def draw_cards(batch: _Cards) -> int:
-    """Draw and save a batch of share cards; return how many. Module-level: workers run it."""
-    for path, title in batch.cards:
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        draw_card(title, batch.site_title).save(temporary, "JPEG", quality=CARD_QUALITY)
-        temporary.replace(path)
-    return len(batch.cards)
-
-
-@functools.lru_cache(maxsize=2)
-def _card_background(site_title: str | None = None) -> Image:
-    """The cards' background: a gentle vertical gradient towards the accent's dark shade; with
-    the accent rule and the site's name when `site_title` is given. Drawn once per process."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    dark, soft, accent, light = CARD_COLOURS
-    background = PILImage.new("RGB", CARD_SIZE, dark)
-    draw = ImageDraw.Draw(background)
-    for y in range(CARD_SIZE[1]):
-        t = y / CARD_SIZE[1]
-        draw.line(
-            [(0, y), (CARD_SIZE[0], y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(dark, soft, strict=True))
-        )
-    if site_title is not None:
-        draw.rectangle(_RULE, fill=accent)
-        draw.text(_FOOT, site_title, font=_font(_FONTS[1], 34), fill=light)
-    return background
-
-
-def draw_card(title: str, site_title: str) -> Image:
-    """A share card: the title, wrapped, large; the site's name below an accent rule."""
-    from PIL import ImageDraw
-
-    _, _, accent, light = CARD_COLOURS
-    size = 76 if len(title) < 60 else 58
-    face = _font(_FONTS[0], size)
-    measure = ImageDraw.Draw(_card_background())
-    lines: list[str] = []
-    for word in title.split():
-        trial = f"{lines[-1]} {word}" if lines else word
-        if lines and measure.textlength(trial, font=face) <= 1040:
-            lines[-1] = trial
-        else:
-            lines.append(word)
-    lines = lines[:5]
-    # The rule and the site's name are drawn once, on the background, and the title over them;
-    # a title long enough to reach them is drawn first, as they must stay on top.
-    crowded = 80 + len(lines) * round(size * 1.2) > _FOOT_TOP
-    card = _card_background(None if crowded else site_title).copy()
-    draw = ImageDraw.Draw(card)
-    y = 80
-    for line in lines:
-        draw.text((80, y), line, font=face, fill=light)
-        y += round(size * 1.2)
-    if crowded:
-        draw.rectangle(_RULE, fill=accent)
-        draw.text(_FOOT, site_title, font=_font(_FONTS[1], 34), fill=light)
-    return card
-
-
-@functools.cache
-def _font(path: str, size: int) -> Any:
-    """A font, loaded once per process and size."""
-    from PIL import ImageFont
-
-    try:
-        return ImageFont.truetype(path, size)
-    except OSError:  # no DejaVu on this system: Pillow's own scalable font
-        return ImageFont.load_default(size)
 
 
 def image_uses(site: Site) -> Iterator[Use]:
@@ -349,7 +229,7 @@ def _has_alpha(image: Image) -> bool:
 
 
 def _make_all(
-    folder: Path, todo: Mapping[str, Asset], cards: list[_Cards], progress: Progress
+    folder: Path, todo: Mapping[str, Asset], cards: list[Cards], progress: Progress
 ) -> dict[str, Measured | str]:
     """Resize every image in `todo` and draw the `cards`, in worker processes when there are many."""
     jobs = [

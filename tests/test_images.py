@@ -458,7 +458,7 @@ def share_cards_of(root: Path) -> dict[str, bytes]:
 def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matinee import images
+    from matinee import images, share_cards
 
     serial = cards_site(tmp_path / "serial")
     build_site(serial)
@@ -473,7 +473,7 @@ def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
     monkeypatch.setattr(images, "cores", lambda: 2)
     monkeypatch.setattr(images, "shares_for", lambda items: 2)
     monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
-    monkeypatch.setattr(images, "CARDS_PER_TASK", 2)
+    monkeypatch.setattr(share_cards, "CARDS_PER_TASK", 2)
     parallel = cards_site(tmp_path / "parallel")
     build_site(parallel)
     assert pools == [2]
@@ -483,7 +483,7 @@ def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
 
 
 def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_path: Path) -> None:
-    from matinee.images import CARD_COLOURS, draw_card
+    from matinee.share_cards import CARD_COLOURS, draw_card
 
     _, _, accent, light = CARD_COLOURS
     card = draw_card("Dune", "The Matinee Dispatch")
