@@ -123,21 +123,11 @@ def add_images(posts_dir: Path) -> None:
 
     Soft shapes, a blur and light grain: about as hard to encode as a film still (~250 KB).
     """
-    import random
+    from images import draw_picture  # bench/images.py: the same generated stills
 
-    from PIL import Image, ImageDraw, ImageFilter
-
-    grain = Image.effect_noise((1600, 900), 60).convert("RGB")
     for number, path in enumerate(sorted(posts_dir.rglob("*.md"))):
-        rng = random.Random(number)
-        picture = Image.new("RGB", (1600, 900), tuple(rng.randrange(256) for _ in range(3)))
-        draw = ImageDraw.Draw(picture)
-        for _ in range(40):
-            x, y = rng.randrange(1600), rng.randrange(900)
-            box = (x, y, x + rng.randrange(40, 600), y + rng.randrange(40, 400))
-            draw.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
-        picture = Image.blend(picture.filter(ImageFilter.GaussianBlur(6)), grain, 0.1)
-        picture.save(path.with_suffix(".jpg"), "JPEG", quality=85)
+        picture = draw_picture(number)
+        picture.save(path.with_suffix(".jpg"), "JPEG", quality=85)  # type: ignore[attr-defined]
         text = path.read_text(encoding="utf-8")
         path.write_text(
             text.replace("---\n", f"---\nimage: {path.stem}.jpg\nimage_alt: A still\n", 1), encoding="utf-8"

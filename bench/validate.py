@@ -211,6 +211,16 @@ def run_lighthouse(tools: Path, url: str, desktop: bool, report: Path) -> tuple[
     return scores, failing
 
 
+def _print_violations(heading: str, results: dict[str, list[str]]) -> bool:
+    """Print each page's axe-core violations under `heading`; return whether there were none."""
+    print(f"\n{heading}:")
+    for name, violations in results.items():
+        print(f"  {name:7} {len(violations)}")
+        for v in violations:
+            print(f"          {v}")
+    return not any(results.values())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tools", type=Path, default=Path("/tmp/validators"))
@@ -255,19 +265,9 @@ def main() -> int:
 
     with serve(site, port) as base:
         if "axe" not in skip:
-            print("\naxe-core violations:")
-            for name, violations in run_axe(args.tools, base, pages, work).items():
-                print(f"  {name:7} {len(violations)}")
-                for v in violations:
-                    print(f"          {v}")
-                clean &= not violations
+            clean &= _print_violations("axe-core violations", run_axe(args.tools, base, pages, work))
         if "axe-dark" not in skip:
-            print("\naxe-core violations, dark colour scheme:")
-            for name, violations in run_axe_dark(args.tools, base, pages).items():
-                print(f"  {name:7} {len(violations)}")
-                for v in violations:
-                    print(f"          {v}")
-                clean &= not violations
+            clean &= _print_violations("axe-core violations, dark colour scheme", run_axe_dark(args.tools, base, pages))
         if "lighthouse" not in skip:
             print("\nLighthouse (perf / a11y / best-practices / seo):")
             for name in ("home", "post", "film"):
