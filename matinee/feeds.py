@@ -37,7 +37,7 @@ def plan_feeds(
     site's layouts, since a listing (reviews, writers) whose layout is missing is not built;
     `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest);
     `only_terms` (taxonomy, slug) limits the term feeds to those terms' and leaves out the
-    sitemap, for posts edited in place (plan.replan)."""
+    sitemap, for posts edited in place (replan.replan)."""
     config = site.config
     listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
     built = {listing.url for listing in listed}
@@ -51,7 +51,7 @@ def plan_feeds(
     for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
         if listed_feed.page_url in built:  # a feed links to its page
             yield feed(listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
-    if only_terms is None:  # a post edited in place keeps its URL and dates (plan.replan)
+    if only_terms is None:  # a post edited in place keeps its URL and dates (replan.replan)
         entries = [(post.url, _modified(post)) for post in site.posts]
         terms = [(term.url, _latest(term.posts)) for taxonomy in site.taxonomies for term in taxonomy.terms]
         sitemap_key = digest(base, entries, terms, [page.url for page in site.pages], sorted(built))

@@ -22,7 +22,7 @@ from .errors import MatineeError
 from .manifest import Manifest
 from .model import Asset
 from .parsing import ParsedSource
-from .plan import PlanState
+from .replan import PlanState
 from .site import Modelled
 
 
@@ -43,7 +43,7 @@ class Kept:
     manifest: Manifest | None = None  # the files of the last build, as it wrote them
     layouts_changed: bool = True
     # The model and plan of the last build that succeeded: an edit that keeps each post's place
-    # swaps the new posts into that model (site.swap_posts) and re-plans around them (plan.replan).
+    # swaps the new posts into that model (swap.swap_posts) and re-plans around them (replan.replan).
     modelled: Modelled | None = None
     plan: PlanState | None = None
     cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)

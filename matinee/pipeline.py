@@ -21,12 +21,14 @@ from .memo import digest
 from .model import Site
 from .parsing import Parsed, parse_all, parse_settings
 from .picture import lookup_for
-from .plan import plan_site, replan
+from .plan import plan_site
 from .progress import Progress, silent
 from .render import render_plan
+from .replan import replan
 from .search import index_search
-from .site import Modelled, model_site, swap_posts
+from .site import Modelled, model_site
 from .stamp import drop_stamp, record_build, stamp_path
+from .swap import swap_posts
 from .write import Written, render_errors, write_tree
 
 
@@ -99,7 +101,7 @@ def _swapped(
     config: Config, parsed: Parsed, changed: tuple[str, ...] | None, previous: Modelled | None, now: datetime
 ) -> Modelled | None:
     """The last model with the changed posts swapped in, if only posts changed, each readable
-    and keeping its place (site.swap_posts); else None."""
+    and keeping its place (swap.swap_posts); else None."""
     if previous is None or not changed or parsed.errors or parsed.unreadable:
         return None
     named = set(changed)

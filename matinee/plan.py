@@ -7,8 +7,8 @@ the page itself can show: its post, its neighbours, its pager, its terms, their 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -44,125 +44,30 @@ def plan_site(
     showing them; `kept_digest` hashes the keys of the many post and term pages (`serve`
     remembers them: see BuildCache.digest).
     """
-    image_keys = image_marks(site, lookup)
-    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
-    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    return tuple(chain(planner.pages(), feeds.plan_feeds(site, base, set(env.list_templates()), kept_digest)))
+    return tuple(planner_for(site, env, usage, lookup, kept_digest, image_marks(site, lookup)).everything())
 
 
-@dataclass(frozen=True, slots=True)
-class PlanState:
-    """A plan and what it was made from, kept by `serve` so that the next build re-plans only
-    the outputs an edit can change (replan)."""
-
-    base: str
-    image_keys: Mapping[str, str]
-    planned: tuple[Planned, ...]
-    index: Mapping[str, int] = field(default_factory=dict)  # output path -> place in `planned`
-    replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
-    site: Site | None = None  # the site planned
-    related_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post -> posts showing it as related
-
-
-def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup, kept_digest: Digest) -> PlanState:
-    """Plan every output of `site` (plan_site), with what a later replan needs."""
-    image_keys = image_marks(site, lookup)
-    base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
-    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    layouts = set(env.list_templates())
-    planned = tuple(chain(planner.pages(), feeds.plan_feeds(site, base, layouts, kept_digest)))
-    index = {item.path: number for number, item in enumerate(planned)}
-    related_to: dict[str, list[str]] = {}
-    for source, others in site.related.items():
-        for other in others:
-            related_to.setdefault(other.source, []).append(source)
-    shown_by = {source: tuple(sources) for source, sources in related_to.items()}
-    return PlanState(base, image_keys, planned, index, len(planned), site, shown_by)
-
-
-def replan(
+def planner_for(
     site: Site,
     env: jinja2.Environment,
     usage: Usage,
     lookup: Lookup,
     kept_digest: Digest,
-    previous: PlanState | None,
-    swapped: Collection[str] | None,
-) -> PlanState:
-    """Plan `site` again after the posts of `swapped` (sources) changed in place (site.swap_posts):
-    only the outputs that can show them are planned afresh, the rest are `previous`'s.
-
-    Those are each post's page and its neighbours' pages, the pages of the posts it is related
-    to, its home page and page 1 (the lead), its terms' pages showing it and their feeds, the
-    listings showing it, the archive unless it shows the post alike, and the outputs made from
-    every term or post (taxonomy indexes, upcoming, calendar, site feeds, news sitemap); the
-    sitemap stays, as URLs and dates did. A different base key (a layout, the config, what
-    `site` shows) or no `previous` plans everything.
-    """
-    if previous is None or swapped is None:
-        return plan_state(site, env, usage, lookup, kept_digest)
-    posts = site.posts
-    place = {post.source: number for number, post in enumerate(posts)}
-    edited = [place[source] for source in swapped]
-    changed = [posts[number] for number in edited]
-    image_keys = dict(previous.image_keys)
-    for post in changed:
-        image_keys.pop(post.source, None)
-    image_keys |= _marks(changed, lookup)
+    image_keys: Mapping[str, str],
+) -> Planner:
+    """The planner of `site`, its base key made from what every output shares."""
     base = base_key(site, usage.digest, usage.site_parts, usage.uses_now, image_keys)
-    if base != previous.base:
-        return plan_state(site, env, usage, lookup, kept_digest)
-    planner = Planner(site, env, base, usage, image_keys, lookup, kept_digest)
-    shown = set(swapped)
-    pages = {near for number in edited for near in (number - 1, number, number + 1) if 0 <= near < len(posts)}
-    pages |= {place[other] for source in swapped for other in previous.related_to.get(source, ())}
-    per_page = site.config.per_page
-    pagers = {1} | {number // per_page + 1 for number in edited}
-    terms = {(name, slugify(term)) for post in changed for name, names in post.terms.items() for term in names}
-    layouts = set(env.list_templates())
-    fresh = [
-        *chain.from_iterable(planner.post(number) for number in sorted(pages)),
-        *planner.home(only=pagers),
-        *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
-        *planner.listings(shown),
-        *([] if _same_in_archive(planner, previous, edited) else [planner.archive()]),
-        *feeds.plan_feeds(site, base, layouts, kept_digest, only_terms=terms),
-    ]
-    planned = list(previous.planned)
-    for item in fresh:
-        number = previous.index.get(item.path)
-        if number is None:  # an output the last plan did not have: the site changed shape
-            return plan_state(site, env, usage, lookup, kept_digest)
-        planned[number] = item
-    related_to = previous.related_to
-    return PlanState(base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to)
-
-
-def _same_in_archive(planner: Planner, previous: PlanState, edited: Iterable[int]) -> bool:
-    """Whether the archive shows the posts at `edited` as it did in `previous` (same place:
-    see replan), so that its plan stays."""
-    if previous.site is None:
-        return False
-    names = {"url", "date"} | planner.usage.mentioned("archive.html")
-    before, after = previous.site.posts, planner.site.posts
-    pictured = "archive.html" in planner.usage.pictured
-    return all(
-        _listed([before[number]], names) == _listed([after[number]], names)
-        and (
-            not pictured
-            or previous.image_keys.get(after[number].source) == planner.image_keys.get(after[number].source)
-        )
-        for number in edited
-    )
+    return Planner(site, env, base, usage, image_keys, lookup, kept_digest)
 
 
 def image_marks(site: Site, lookup: Lookup) -> dict[str, str]:
     """A digest of the sizes and variants of the images of each post that shows any: a page
     showing them changes with them."""
-    return _marks(site.posts, lookup)
+    return marks(site.posts, lookup)
 
 
-def _marks(posts: Iterable[Post], lookup: Lookup) -> dict[str, str]:
+def marks(posts: Iterable[Post], lookup: Lookup) -> dict[str, str]:
+    """image_marks of `posts` alone: a replan renews only the edited posts' marks."""
     return {
         post.source: digest([lookup(src) for src in (post.image or "", *post.images) if src])
         for post in posts
@@ -186,6 +91,11 @@ class Planner:
     image_keys: Mapping[str, str]
     lookup: Lookup = lambda url: None
     kept_digest: Digest = digest
+
+    def everything(self) -> Iterator[Planned]:
+        """Plan every output: the pages, then the feeds."""
+        yield from self.pages()
+        yield from feeds.plan_feeds(self.site, self.base, set(self.env.list_templates()), self.kept_digest)
 
     def pages(self) -> Iterator[Planned]:
         """Plan every HTML page: posts, aliases, pages, home, taxonomies, terms, films, archive, 404, search."""
@@ -260,7 +170,7 @@ class Planner:
         site, posts = self.site, self.site.posts
         key = digest(
             self.base,
-            _listed(posts, {"url", "date"} | self.usage.mentioned("archive.html")),
+            listed(posts, {"url", "date"} | self.usage.mentioned("archive.html")),
             self._shown_images(posts, "archive.html"),
         )
         meta = partial(seo.plain_meta, site, "Archive", f"Every story on {site.config.title}, by month.", "/archive/")
@@ -272,7 +182,7 @@ class Planner:
         """Plan a taxonomy's index and term pages; for films also upcoming, by year and the calendar.
 
         With `only` (taxonomy, slug), of the term pages only those that can show an `edited`
-        post (sources) of those terms, unless each term page shows every term (plan.replan)."""
+        post (sources) of those terms, unless each term page shows every term (replan.replan)."""
         listing = [(term.url, term.name, len(term.posts), self._film_key(term)) for term in taxonomy.terms]
         index_key = digest(self.base, listing, self._term_posts(taxonomy.terms, "terms.html"))
         description = f"All {taxonomy.title.lower()} on {self.site.config.title}."
@@ -444,7 +354,7 @@ def _reads_beyond(shown: frozenset[str], variables: tuple[str, ...], attributes:
     return False
 
 
-def _listed(posts: Sequence[Post], names: Set[str]) -> list[tuple[object, ...]]:
+def listed(posts: Sequence[Post], names: Set[str]) -> list[tuple[object, ...]]:
     """What a layout that mentions `names` can show of each of `posts`."""
     shown = sorted(POST_ATTRIBUTES & names)
     return [tuple(getattr(post, name) for name in shown) for post in posts]

@@ -52,16 +52,6 @@ class Modelled:
     profiles: Mapping[str, Author] = field(default_factory=dict)  # writer slug -> profile
 
 
-# What a post's place in the model rests on: where it sorts, which lists, terms, writers and
-# archive month hold it, where its page and aliases go, when the sitemap says it changed. An
-# edit that keeps all of these (its body, title, summary...) changes its own object only: see
-# swap_posts.
-PLACE_FIELDS = (
-    "source", "date", "slug", "url", "is_draft", "terms", "aliases", "authors", "author",
-    "rating", "review_of", "featured", "image", "layout", "updated",
-)  # fmt: skip
-
-
 def assemble(
     config: Config,
     posts: Sequence[Post],
@@ -117,7 +107,7 @@ def model_site(
     visible = with_profiles(visible, profiles)
     urls |= {person.source: term_url("people", person.slug) for person in people}
     person_by_slug = {person.slug: _resolve_photo(person, urls) for person in people}
-    visible = [_resolve_post(post, urls, config, errors) for post in visible]
+    visible = [resolve_post(post, urls, config, errors) for post in visible]
     pages = [_resolve_page(page, urls, config, errors) for page in pages]
     films = [_resolve_poster(film, urls) for film in films]
     film_by_slug = {film.slug: film for film in films}
@@ -149,68 +139,6 @@ def model_site(
         scheduled=() if config.drafts else scheduled(posts, now),
     )
     return Modelled(site, tuple(errors), urls, profiles)
-
-
-def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: datetime) -> Modelled | None:
-    """Return the previous model with `posts` (parsed afresh) in place of their old objects,
-    if each keeps its place (PLACE_FIELDS) and nothing else can have moved: same config, no
-    clock-driven change due, no mistakes before; else None (the site is modelled afresh).
-
-    Serve's common case, a writer saving a post's text, then costs that post, not the site.
-    """
-    site = previous.site
-    if previous.errors or site.config != config or (site.valid_until is not None and now >= site.valid_until):
-        return None
-    by_source = {post.source: post for post in site.posts}
-    errors: list[MatineeError] = []
-    swapped: dict[int, Post] = {}
-    for post in posts:
-        old = by_source.get(post.source)
-        if old is None:
-            return None
-        new = _resolve_post(with_profiles([post], previous.profiles)[0], dict(previous.urls), config, errors)
-        if any(getattr(old, name) != getattr(new, name) for name in PLACE_FIELDS):
-            return None
-        swapped[id(old)] = new
-    if errors:
-        return None
-
-    def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:
-        return tuple(swapped.get(id(post), post) for post in listed)
-
-    new_posts = [swapped[id(by_source[post.source])] for post in posts]
-    slugs = {(name, slugify(term)) for post in new_posts for name, terms in post.terms.items() for term in terms}
-    months = {(post.date.year, post.date.month) for post in new_posts}
-    writer_slugs = {slugify(name) for post in new_posts for name in post.authors}
-    shown = {post.source for post in new_posts}
-    site = replace(
-        site,
-        posts=swap(site.posts),
-        taxonomies=tuple(
-            replace(
-                taxonomy,
-                terms=tuple(
-                    replace(term, posts=swap(term.posts)) if (taxonomy.name, term.slug) in slugs else term
-                    for term in taxonomy.terms
-                ),
-            )
-            for taxonomy in site.taxonomies
-        ),
-        archive=tuple(
-            replace(month, posts=swap(month.posts)) if (month.year, month.month) in months else month
-            for month in site.archive
-        ),
-        related={
-            source: swap(others) if any(other.source in shown for other in others) else others
-            for source, others in site.related.items()
-        },
-        writers=tuple(
-            replace(writer, posts=swap(writer.posts)) if writer.slug in writer_slugs else writer
-            for writer in site.writers
-        ),
-        built_at=now,
-    )
-    return replace(previous, site=site)
 
 
 def scheduled(posts: Iterable[Post], now: datetime) -> tuple[datetime, ...]:
@@ -353,7 +281,8 @@ def _source_urls(
     return urls
 
 
-def _resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
+def resolve_post(post: Post, urls: dict[str, str], config: Config, errors: list[MatineeError]) -> Post:
+    """`post` with its links, pictures and image pointing at the URLs they are built to."""
     image = post.image
     if image and (path := resolve_path(post.source, image)) in urls:
         image = urls[path]

@@ -684,7 +684,7 @@ def _save(root: Path, kept: Kept, rel: str, edit: Callable[[str], str]) -> None:
 
 
 def test_a_serve_save_of_a_posts_text_or_title_plans_only_the_outputs_showing_it(tmp_path: Path) -> None:
-    """The count of outputs planned afresh does not grow with the site (plan.replan)."""
+    """The count of outputs planned afresh does not grow with the site (replan.replan)."""
     root, cache, kept = _serve_site(tmp_path, 200)
     assert kept.plan is not None and kept.plan.replanned == len(kept.plan.planned) > 250
     _save(root, kept, "content/posts/p150.md", lambda text: text + "\nThe studio confirmed the cut.\n")
