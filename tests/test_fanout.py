@@ -171,3 +171,22 @@ def test_trim_heap_hands_back_the_free_pages_between_live_objects() -> None:
     root = str(Path(__file__).resolve().parents[1])
     run = subprocess.run([sys.executable, "-c", _TRIM_SCRIPT, root], capture_output=True, check=True, text=True)
     assert int(run.stdout) > 20_000  # KiB: most of the 54 MB freed
+
+
+def test_the_heap_is_trimmed_after_parsing_many_sources_not_a_few(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trimming walks the whole heap (about 10 ms at 10,000 posts): a `serve` save parses a
+    source or two and must not pay it; a cold build's parse of many sources does."""
+    from matinee import parsing
+
+    trims: list[int] = []
+    monkeypatch.setattr(parsing, "trim_heap", lambda: trims.append(1))
+    monkeypatch.setattr(parsing, "cores", lambda: 1)  # parse in this process: no pool, no fork
+    monkeypatch.setattr(parsing, "PARALLEL_FROM", 5)
+    site = make_site(tmp_path, {f"content/posts/p{n}.md": post(f"Post {n}") for n in range(6)})
+    run_build(site)
+    assert trims == [1]  # six fresh sources: one chunk, trimmed once
+    (site / "content/posts/p0.md").write_text(post("Post 0, edited"), encoding="utf-8")
+    run_build(site)
+    assert trims == [1]  # one source parsed again: not trimmed
