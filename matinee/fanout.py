@@ -31,6 +31,18 @@ _work: Callable[[int, int, Tick], Any] | None = None  # the job the forked child
 _done: Any = None  # items done, one counter per share, in memory the children share
 
 
+def _glibc() -> Any:
+    """The C library, if it is glibc (it has malloc_trim), else None."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        return libc if hasattr(libc, "malloc_trim") else None
+    except (OSError, TypeError):
+        return None
+
+
+_libc = _glibc()
+
+
 def cores() -> int:
     """Return how many cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
@@ -45,8 +57,22 @@ def shares_for(items: int) -> int:
     return max(1, min(cores(), items // MIN_SHARE))
 
 
+def trim_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim; elsewhere nothing).
+
+    Unpickling parsed sources leaves about 6 MB of freed heap per 1,000 posts that the
+    process would otherwise hold to its end, and that each worker forked after counts in its
+    resident memory: the build's peak. Called before forking and after each batch of parsing
+    with many sources: it walks the whole heap (about 10 ms at 10,000 posts), so not for the
+    few sources a `serve` rebuild parses.
+    """
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """Return a pool of `workers` processes (default: one per core) that die with this process."""
+    trim_heap()
     return ProcessPoolExecutor(workers or cores(), initializer=die_with_parent, initargs=(os.getpid(),))
 
 
@@ -68,6 +94,7 @@ def fan_out(
             progress(done)
 
         return [work(0, 1, tick)]
+    trim_heap()
     context = multiprocessing.get_context("fork")
     _work, _done = work, context.Array("q", shares, lock=False)
     try:

@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from .commit import finish_interrupted_commit
@@ -22,6 +23,7 @@ from .config import Config
 
 MANIFEST_VERSION = 3  # 3: assets record the digest of their bytes too; pages whether search indexes them
 DIGEST_LENGTH = 32  # hex characters of content_digest
+SAVE_CHUNK = 1000  # entries encoded at a time when saving
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +89,24 @@ def record_files(rels: Iterable[str], out_dir: Path, manifest_path: Path) -> int
 
 
 def save_manifest(path: Path, out_dir: Path, files: dict[str, Entry]) -> None:
+    """Save `files` as the manifest of `out_dir`: the bytes json.dumps would give, written
+    SAVE_CHUNK entries at a time, as the whole text at once was the build's peak memory
+    (17 MB at 10,000 posts)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        stored = {
-            "version": MANIFEST_VERSION,
-            "out_dir": str(out_dir.resolve()),
-            "files": {
-                rel: [entry.key, entry.content, entry.size, entry.mtime_ns, entry.searchable]
-                for rel, entry in files.items()
-            },
-        }
-        temporary.write_text(json.dumps(stored), encoding="utf-8")
+        with temporary.open("w", encoding="utf-8") as file:
+            file.write(f'{{"version": {MANIFEST_VERSION}, "out_dir": {json.dumps(str(out_dir.resolve()))}, "files": {{')
+            entries = iter(files.items())
+            separator = ""
+            while chunk := dict(islice(entries, SAVE_CHUNK)):
+                listed = {
+                    rel: [entry.key, entry.content, entry.size, entry.mtime_ns, entry.searchable]
+                    for rel, entry in chunk.items()
+                }
+                file.write(separator + json.dumps(listed)[1:-1])
+                separator = ", "
+            file.write("}}")
         temporary.replace(path)
     except OSError:
         pass  # the manifest only saves work next time; the site itself is written

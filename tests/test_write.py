@@ -407,3 +407,29 @@ def test_a_restored_file_edited_by_hand_is_rebuilt(tmp_path: Path, edited: str) 
     _, report = run_build(root)
     assert edited in report.touched
     assert tree_digest(out) == clean_tree(root)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2_345])
+def test_the_manifest_saved_a_chunk_at_a_time_is_what_one_json_dumps_gives(tmp_path: Path, count: int) -> None:
+    """save_manifest writes SAVE_CHUNK entries at a time (the whole text at once was the build's
+    peak memory); the file stays the one json.dumps would write, and reads back the same."""
+    import json
+
+    from matinee.manifest import MANIFEST_VERSION, SAVE_CHUNK, Entry, read_manifest, save_manifest
+
+    assert count < SAVE_CHUNK or count > 2 * SAVE_CHUNK  # several chunks, the last one short
+    out = tmp_path / "site"
+    out.mkdir()
+    files = {}
+    for number in range(count):
+        rel = f"p{number}/index.html"
+        (out / f"p{number}").mkdir()
+        (out / rel).write_bytes(b"x" * number)
+        stat = (out / rel).stat()
+        files[rel] = Entry(f'key {number} \u00e9"', "0" * 32, number, stat.st_mtime_ns, number % 2 == 0)
+    path = tmp_path / "cache" / "outputs.json"
+    save_manifest(path, out, files)
+    listed = {rel: [e.key, e.content, e.size, e.mtime_ns, e.searchable] for rel, e in files.items()}
+    expected = json.dumps({"version": MANIFEST_VERSION, "out_dir": str(out.resolve()), "files": listed})
+    assert path.read_text(encoding="utf-8") == expected
+    assert read_manifest(out, path).files == files
