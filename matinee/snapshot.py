@@ -1,0 +1,197 @@
+"""What a one-shot `build` leaves for the next: serve's kept state, on disk (I/O).
+
+Without it, `matinee build` after one edit lists, looks up and unpickles every source, models
+the whole site and plans every output again. Instead, after a build the state `serve` keeps
+in memory between builds (kept.py: each source's stat and parsed object, the model, the plan)
+is saved in one file beside the manifest; the next build loads it, compares every source's
+stat with the one saved, and takes serve's path from there: only the files whose stat
+changed are parsed; posts edited in place are swapped into the saved model (swap.py) and
+only the outputs that can show them are planned again (replan.py); any other change models
+the site afresh, from the saved parsed objects of the files that did not change.
+
+A saved state stays valid as the sources move on: the next build compares with the stats it
+was saved with, however old. So a build that took the swap path does not save it again (it
+would cost more than the build) until DRIFT sources differ from it. The plan is saved as
+paths and keys, without the means to render: a saved output that must be rendered again
+(its built file was changed or deleted) makes the build plan every output (needs_planning).
+
+The file is written whole under a temporary name and renamed, carries a digest of itself,
+and is ignored when it cannot be read or when Matinee's code or the config differ from the
+build that wrote it: it only saves time. The layouts are not part of its key: their digest
+is in the plan's base key, so an edited layout plans every output again, as in `serve`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Collection, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import code_digest
+from .config import Config
+from .content import RACY_NS, Signature, Sources, find_sources, signature
+from .kept import Kept
+from .manifest import Entry, manifest_path
+from .memo import Planned
+from .parsing import ParsedSource
+from .replan import PlanState
+from .site import Modelled
+
+FORMAT = b"matinee kept state 1\n"
+DIGEST_SIZE = 16
+DRIFT = 50  # sources changed since the saved state before a build on the swap path saves it again
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The state of the last build that saved one, as it reads back."""
+
+    sources: Sources
+    listed_at: int  # time.time_ns() when `sources` were listed
+    settings: str  # parsing.parse_settings of the parsed objects
+    parsed: dict[str, tuple[Signature, ParsedSource]]  # rel -> the stat that vouches for it, its object
+    assets: dict[str, Signature]  # rel -> the stat of each file copied as it is, when old enough to vouch
+    modelled: Modelled
+    plan: PlanState  # its outputs are paths and keys only (see _unkept)
+
+
+def snapshot_path(config: Config) -> Path:
+    """Where the saved state of the last build is kept, one per output folder."""
+    return manifest_path(config).with_suffix(".kept")
+
+
+def resume(config: Config) -> tuple[Kept, dict[str, Signature]]:
+    """Return the state to build from: the saved one, named the sources changed since, or a
+    fresh one (no saved state, or one of other code or config); and the stat of every file
+    copied as it is, noted now, before the build reads them, for the next build to compare."""
+    listed_at = time.time_ns()
+    sources = find_sources(config)
+    assets = _asset_stats(sources, listed_at)
+    saved = _load(snapshot_path(config), _key(config))
+    if saved is None:
+        return Kept(), assets
+    changed = _changed(saved, sources, assets)
+    kept = Kept(
+        changed=changed,
+        sources=sources,
+        listed_at=listed_at,
+        settings=saved.settings,
+        parsed=saved.parsed,
+        modelled=saved.modelled,
+        plan=saved.plan,
+    )
+    return kept, assets
+
+
+def save(config: Config, kept: Kept, assets: dict[str, Signature], swapped: Collection[str] | None) -> None:
+    """Save `kept`, as a build that succeeded left it, for the next one-shot build; not after
+    a build on the swap path (`swapped`: the posts it swapped in) while the saved state is
+    still near enough (DRIFT). Failing to save only costs time next build."""
+    if swapped is not None and len(kept.changed or ()) <= DRIFT:
+        return
+    path = snapshot_path(config)
+    if kept.sources is None or kept.modelled is None or kept.plan is None:
+        _drop(path)
+        return
+    plan = kept.plan
+    saved = Snapshot(
+        kept.sources,
+        kept.listed_at,
+        kept.settings,
+        kept.parsed,
+        assets,
+        kept.modelled,
+        replace(plan, planned=(), index={}),
+    )
+    outputs = [(item.path, item.key) for item in plan.planned]
+    payload = pickle.dumps((saved, outputs), protocol=pickle.HIGHEST_PROTOCOL)
+    digest = hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest()
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(FORMAT + _key(config) + digest)
+            file.write(payload)
+        temporary.replace(path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        _drop(path)
+
+
+def needs_planning(plan: PlanState, built: Mapping[str, Entry]) -> bool:
+    """Whether an output planned from a saved state must be rendered (its built file, in the
+    manifest `built`, is missing or was made from other inputs) though it cannot be: the
+    saved plan holds keys, not the means to render. Then every output is planned afresh."""
+    for item in plan.planned:
+        if item.make is _unkept and ((entry := built.get(item.path)) is None or entry.key != item.key):
+            return True
+    return False
+
+
+def _unkept() -> bytes:
+    """Stands in for the renderer of an output planned by an earlier run (see needs_planning)."""
+    raise RuntimeError("an output of a saved plan was rendered; it must be planned first")
+
+
+def _changed(saved: Snapshot, sources: Sources, assets: Mapping[str, Signature]) -> tuple[str, ...]:
+    """The sources whose stat differs from the saved one or vouches for nothing (see
+    content.RACY_NS), the files copied as they are likewise, and those added or gone."""
+    parsed = saved.parsed
+    changed = [file.rel for file in sources.files if (old := parsed.get(file.rel)) is None or old[0] != file.signature]
+    listed = {file.rel for file in sources.files}
+    changed += [file.rel for file in saved.sources.files if file.rel not in listed]
+    copied = {asset.source for asset in sources.assets}
+    changed += [rel for rel in copied if rel not in assets or saved.assets.get(rel) != assets[rel]]
+    changed += [asset.source for asset in saved.sources.assets if asset.source not in copied]
+    return tuple(dict.fromkeys(changed))
+
+
+def _asset_stats(sources: Sources, listed_at: int) -> dict[str, Signature]:
+    """The stat of each file copied as it is, for those old enough to vouch for their bytes."""
+    stats: dict[str, Signature] = {}
+    for asset in sources.assets:
+        try:
+            status = os.stat(asset.path)
+        except OSError:
+            continue  # gone already: the build reports it
+        if listed_at - status.st_mtime_ns > RACY_NS:
+            stats[asset.source] = signature(status)
+    return stats
+
+
+def _key(config: Config) -> bytes:
+    """What a saved state is only valid for: this code, this config (the output folder too)."""
+    return hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=DIGEST_SIZE).digest()
+
+
+def _load(path: Path, key: bytes) -> Snapshot | None:
+    """Read a saved state back, or None if there is none, or it is another's, or damaged."""
+    head = len(FORMAT) + 2 * DIGEST_SIZE
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    if data[: len(FORMAT)] != FORMAT or data[len(FORMAT) : len(FORMAT) + DIGEST_SIZE] != key:
+        return None
+    payload = memoryview(data)[head:]
+    if hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[head - DIGEST_SIZE : head]:
+        return None
+    try:
+        saved, outputs = pickle.loads(payload)
+        if not isinstance(saved, Snapshot):
+            return None
+        planned = tuple(Planned(path, key, _unkept) for path, key in outputs)
+        index = {path: number for number, (path, _) in enumerate(outputs)}
+        return replace(saved, plan=replace(saved.plan, planned=planned, index=index))
+    except Exception:  # noqa: BLE001 - a damaged file, whatever it raises, is ignored
+        return None
+
+
+def _drop(path: Path) -> None:
+    with suppress(OSError):  # a folder in its place: nothing can be read from it either
+        path.unlink(missing_ok=True)
