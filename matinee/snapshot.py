@@ -2,16 +2,17 @@
 
 Without it, `matinee build` after one edit lists, looks up and unpickles every source, models
 the whole site and plans every output again. Instead, after a build the state `serve` keeps
-in memory between builds (kept.py: each source's stat and parsed object, the model, the plan)
-is saved in one file beside the manifest; the next build loads it, compares every source's
-stat with the one saved, and takes serve's path from there: only the files whose stat
-changed are parsed; posts edited in place are swapped into the saved model (swap.py) and
-only the outputs that can show them are planned again (replan.py); any other change models
-the site afresh, from the saved parsed objects of the files that did not change.
+in memory between builds (kept.py: the sources, each parsed, the model, the plan) is saved in
+one file beside the manifest, with the stat of every input file as the no-change check
+scanned them before the build (stamp.scan_inputs). The next build compares that scan with its
+own and takes serve's path from there, as if its watcher had named the files that differ:
+only those are statted again and parsed; posts edited in place are swapped into the saved
+model (swap.py) and only the outputs that can show them are planned again (replan.py); any
+other change models the site afresh, from the saved parsed objects of the other files.
 
-A saved state stays valid as the sources move on: the next build compares with the stats it
+A saved state stays valid as the sources move on: the next build compares with the scan it
 was saved with, however old. So a build that took the swap path does not save it again (it
-would cost more than the build) until DRIFT sources differ from it. The plan is saved as
+would cost more than the build) until DRIFT files differ from it. The plan is saved as
 paths and keys, without the means to render: a saved output that must be rendered again
 (its built file was changed or deleted) makes the build plan every output (needs_planning).
 
@@ -28,7 +29,6 @@ import hashlib
 import io
 import os
 import pickle
-import time
 import zlib
 from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
@@ -38,29 +38,29 @@ from typing import Any, TypeVar
 
 from . import code_digest
 from .config import Config
-from .content import RACY_NS, Signature, Sources, find_sources, signature
+from .content import IGNORED, RACY_NS, Signature, Sources
 from .kept import Kept
 from .manifest import Entry, manifest_path
 from .memo import Planned
 from .parsing import ParsedSource
 from .replan import PlanState
 from .site import Modelled
+from .stamp import Inputs
 
 FORMAT = b"matinee kept state 1\n"
 DIGEST_SIZE = 16
 T = TypeVar("T")
-DRIFT = 50  # sources changed since the saved state before a build on the swap path saves it again
+DRIFT = 50  # input files changed since the saved state before a build on the swap path saves it again
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The state of the last build that saved one, as it reads back."""
 
-    files: tuple[str, ...]  # the Markdown sources listed (rel)
-    copied: tuple[str, ...]  # the files listed to copy as they are (Asset.source)
+    inputs: Inputs  # its inputs as scanned before it read them (stamp.scan_inputs)
+    sources: Sources  # as listed
     settings: str  # parsing.parse_settings of the parsed objects
     parsed: dict[str, tuple[Signature, ParsedSource]]  # rel -> the stat that vouches for it, its object
-    assets: dict[str, Signature]  # Asset.source -> its stat, for those old enough to vouch for their bytes
     modelled: Modelled
     plan: PlanState  # its outputs are paths and keys only (see _unkept)
 
@@ -70,33 +70,27 @@ def snapshot_path(config: Config) -> Path:
     return manifest_path(config).with_suffix(".kept")
 
 
-def resume(config: Config) -> tuple[Kept, dict[str, Signature]]:
-    """Return the state to build from: the saved one, named the sources changed since, or a
-    fresh one (no saved state, or one of other code or config); and the stat of every file
-    copied as it is, noted now, before the build reads them, for the next build to compare."""
-    listed_at = time.time_ns()
-    sources = find_sources(config)
-    assets = _asset_stats(sources, listed_at)
+def resume(config: Config, inputs: Inputs) -> Kept:
+    """Return the state to build from: the saved one, naming the files whose stat differs
+    between its scan of the inputs and `inputs` (this build's); else a fresh one (no saved
+    state, or one of other code or config). Nothing is listed: the scan says what changed."""
     saved = _load(snapshot_path(config), _key(config))
     if saved is None:
-        return Kept(), assets
-    changed = _changed(saved, sources, assets)
-    kept = Kept(
-        changed=changed,
-        sources=sources,
-        listed_at=listed_at,
+        return Kept()
+    return Kept(
+        changed=_changed(saved.inputs, inputs),
+        sources=saved.sources,
         settings=saved.settings,
         parsed=saved.parsed,
         modelled=saved.modelled,
         plan=saved.plan,
     )
-    return kept, assets
 
 
-def save(config: Config, kept: Kept, assets: dict[str, Signature], swapped: Collection[str] | None) -> None:
-    """Save `kept`, as a build that succeeded left it, for the next one-shot build; not after
-    a build on the swap path (`swapped`: the posts it swapped in) while the saved state is
-    still near enough (DRIFT). Failing to save only costs time next build."""
+def save(config: Config, kept: Kept, inputs: Inputs, swapped: Collection[str] | None) -> None:
+    """Save `kept`, as a build that succeeded left it, with the scan of its `inputs`, for the
+    next one-shot build; not after a build on the swap path (`swapped`: the posts it swapped
+    in) while the saved state is still near enough (DRIFT). Failing only costs time later."""
     if swapped is not None and len(kept.changed or ()) <= DRIFT:
         return
     path = snapshot_path(config)
@@ -104,15 +98,8 @@ def save(config: Config, kept: Kept, assets: dict[str, Signature], swapped: Coll
         _drop(path)
         return
     plan = kept.plan
-    saved = Snapshot(
-        tuple(file.rel for file in kept.sources.files),
-        tuple(asset.source for asset in kept.sources.assets),
-        kept.settings,
-        kept.parsed,
-        assets,
-        kept.modelled,
-        replace(plan, planned=(), index={}),
-    )
+    unplanned = replace(plan, planned=(), index={})  # saved as paths and keys below
+    saved = Snapshot(inputs, kept.sources, kept.settings, kept.parsed, kept.modelled, unplanned)
     outputs = [(item.path, item.key) for item in plan.planned]
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((saved, outputs))
@@ -143,30 +130,15 @@ def _unkept() -> bytes:
     raise RuntimeError("an output of a saved plan was rendered; it must be planned first")
 
 
-def _changed(saved: Snapshot, sources: Sources, assets: Mapping[str, Signature]) -> tuple[str, ...]:
-    """The sources whose stat differs from the saved one or vouches for nothing (see
-    content.RACY_NS), the files copied as they are likewise, and those added or gone."""
-    parsed = saved.parsed
-    changed = [file.rel for file in sources.files if (old := parsed.get(file.rel)) is None or old[0] != file.signature]
-    listed = {file.rel for file in sources.files}
-    changed += [rel for rel in saved.files if rel not in listed]
-    copied = {asset.source for asset in sources.assets}
-    changed += [rel for rel in copied if rel not in assets or saved.assets.get(rel) != assets[rel]]
-    changed += [rel for rel in saved.copied if rel not in copied]
-    return tuple(dict.fromkeys(changed))
-
-
-def _asset_stats(sources: Sources, listed_at: int) -> dict[str, Signature]:
-    """The stat of each file copied as it is, for those old enough to vouch for their bytes."""
-    stats: dict[str, Signature] = {}
-    for asset in sources.assets:
-        try:
-            status = os.stat(asset.path)
-        except OSError:
-            continue  # gone already: the build reports it
-        if listed_at - status.st_mtime_ns > RACY_NS:
-            stats[asset.source] = signature(status)
-    return stats
+def _changed(before: Inputs, now: Inputs) -> tuple[str, ...]:
+    """The input files whose stat differs between two scans, or was too recent in the first to
+    vouch for their bytes (content.RACY_NS), and those added or gone; not hidden or editor
+    files, which no build reads (content.IGNORED)."""
+    old, new = before.stats, now.stats
+    vouched = before.scanned_at - RACY_NS
+    changed = [path for path, stat in new.items() if old.get(path) != stat or stat[1] > vouched]
+    changed += [path for path in old if path not in new]
+    return tuple(path for path in changed if not any(IGNORED.search(part) for part in path.split("/")))
 
 
 def _key(config: Config) -> bytes:

@@ -28,10 +28,10 @@ from test_incremental import (
 from matinee import parsing, pipeline, snapshot
 from matinee.cache import BuildCache
 from matinee.config import load_config
-from matinee.errors import MatineeError
+from matinee.errors import MatineeError, flatten
 from matinee.pipeline import Report, build
 from matinee.snapshot import snapshot_path
-from matinee.stamp import input_state
+from matinee.stamp import scan_inputs
 
 
 def _one_shot(root: Path, now: datetime = NOW) -> Report:
@@ -39,7 +39,7 @@ def _one_shot(root: Path, now: datetime = NOW) -> Report:
     config = load_config(root, out_dir=root / "site")
     cache = BuildCache(config.cache_dir)
     try:
-        return build(config, now=now, cache=cache, inputs=input_state(config))
+        return build(config, now=now, cache=cache, inputs=scan_inputs(config))
     finally:
         cache.close()
 
@@ -62,10 +62,16 @@ def _site(tmp_path: Path, count: int = 12) -> Path:
     }
     files["config.yaml"] = 'title: "Test Reel"\nbase_url: "https://example.org/"\nper_page: 3\n'
     root = make_site(tmp_path, files)
-    _age(root)
+    _age_inputs(root)
     _one_shot(root)
     assert snapshot_path(load_config(root, out_dir=root / "site")).is_file()
     return root
+
+
+def _age_inputs(root: Path) -> None:
+    """Date every input (content, layouts, config) back, so that their stats vouch for them."""
+    _age(root)
+    _age(root, ("config.yaml", *(path.relative_to(root).as_posix() for path in (root / "layouts").rglob("*"))))
 
 
 @pytest.fixture
@@ -250,7 +256,7 @@ def test_a_saved_state_is_kept_per_output_folder(tmp_path: Path) -> None:
     config = load_config(root, out_dir=root / "elsewhere")
     cache = BuildCache(config.cache_dir)
     try:
-        build(config, now=NOW, cache=cache, inputs=input_state(config))
+        build(config, now=NOW, cache=cache, inputs=scan_inputs(config))
     finally:
         cache.close()
     assert snapshot_path(config) != snapshot_path(load_config(root, out_dir=root / "site"))
@@ -267,7 +273,7 @@ def test_one_shot_builds_from_saved_states_match_clean_builds(tmp_path: Path, st
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
         root = make_site(Path(scratch), SERVE_START)
         now = NOW
-        _age(root)
+        _age_inputs(root)
         _one_shot(root, now)
         for step in steps:
             before = _signatures(root)
@@ -284,3 +290,44 @@ def test_one_shot_builds_from_saved_states_match_clean_builds(tmp_path: Path, st
                 continue
             assert _tree(root / "site") == _clean_build(root, now), f"after {step}"
         shutil.rmtree(root)
+
+
+def test_an_editor_s_swap_file_beside_the_edited_post_keeps_the_swap_path(tmp_path: Path, modelled: list[str]) -> None:
+    root = _site(tmp_path)
+    (root / "content/posts/.p5.md.swp").write_bytes(b"vim's")
+    EDITS["body"](root)
+    modelled.clear()
+    _one_shot(root)
+    assert modelled == []
+    assert _tree(root / "site") == _clean_build(root)
+
+
+def test_a_broken_link_added_since_the_saved_state_is_reported(tmp_path: Path) -> None:
+    root = _site(tmp_path)
+    (root / "content/posts/gone.md").symlink_to(root / "nowhere.md")
+    EDITS["body"](root)
+    with pytest.raises((MatineeError, ExceptionGroup)) as caught:
+        _one_shot(root)
+    assert any(error.path == "content/posts/gone.md" for error in flatten(caught.value))
+
+
+def test_a_saved_state_is_saved_again_once_many_files_changed_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modelled: list[str]
+) -> None:
+    """Each later build would otherwise parse and swap in every post edited since."""
+    monkeypatch.setattr(snapshot, "DRIFT", 1)
+    root = _site(tmp_path)
+    path = snapshot_path(load_config(root, out_dir=root / "site"))
+    old = path.read_bytes()
+    _edit(root, "content/posts/p3.md", lambda text: text + "\nOne.\n")
+    _one_shot(root)
+    assert path.read_bytes() == old
+    _edit(root, "content/posts/p8.md", lambda text: text + "\nTwo.\n")
+    modelled.clear()
+    _one_shot(root)
+    assert modelled == [], "still swapped in"
+    assert path.read_bytes() != old
+    _edit(root, "content/posts/p9.md", lambda text: text + "\nThree.\n")
+    _one_shot(root)
+    assert modelled == []
+    assert _tree(root / "site") == _clean_build(root)
