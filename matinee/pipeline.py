@@ -27,7 +27,9 @@ from .render import render_plan
 from .replan import replan
 from .search import index_search
 from .site import Modelled, model_site
-from .stamp import drop_stamp, record_build, stamp_path
+from .snapshot import needs_planning, resume
+from .snapshot import save as save_snapshot
+from .stamp import Inputs, drop_stamp, record_build, stamp_path
 from .swap import swap_posts
 from .write import Written, render_errors, write_tree
 
@@ -136,21 +138,25 @@ def build(
     cache: BuildCache,
     search: bool = False,
     progress: Progress = silent,
-    inputs: str | None = None,
+    inputs: Inputs | None = None,
     kept: Kept | None = None,
 ) -> Report:
     """Build config.source into config.out_dir, or raise without touching config.out_dir.
 
     `search` also makes the search index (`matinee build` does; `serve` rebuilds do not);
     `progress` hears how long stages (reading, images, rendering) advance.
-    `inputs`, the state of the inputs noted before the build (stamp.input_state), is saved as
+    `inputs`, the inputs as scanned before the build (stamp.scan_inputs), is saved as
     the stamp that lets a later `matinee build` skip a run if they do not change (see
     stamp.py). Without it the stamp is dropped: `serve` builds for its own address, which
-    no later `build` shares. `kept` is what `serve` keeps between its builds (kept.py).
+    no later `build` shares. `kept` is what `serve` keeps between its builds (kept.py); a
+    one-shot build (`inputs`, no `kept`) starts from what the last one saved (snapshot.py).
     """
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
+    # A one-shot build starts from the state the last one saved, as serve from what it kept.
+    resumed = resume(config, inputs) if kept is None and inputs is not None else None
+    kept = resumed or kept
     last_model, last_plan, cards = kept.take() if kept is not None else (None, None, {})
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
@@ -161,6 +167,8 @@ def build(
     lookup = lookup_for(images.infos, config.base_path)
     # 6 plan: every output's memo key; serve re-plans only around the posts swapped into its model
     plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped) if kept is not None else None
+    if plan is not None and needs_planning(plan, previous.files):  # a saved plan cannot render
+        plan = replan(site, env, usage, lookup, cache.digest, None, None)
     planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
     reused = plan is not None and plan.replanned < len(plan.planned)  # the last build's paths and assets
     rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
@@ -181,12 +189,14 @@ def build(
     )
     if kept is not None:
         kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
+    if resumed is not None and inputs is not None:
+        save_snapshot(config, resumed, inputs, loaded.swapped)  # for the next one-shot build
     index = index_search(config.out_dir, written.manifest.searchable()) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)
     if inputs is not None:  # 10 record: a later build with the same inputs is skipped
         valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
-        record_build(config, inputs, report, valid_until=valid_until, search=search)
+        record_build(config, inputs.state, report, valid_until=valid_until, search=search)
     return report
 
 

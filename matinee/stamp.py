@@ -14,6 +14,7 @@ import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,10 +49,34 @@ class Stamp:
     valid_until: str | None  # ISO time after which the output changes with the clock
 
 
+FileStat = tuple[int, int, int, int]  # size, mtime, ctime, inode: content.Signature
+UNREADABLE: FileStat = (-1, 0, 0, 0)  # a broken link, or a file going
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The inputs of a build, scanned before it reads any: their state (input_state), and each
+    file's stat, by which the next one-shot build tells what changed since (snapshot.py)."""
+
+    state: str
+    stats: dict[str, FileStat]  # path under the source folder -> its stat (UNREADABLE if none)
+    scanned_at: int  # time.time_ns() when the scan began
+
+
 def input_state(config: Config) -> str:
     """Return a digest of every input file's path, size and mtime, plus the build settings."""
-    settings = hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=20).hexdigest()
-    return settings + sources_state(config.source)
+    return _settings(config) + sources_state(config.source)
+
+
+def scan_inputs(config: Config) -> Inputs:
+    """Return input_state(config), with the stat of each input file it was made of."""
+    stats: dict[str, FileStat] = {}
+    scanned_at = time.time_ns()
+    return Inputs(_settings(config) + scan_sources(config.source, stats)[0], stats, scanned_at)
+
+
+def _settings(config: Config) -> str:
+    return hashlib.blake2b(repr((code_digest(), config)).encode("utf-8"), digest_size=20).hexdigest()
 
 
 def sources_state(source: Path) -> str:
@@ -60,21 +85,23 @@ def sources_state(source: Path) -> str:
     return scan_sources(source)[0]
 
 
-def scan_sources(source: Path) -> tuple[str, int]:
+def scan_sources(source: Path, stats: dict[str, FileStat] | None = None) -> tuple[str, int]:
     """Return sources_state(source), and the newest mtime among the files (ns) that is not in
-    the future (a file from an archive or another clock is no sign of a change)."""
+    the future (a file from an archive or another clock is no sign of a change); note each
+    file's stat in `stats`, by its path under `source`, if given."""
     hasher = hashlib.blake2b(digest_size=20)
     newest = 0
     now = time.time_ns()
+    add = partial(_add, hasher, stats, len(str(source)) + 1)
     for top in (source / "content", source / "layouts"):
         for folder, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(files):
-                newest = _newer(newest, _add(hasher, os.path.join(folder, name)), now)
+                newest = _newer(newest, add(os.path.join(folder, name)), now)
             for name in dirs:  # os.walk does not enter a folder link, but the build reports it
                 if os.path.islink(os.path.join(folder, name)):
-                    newest = _newer(newest, _add(hasher, os.path.join(folder, name)), now)
-    newest = _newer(newest, _add(hasher, str(source / CONFIG_FILE)), now)
+                    newest = _newer(newest, add(os.path.join(folder, name)), now)
+    newest = _newer(newest, add(str(source / CONFIG_FILE)), now)
     return hasher.hexdigest(), newest
 
 
@@ -136,13 +163,18 @@ def drop_stamp(stamp_path: Path) -> None:
         stamp_path.unlink(missing_ok=True)
 
 
-def _add(hasher: Any, path: str) -> int:
-    """Add a file's state to `hasher`; return its mtime (ns), 0 if it cannot be read."""
+def _add(hasher: Any, stats: dict[str, FileStat] | None, cut: int, path: str) -> int:
+    """Add a file's state to `hasher` (and to `stats`, by its path from `cut` on, with "/"
+    between folders); return its mtime (ns), 0 if it cannot be read."""
     try:
         stat = os.stat(path)
     except OSError:  # a broken link, or a file going: the build reports it, so it counts
         hasher.update(f"{path}\0unreadable\n".encode("utf-8", "surrogateescape"))
+        if stats is not None:
+            stats[path[cut:].replace(os.sep, "/")] = UNREADABLE
         return 0
     state = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}\n"
     hasher.update(state.encode("utf-8", "surrogateescape"))
+    if stats is not None:
+        stats[path[cut:].replace(os.sep, "/")] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     return stat.st_mtime_ns

@@ -22,7 +22,7 @@ from matinee.config import Config, load_config
 from matinee.errors import MatineeError
 from matinee.kept import Kept
 from matinee.pipeline import build
-from matinee.stamp import input_state, up_to_date
+from matinee.stamp import input_state, scan_inputs, up_to_date
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
 FILMS = ["Dune: Part Two", "Amélie", "Past Lives", "Oppenheimer"]
@@ -326,7 +326,7 @@ def _built_with_stamp(tmp_path: Path, text: str) -> Config:
     config = load_config(root, out_dir=root / "site")
     cache = BuildCache(config.cache_dir)
     try:
-        build(config, now=NOW, cache=cache, inputs=input_state(config))
+        build(config, now=NOW, cache=cache, inputs=scan_inputs(config))
     finally:
         cache.close()
     assert up_to_date(config, NOW, input_state(config), search=False) is not None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, load_config
 from ..errors import flatten
-from ..stamp import input_state, up_to_date
+from ..stamp import scan_inputs, up_to_date
 from ..words import plural
 from .common import EXIT_ERROR, EXIT_OK, Commands, site_config, site_options
 
@@ -58,8 +58,8 @@ def run_build(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     started = time.perf_counter()
     search = not args.no_search
-    inputs = input_state(config)  # before anything is read, so that a change during the build counts
-    if last := up_to_date(config, now, inputs, search=search):
+    inputs = scan_inputs(config)  # before anything is read, so that a change during the build counts
+    if last := up_to_date(config, now, inputs.state, search=search):
         if not args.quiet:
             print(
                 f"Up to date: {last['files']} files, {last['posts']} posts; nothing changed "
