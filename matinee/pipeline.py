@@ -162,8 +162,9 @@ def build(
     # 6 plan: every output's memo key; serve re-plans only around the posts swapped into its model
     plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped) if kept is not None else None
     planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
-    reused = plan is not None and plan.replanned < len(plan.planned)  # the last build's paths and assets
-    rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
+    # A re-plan keeps the last build's paths and assets: only the outputs planned afresh are looked at.
+    fresh = plan.fresh if plan is not None and previous.files and config.out_dir.is_dir() else None
+    rendering = render_plan(site, env, lookup, planned if fresh is None else fresh, previous.keys())  # 7 render
     errors += usage.errors
     if errors:  # the pages are still rendered (not written) for the layouts' errors
         raise grouped(_once([*errors, *render_errors(rendering, progress)]), "the site has errors")
@@ -177,7 +178,7 @@ def build(
         manifest_path(config),
         previous,
         progress,
-        unchanged=reused,
+        unchanged=fresh is not None,
     )
     if kept is not None:
         kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards

@@ -63,9 +63,11 @@ def write_tree(
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
     Many outputs to render are rendered and staged on every core (see fanout.py).
-    `unchanged`: the caller's word (serve's, after a post edited in place) that the outputs'
-    paths are those of `previous`, checked then, and that none of its assets changed since:
-    they are not checked or statted again.
+    `unchanged`: the caller's word (serve's, after a post edited in place) that `outputs` are
+    the outputs it planned afresh, every other output of `previous` staying as it is (same
+    path, same key), and that none of its assets changed since: the rest of the site is then
+    neither walked nor statted, and the manifest saves only the entries that changed. The
+    caller checks that `previous` holds files and `out_dir` is there (else none are kept).
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
@@ -92,7 +94,12 @@ def write_tree(
         staged = {path: entry for share in shares for path, entry in share.assets.items()}
         staged |= kept
         files |= {asset.rel_out: staged[asset.rel_out] for asset in assets}  # in the assets' order
-        if incremental:
+        changes: dict[str, Entry | None] | None = None
+        if unchanged and incremental:  # `files` holds the outputs planned afresh and the assets
+            changes = _changes(previous, files)
+            deleted = sorted(path for path, entry in changes.items() if entry is None)
+            commit(staging, out_dir, deleted)
+        elif incremental:
             deleted = sorted(set(previous.files) - set(files))
             commit(staging, out_dir, deleted)
         else:
@@ -106,13 +113,37 @@ def write_tree(
         drop_staging(staging)
         raise
     remove(staging)
-    files = {path: entry if entry.mtime_ns else restat(out_dir / path, entry) for path, entry in files.items()}
-    save_manifest(manifest_path, out_dir, files)
+    if changes is not None:
+        changes = {
+            path: entry if not entry or entry.mtime_ns else restat(out_dir / path, entry)
+            for path, entry in changes.items()
+        }
+        files = dict(previous.files)
+        for path, change in changes.items():
+            if change is None:
+                del files[path]
+            else:
+                files[path] = change
+    else:
+        files = {path: entry if entry.mtime_ns else restat(out_dir / path, entry) for path, entry in files.items()}
+    saved = save_manifest(manifest_path, out_dir, files, previous=previous, changes=changes)
     written = (
         *(path for share in shares for path in share.written),
         *(path for share in shares for path in share.assets_written),
     )
-    return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files))
+    return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files, saved))
+
+
+def _changes(previous: Manifest, files: dict[str, Entry]) -> dict[str, Entry | None]:
+    """What a partial write (write_tree's `unchanged`) changes of `previous`: the entries of
+    `files` (the outputs planned afresh, and every asset) that differ, and None for each
+    asset `previous` copied that `files` no longer has."""
+    changes: dict[str, Entry | None] = {
+        path: entry for path, entry in files.items() if previous.files.get(path) != entry
+    }
+    gone = (path for path, entry in previous.files.items() if entry.key.startswith("asset ") and path not in files)
+    changes |= dict.fromkeys(gone)
+    return changes
 
 
 def render_errors(outputs: Outputs, progress: Progress = silent) -> list[MatineeError]:
