@@ -19,6 +19,7 @@ from pathlib import Path
 from .config import Config
 from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, restat
 from .errors import MatineeError
+from .images import Images
 from .manifest import Manifest
 from .model import Asset
 from .parsing import ParsedSource
@@ -47,13 +48,14 @@ class Kept:
     modelled: Modelled | None = None
     plan: PlanState | None = None
     cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)
+    images: Images | None = None  # the last build's images: a swap re-derives only its posts' (images.swap_images)
 
-    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset]]:
-        """Return the last model, plan and share cards, forgetting them until a build succeeds
-        again: a failed build's edits are not in them, so the next build must not start from
-        them (and it may have met a card deleted since: the cards are statted again)."""
-        kept = self.modelled, self.plan, self.cards
-        self.modelled, self.plan, self.cards = None, None, {}
+    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset], Images | None]:
+        """Return the last model, plan, share cards and images, forgetting them until a build
+        succeeds again: a failed build's edits are not in them, so the next build must not
+        start from them (and it may have met a card deleted since: the cards are statted again)."""
+        kept = self.modelled, self.plan, self.cards, self.images
+        self.modelled, self.plan, self.cards, self.images = None, None, {}, None
         return kept
 
     def find_sources(self, config: Config) -> Sources:

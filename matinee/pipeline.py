@@ -13,12 +13,12 @@ from .cache import BuildCache
 from .config import Config
 from .content import find_sources
 from .errors import MatineeError, flatten, grouped
-from .images import prepare_images
+from .images import Images, Swapped, prepare_images, swap_images
 from .kept import Kept
 from .layouts import Usage, layout_usage, make_env, read_layouts
 from .manifest import Manifest, manifest_path, read_manifest, record_files
 from .memo import digest
-from .model import Site
+from .model import Asset, Site
 from .parsing import Parsed, parse_all, parse_settings
 from .picture import lookup_for
 from .plan import plan_site
@@ -151,10 +151,10 @@ def build(
     started = time.perf_counter()
     if inputs is None:
         drop_stamp(stamp_path(config))
-    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, {})
+    last_model, last_plan, cards, last_images = kept.take() if kept is not None else (None, None, {}, None)
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
-    images = prepare_images(site, config.cache_dir, progress, cards)  # 4 images: variants and sizes
+    images, moved = _images(config, site, loaded, last_model, last_images, cards, progress)  # 4 variants and sizes
     previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
@@ -171,17 +171,20 @@ def build(
     # 7-8 render and write: write_tree forks a worker per core when many pages changed, and each
     # renders its share (Rendering.render) and stages the bytes itself; rendering in the parent
     # first would pickle every page back across the processes, which costs more than it renders.
+    moved = moved if fresh is not None else None  # with the outputs re-planned, the assets added and gone
     written = write_tree(
         rendering,
-        site.assets + images.assets,
+        moved.added if moved is not None else site.assets + images.assets,
         config.out_dir,
         manifest_path(config),
         previous,
         progress,
         unchanged=fresh is not None,
+        gone=moved.gone if moved is not None else None,
     )
     if kept is not None:
         kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
+        kept.images = images
     index = index_search(config.out_dir, written.manifest.searchable()) if search else ()  # 9 search index
     files = record_files(index, config.out_dir, manifest_path(config)) if index else written.files
     report = _report(site, written, files, time.perf_counter() - started)
@@ -189,6 +192,24 @@ def build(
         valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
         record_build(config, inputs, report, valid_until=valid_until, search=search)
     return report
+
+
+def _images(
+    config: Config,
+    site: Site,
+    loaded: Loaded,
+    last_model: Modelled | None,
+    last: Images | None,
+    cards: dict[str, Asset],
+    progress: Progress,
+) -> tuple[Images, Swapped | None]:
+    """The images the site shows: serve's last ones when only posts were swapped in that show
+    the same pictures (images.swap_images), else found and made afresh (prepare_images)."""
+    if last is not None and last_model is not None and loaded.swapped:
+        moved = swap_images(last, last_model.site, site, loaded.swapped, config.cache_dir, cards)
+        if moved is not None:
+            return moved.images, moved
+    return prepare_images(site, config.cache_dir, progress, cards), None
 
 
 def _previous(config: Config, kept: Kept | None) -> Manifest:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -59,6 +59,7 @@ def write_tree(
     previous: Manifest,
     progress: Progress = silent,
     unchanged: bool = False,
+    gone: Collection[str] | None = None,
 ) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
@@ -68,6 +69,8 @@ def write_tree(
     path, same key), and that none of its assets changed since: the rest of the site is then
     neither walked nor statted, and the manifest saves only the entries that changed. The
     caller checks that `previous` holds files and `out_dir` is there (else none are kept).
+    With `unchanged`, `gone` may say which of `previous`'s assets went (output paths): then
+    `assets` are only those added since, and no other asset is looked at either.
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
@@ -96,7 +99,7 @@ def write_tree(
         files |= {asset.rel_out: staged[asset.rel_out] for asset in assets}  # in the assets' order
         changes: dict[str, Entry | None] | None = None
         if unchanged and incremental:  # `files` holds the outputs planned afresh and the assets
-            changes = _changes(previous, files)
+            changes = _changes(previous, files, gone)
             deleted = sorted(path for path, entry in changes.items() if entry is None)
             commit(staging, out_dir, deleted)
         elif incremental:
@@ -134,14 +137,15 @@ def write_tree(
     return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files, saved))
 
 
-def _changes(previous: Manifest, files: dict[str, Entry]) -> dict[str, Entry | None]:
+def _changes(previous: Manifest, files: dict[str, Entry], gone: Collection[str] | None) -> dict[str, Entry | None]:
     """What a partial write (write_tree's `unchanged`) changes of `previous`: the entries of
-    `files` (the outputs planned afresh, and every asset) that differ, and None for each
-    asset `previous` copied that `files` no longer has."""
+    `files` (the outputs planned afresh, and the assets) that differ, and None for each asset
+    that went: `gone`, or when None, those `previous` copied that `files` no longer has."""
     changes: dict[str, Entry | None] = {
         path: entry for path, entry in files.items() if previous.files.get(path) != entry
     }
-    gone = (path for path, entry in previous.files.items() if entry.key.startswith("asset ") and path not in files)
+    if gone is None:
+        gone = [path for path, entry in previous.files.items() if entry.key.startswith("asset ") and path not in files]
     changes |= dict.fromkeys(gone)
     return changes
 
