@@ -95,9 +95,9 @@ def replan(
         *chain.from_iterable(planner.post(number) for number in sorted(pages)),
         *planner.home(only=pagers),
         *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
-        *planner.listings(shown),
+        *planner.listings(changed),
         *([] if _same_in_archive(planner, previous, edited) else [planner.archive()]),
-        *feeds.plan_feeds(site, planner.base, layouts, kept_digest, only_terms=terms),
+        *feeds.plan_feeds(site, planner.base, layouts, kept_digest, only_terms=terms, only_posts=changed),
     ]
     planned = list(previous.planned)
     for item in fresh:
