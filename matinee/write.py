@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .commit import commit, drop_staging, output_named, remove, staging_path, swap
+from .commit import clear, commit, drop_staging, output_named, remove, staging_path, swap
 from .errors import MatineeError
 from .manifest import Entry, Manifest, content_digest, restat, save_manifest
 from .progress import Progress, silent
@@ -75,7 +75,9 @@ def write_tree(
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
     staging = staging_path(out_dir)
-    remove(staging)
+    # A save in `serve` keeps the staging folders between builds (commit.clear); others start afresh.
+    empty = partial(clear, staging) if unchanged and incremental else partial(remove, staging)
+    empty()
     files: dict[str, Entry] = {}
     try:
         made = _prepare(staging, outputs, assets, incremental, checked=unchanged)
@@ -115,7 +117,7 @@ def write_tree(
     except BaseException:
         drop_staging(staging)
         raise
-    remove(staging)
+    empty()
     if changes is not None:
         changes = {
             path: entry if not entry or entry.mtime_ns else restat(out_dir / path, entry)
@@ -279,7 +281,7 @@ def _prepare(
     folders, once, parents first: each share then makes only the folders of its own files.
     Return the folders made."""
     if checked and incremental:
-        staging.mkdir(parents=True)
+        staging.mkdir(parents=True, exist_ok=True)  # kept from the last save (commit.clear)
         return []
     folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
     staging.mkdir(parents=True)
