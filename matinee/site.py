@@ -50,6 +50,7 @@ class Modelled:
     errors: tuple[MatineeError, ...]
     urls: Mapping[str, str] = field(default_factory=dict)  # source -> URL, as links resolve to them
     profiles: Mapping[str, Author] = field(default_factory=dict)  # writer slug -> profile
+    shown_by: Mapping[str, tuple[str, ...]] | None = None  # post -> posts showing it as related (swap.py)
 
 
 def assemble(

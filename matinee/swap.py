@@ -8,7 +8,7 @@ around it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -56,9 +56,9 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:  # in C: the site's every post, at 50,000
         return tuple(map(swapped.get, map(id, listed), listed))
 
-    old_ids = swapped.keys()
+    shown_by = _shown_by(site.related) if previous.shown_by is None else previous.shown_by
     related = dict(site.related)
-    for source in [source for source, others in related.items() if not old_ids.isdisjoint(map(id, others))]:
+    for source in {holder for post in posts for holder in shown_by.get(post.source, ())}:
         related[source] = swap(related[source])
 
     new_posts = [swapped[id(by_source[post.source])] for post in posts]
@@ -89,4 +89,13 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
         ),
         built_at=now,
     )
-    return replace(previous, site=site)
+    return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post in or out of a related list
+
+
+def _shown_by(related: Mapping[str, tuple[Post, ...]]) -> dict[str, tuple[str, ...]]:
+    """Post -> the posts whose related lists show it: found once, then kept with the model."""
+    holders: dict[str, list[str]] = {}
+    for source, others in related.items():
+        for other in others:
+            holders.setdefault(other.source, []).append(source)
+    return {source: tuple(sources) for source, sources in holders.items()}
