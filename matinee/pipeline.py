@@ -11,7 +11,7 @@ import jinja2
 
 from .cache import BuildCache
 from .config import Config
-from .content import find_sources
+from .content import Sources, find_sources
 from .errors import MatineeError, flatten, grouped
 from .images import Images, Swapped, prepare_images, swap_images
 from .kept import Kept
@@ -73,6 +73,8 @@ def read_site(
     `kept`, serve's state between builds, lists and parses only what its watcher says changed;
     when that is posts that keep their places, they are swapped into `previous`, the last model.
     """
+    if kept is not None and (named := _read_named(config, cache, progress, kept, previous, now)) is not None:
+        return named
     if kept is None:
         parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
     else:
@@ -95,6 +97,23 @@ def read_site(
         people=parsed.people,
     )
     return Loaded(modelled.site, parsed.errors + modelled.errors, modelled)
+
+
+def _read_named(
+    config: Config, cache: BuildCache, progress: Progress, kept: Kept, previous: Modelled | None, now: datetime
+) -> Loaded | None:
+    """Serve's common case, read at the cost of the save: the watcher named only posts read
+    before, each parsed alone and swapped into the last model (swap.swap_posts); None when
+    that cannot be (the caller reads as usual, which also reports any mistake)."""
+    files = kept.named_posts(config) if previous is not None else None
+    if files is None:
+        return None
+    parsed = parse_all(Sources(files, ()), config, cache, progress, every=False)
+    swapped = _swapped(config, parsed, kept.changed, previous, now)
+    if swapped is None:
+        return None
+    kept.note_named(files, parsed.by_source())
+    return Loaded(swapped.site, (), swapped, frozenset(kept.changed or ()))
 
 
 def _swapped(

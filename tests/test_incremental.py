@@ -714,9 +714,10 @@ def test_a_serve_save_after_a_failed_build_still_reports_its_mistake(tmp_path: P
 def test_a_serve_save_of_a_posts_text_looks_at_no_output_or_asset_it_did_not_replan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A body edit renders, stages and stats only the outputs re-planned around it; the site's
-    pictures and cards are not looked for again, no folder is removed, and the manifest file
-    is not rewritten (its changes go to the journal): what it costs does not grow with the site."""
+    """A body edit reads only its post (the list of sources is not gone over), renders, stages
+    and stats only the outputs re-planned around it; the site's pictures and cards are not
+    looked for again, no folder is removed, and the manifest file is not rewritten (its
+    changes go to the journal): what it costs does not grow with the site."""
     from matinee import images, manifest, write
 
     root, cache, kept = _serve_site(tmp_path, 200)
@@ -730,6 +731,7 @@ def test_a_serve_save_of_a_posts_text_looks_at_no_output_or_asset_it_did_not_rep
     restatted: list[Path] = []
     monkeypatch.setattr(write, "restat", lambda path, entry: restatted.append(path) or restat(path, entry))
     looked: list[str] = []
+    monkeypatch.setattr(Kept, "find_sources", lambda self, config: looked.append("sources") or None)
     monkeypatch.setattr(images, "image_uses", lambda site: looked.append("uses") or iter(()))
     monkeypatch.setattr(images, "share_card_assets", lambda *args: looked.append("cards") or ([], []))
     removed: list[str] = []
