@@ -21,7 +21,7 @@ from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, rest
 from .errors import MatineeError
 from .images import Images
 from .manifest import Manifest
-from .model import Asset, Post
+from .model import Asset
 from .parsing import ParsedSource
 from .replan import PlanState
 from .site import Modelled
@@ -61,7 +61,7 @@ class Kept:
         return kept
 
     def named_posts(self, config: Config) -> tuple[SourceFile, ...] | None:
-        """The files the watcher named, statted afresh, if each is a post parsed before (so
+        """The files the watcher named, statted afresh, if each is a post listed before (so
         that the list of sources stands, and nothing else need be looked at); else None."""
         if self.sources is None or not self.changed:
             return None
@@ -69,8 +69,8 @@ class Kept:
             self._by_rel = {file.rel: file for file in self.sources.files}
         files = []
         for rel in self.changed:
-            file, parsed = self._by_rel.get(rel), self.parsed.get(rel)
-            if file is None or parsed is None or not isinstance(parsed[1], Post):
+            file = self._by_rel.get(rel)
+            if file is None or file.kind != "post":
                 return None
             try:
                 files.append(replace(file, signature=restat(file.path, config)))
