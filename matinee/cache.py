@@ -16,6 +16,7 @@ The stores under .matinee-cache/ (each safe to delete; each costs only time when
 - layouts/       Jinja's compiled layouts (layouts.make_env), checked against their source;
 - check.sqlite   page scans of earlier `matinee check` runs (check/cache.py);
 - outputs-<tag>.json  the manifest: each built file's memo key, size and mtime (manifest.py);
+- outputs-<tag>.journal  the entries a `serve` save changed since, appended (manifest.py);
 - outputs-<tag>.stamp the inputs of the last successful build, to skip an unchanged one (stamp.py);
 - outputs-<tag>.kept  what `serve` keeps in memory, saved by a one-shot build for the next (snapshot.py).
 `serve` also keeps, in memory only, its list of sources, each parsed, and its manifest (kept.py).

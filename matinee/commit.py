@@ -114,8 +114,13 @@ class _Commit:
 
     def run(self, deleted: Iterable[str], staged: Iterable[str]) -> None:
         """Delete first, so a file can take the place of a folder that goes (and the reverse)."""
-        remove(self._aside)  # what a killed run set aside: nothing will put it back
-        self._aside.mkdir()
+        # What a killed run set aside: nothing will put it back. The folder itself stays (see clear).
+        if self._aside.is_dir() and not self._aside.is_symlink():
+            for entry in os.scandir(self._aside):
+                remove(Path(entry.path))
+        else:
+            remove(self._aside)
+            self._aside.mkdir()
         for rel in deleted:
             path = self._out_dir / rel
             if path.is_file():  # a folder there holds new files: a killed run got further
@@ -190,6 +195,22 @@ def _link(path: Path, to: Path) -> bool:
     except OSError:  # a file system without hard links
         return False
     return True
+
+
+def clear(folder: Path) -> None:
+    """Make `folder` an empty folder, keeping it and the empty folders inside it if there:
+    removing a folder costs milliseconds on ext4 (about 3 ms, against 10 µs to unlink a
+    file), and a `serve` save stages its few files into the same folders each time."""
+    if folder.is_symlink() or not folder.is_dir():
+        remove(folder)
+        folder.mkdir()
+        return
+    for entry, folders, names in os.walk(folder):
+        for name in names:
+            os.unlink(os.path.join(entry, name))
+        for name in folders:
+            if os.path.islink(os.path.join(entry, name)):
+                os.unlink(os.path.join(entry, name))
 
 
 def drop_staging(staging: Path) -> None:

@@ -32,14 +32,16 @@ def plan_feeds(
     layouts: Set[str],
     kept_digest: Digest = digest,
     only_terms: Set[tuple[str, str]] | None = None,
+    only_posts: Sequence[Post] | None = None,
 ) -> Iterator[Planned]:
     """Plan /feed.xml, a feed per tag and film, /sitemap.xml and /robots.txt; `layouts`: the
     site's layouts, since a listing (reviews, writers) whose layout is missing is not built;
     `kept_digest` hashes the keys of the many term feeds (see BuildCache.digest);
     `only_terms` (taxonomy, slug) limits the term feeds to those terms' and leaves out the
-    sitemap, for posts edited in place (replan.replan)."""
+    sitemap, for posts edited in place (replan.replan), and `only_posts`, those posts, limits
+    the listings' feeds to those that can list them (see listings)."""
     config = site.config
-    listed = tuple(listing for listing in _listings(site) if listing.layout in layouts)
+    listed = tuple(listing for listing in listings(site, only_posts) if listing.layout in layouts)
     built = {listing.url for listing in listed}
     feed = partial(_feed, site, base, kept_digest)
     yield feed(config.title, "/", site.posts, with_content=True)
@@ -48,7 +50,8 @@ def plan_feeds(
             for term in taxonomy.terms:
                 if term.posts and (only_terms is None or (taxonomy.name, term.slug) in only_terms):
                     yield feed(f"{config.title}: {term.name}", term.url, term.posts, with_content=False)
-    for listed_feed in chain(reviews.feeds(site), authors.feeds(site)):
+    rated = only_posts is None or any(post.rating is not None for post in only_posts)
+    for listed_feed in chain(reviews.feeds(site) if rated else (), authors.feeds(site, only_posts)):
         if listed_feed.page_url in built:  # a feed links to its page
             yield feed(listed_feed.title, listed_feed.page_url, listed_feed.posts, with_content=False)
     if only_terms is None:  # a post edited in place keeps its URL and dates (replan.replan)
@@ -174,9 +177,14 @@ def robots(site: Site, *, with_news: bool = True) -> bytes:
     return f"User-agent: *\nAllow: /\n\n{sitemaps}".encode()
 
 
-def _listings(site: Site) -> Iterator[Listing]:
-    """The pages of reviews, writers and collections, which the sitemap lists."""
-    return chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
+def listings(site: Site, only: Sequence[Post] | None = None) -> Iterator[Listing]:
+    """The pages of reviews, writers and collections, which the sitemap lists; with `only`
+    (posts edited in place, which keep their ratings and writers), those that can list them:
+    the reviews' when one is a review, their writers', the collections'."""
+    if only is None:
+        return chain(reviews.listings(site), authors.listings(site), series_pages.listings(site))
+    rated = any(post.rating is not None for post in only)
+    return chain(reviews.listings(site) if rated else (), authors.listings(site, only), series_pages.listings(site))
 
 
 def _modified(post: Post) -> datetime:

@@ -18,20 +18,23 @@ import posixpath
 import re
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from . import seo
+from .config import CONFIG_FILE as CARD_SOURCE
 from .content import RACY_NS, signature
 from .errors import MatineeError
 from .fanout import MIN_SHARE, cores, process_pool, shares_for
 from .links import resolve_path
 from .memo import digest, fingerprint
-from .model import Asset, ImageInfo, Site, Variant
+from .model import Asset, ImageInfo, Post, Site, Variant
 from .progress import Progress, silent
-from .share_cards import Cards, draw_cards, share_card_assets
+from .share_cards import CARDS_PER_TASK, Cards, draw_cards, share_card_assets
 from .words import plural
 
 if TYPE_CHECKING:
@@ -65,6 +68,9 @@ class Images:
     assets: tuple[Asset, ...]  # variant files, copied from the cache into the output
     made: int  # images resized by this build (0 when none changed)
     errors: tuple[MatineeError, ...] = ()  # missing or unreadable images, at the lines that show them
+    card_users: Mapping[str, int] | None = field(
+        default=None, repr=False
+    )  # card URL -> posts showing it; None: not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +143,7 @@ def image_uses(site: Site) -> Iterator[Use]:
     base = site.config.base_path
     sources = {"/" + asset.rel_out: asset.source for asset in site.assets}
     for post in site.posts:
-        if post.image and not _EXTERNAL.match(post.image):
-            yield Use(post.image, _site_url(post.image, "/"), post.source, post.lines.get("image"))
-        lines = {resolve_path(post.source, target): post.link_lines.get(target) for target in post.links}
-        for src in post.images:
-            if _EXTERNAL.match(src):
-                continue
-            url = _site_url(src, base)
-            line = lines.get(sources[url]) if url in sources else post.link_lines.get(src)
-            yield Use(src, url, post.source, line)
+        yield from _post_uses(post, base, sources)
     for writer in site.writers:
         photo = writer.profile.photo if writer.profile else None
         if writer.profile and photo and not _EXTERNAL.match(photo):
@@ -158,6 +156,108 @@ def image_uses(site: Site) -> Iterator[Use]:
     for film in site.films.values():
         if film.poster and not _EXTERNAL.match(film.poster):
             yield Use(film.poster, _site_url(film.poster, "/"), film.source, film.lines.get("poster"))
+
+
+def _post_uses(post: Post, base: str, sources: dict[str, str]) -> Iterator[Use]:
+    """Yield the local images one post shows: its hero image and its body images."""
+    if post.image and not _EXTERNAL.match(post.image):
+        yield Use(post.image, _site_url(post.image, "/"), post.source, post.lines.get("image"))
+    lines = {resolve_path(post.source, target): post.link_lines.get(target) for target in post.links}
+    for src in post.images:
+        if _EXTERNAL.match(src):
+            continue
+        url = _site_url(src, base)
+        line = lines.get(sources[url]) if url in sources else post.link_lines.get(src)
+        yield Use(src, url, post.source, line)
+
+
+@dataclass(frozen=True, slots=True)
+class Swapped:
+    """The images of a site whose posts were swapped in place, and what that changed of the
+    files to copy (write.write_tree's `unchanged`)."""
+
+    images: Images
+    added: tuple[Asset, ...]  # assets the last build did not have (a retitled post's new card)
+    gone: tuple[str, ...]  # output paths of the last build's assets no longer needed
+
+
+def swap_images(
+    last: Images, before: Site, site: Site, swapped: Collection[str], cache_dir: Path, known_cards: dict[str, Asset]
+) -> Swapped | None:
+    """The last build's images for `site`, `before` with the posts `swapped` replaced in
+    place (swap.swap_posts), if those posts show the same pictures as before; else None
+    (prepare_images looks at the whole site again). A post whose new title needs a new
+    share card gets it (drawn now if not on disk); the old one goes unless another post shows it.
+
+    This looks at the swapped posts alone: their places, films and the site's assets are
+    as before, so every other post's pictures and cards are too.
+    """
+    if last.errors:
+        return None
+    olds = {post.source: post for post in before.posts if post.source in swapped}
+    news = {post.source: post for post in site.posts if post.source in swapped}
+    sources = {"/" + asset.rel_out: asset.source for asset in site.assets}
+    base, config = site.config.base_path, site.config
+    users = last.card_users
+    moves: list[tuple[str | None, str | None]] = []
+    for source, new in news.items():
+        old = olds.get(source)
+        if old is None:
+            return None
+        shown = {use.url for use in _post_uses(new, base, sources)}
+        if None in shown or shown != {use.url for use in _post_uses(old, base, sources)}:
+            return None
+        before_card = None if seo.post_picture(before, old) else seo.card_url(config, old.title)
+        after_card = None if seo.post_picture(site, new) else seo.card_url(config, new.title)
+        if before_card != after_card:
+            moves.append((before_card, after_card))
+    if not moves:
+        return Swapped(last, (), ())
+    if users is None:  # counted once, on the first retitling
+        users = Counter(seo.card_url(config, post.title) for post in before.posts if not seo.post_picture(before, post))
+        if not config.image:
+            users[seo.card_url(config, config.title)] += 1
+    users = Counter(users)
+    for before_card, after_card in moves:
+        if before_card is not None:
+            users[before_card] -= 1
+        if after_card is not None:
+            users[after_card] += 1
+    titles = {seo.card_url(config, post.title): post.title for post in news.values()}
+    gone_urls = {url for url, _ in moves if url is not None and users[url] <= 0}
+    wanted = {url for _, url in moves if url is not None and users[url] == 1}
+    card_assets = {
+        "/" + asset.rel_out for asset in last.assets if asset.rel_out.startswith(seo.CARD_FOLDER.lstrip("/"))
+    }
+    new_urls = {url: titles[url] for url in wanted if url not in card_assets and url not in gone_urls}
+    added = _new_cards(new_urls, site.config.title, cache_dir / "share-cards", known_cards)
+    gone = tuple(url.lstrip("/") for url in gone_urls)
+    assets = tuple(asset for asset in last.assets if asset.rel_out not in gone) + tuple(added)
+    for url in gone_urls:
+        users.pop(url, None)
+    images = Images(last.infos, assets, 0, (), {url: count for url, count in users.items() if count > 0})
+    return Swapped(images, tuple(added), gone)
+
+
+def _new_cards(titles: Mapping[str, str], site_title: str, folder: Path, known: dict[str, Asset]) -> list[Asset]:
+    """The share cards at `titles`' URLs, drawn here if not on disk (a save brings one or two;
+    see share_cards.share_card_assets, which this follows)."""
+    assets, todo = [], []
+    for url, title in titles.items():
+        asset = known.get(url)
+        if asset is None:
+            path = folder / posixpath.basename(url)
+            asset = Asset(path, CARD_SOURCE, url.lstrip("/"), named_by_content=True)
+            if path.exists():
+                known[url] = asset
+            else:
+                todo.append((path, title))
+        assets.append(asset)
+    if todo:
+        folder.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(todo), CARDS_PER_TASK):
+            draw_cards(Cards(site_title, tuple(todo[start : start + CARDS_PER_TASK])))
+    return assets
 
 
 def make_variants(job: _Job) -> Measured | str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from .config import Config
 from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, restat
 from .errors import MatineeError
+from .images import Images
 from .manifest import Manifest
 from .model import Asset
 from .parsing import ParsedSource
@@ -47,18 +48,55 @@ class Kept:
     modelled: Modelled | None = None
     plan: PlanState | None = None
     cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)
+    images: Images | None = None  # the last build's images: a swap re-derives only its posts' (images.swap_images)
+    _by_rel: dict[str, SourceFile] | None = None  # `sources`' files by path, for named_posts
+    _renewed: dict[str, SourceFile] = field(default_factory=dict)  # files named_posts statted, not yet in `sources`
 
-    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset]]:
-        """Return the last model, plan and share cards, forgetting them until a build succeeds
-        again: a failed build's edits are not in them, so the next build must not start from
-        them (and it may have met a card deleted since: the cards are statted again)."""
-        kept = self.modelled, self.plan, self.cards
-        self.modelled, self.plan, self.cards = None, None, {}
+    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset], Images | None]:
+        """Return the last model, plan, share cards and images, forgetting them until a build
+        succeeds again: a failed build's edits are not in them, so the next build must not
+        start from them (and it may have met a card deleted since: the cards are statted again)."""
+        kept = self.modelled, self.plan, self.cards, self.images
+        self.modelled, self.plan, self.cards, self.images = None, None, {}, None
         return kept
+
+    def named_posts(self, config: Config) -> tuple[SourceFile, ...] | None:
+        """The files the watcher named, statted afresh, if each is a post listed before (so
+        that the list of sources stands, and nothing else need be looked at); else None."""
+        if self.sources is None or not self.changed:
+            return None
+        if self._by_rel is None:
+            self._by_rel = {file.rel: file for file in self.sources.files}
+        files = []
+        for rel in self.changed:
+            file = self._by_rel.get(rel)
+            if file is None or file.kind != "post":
+                return None
+            try:
+                files.append(replace(file, signature=restat(file.path, config)))
+            except MatineeError:  # gone, or no longer a plain file: list afresh to report it
+                return None
+        self.listed_at = time.time_ns()
+        return tuple(files)
+
+    def note_named(self, files: Collection[SourceFile], items: dict[str, ParsedSource]) -> None:
+        """Keep what named_posts statted and the build parsed, as note_parsed does for all."""
+        assert self._by_rel is not None
+        for file in files:
+            self._by_rel[file.rel] = self._renewed[file.rel] = file
+            self.parsed.pop(file.rel, None)
+            if file.rel in items and self.listed_at - file.signature[1] > RACY_NS:
+                self.parsed[file.rel] = (file.signature, items[file.rel])
 
     def find_sources(self, config: Config) -> Sources:
         """List the sources: from the last list, restatting only the files the watcher named
         when it can; else walk the folders again."""
+        if self.sources is not None and self._renewed:  # what named_posts statted since
+            renewed, self._renewed = self._renewed, {}
+            self.sources = replace(
+                self.sources, files=tuple(renewed.get(file.rel, file) for file in self.sources.files)
+            )
+        self._by_rel = None
         listed = self._restatted(config) if self.sources is not None and self.changed else None
         if listed is None:
             self.listed_at = time.time_ns()

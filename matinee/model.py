@@ -303,6 +303,9 @@ class Term:
     sort_name: str = ""  # the name as sorted and lettered: "Boy and the Heron" for "The Boy and the Heron"
     person: Person | None = None  # for a person with a content/people/ file
     collection: Collection | None = None  # for a film in a collection
+    # The newest of its posts' share pictures (seo.post_picture), found once when modelled: a
+    # term page's share tags need it, and a big tag's posts may have none to find.
+    newest_picture: str | None = None
 
     @property
     def reviews(self) -> tuple[Post, ...]:

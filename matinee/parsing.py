@@ -78,11 +78,14 @@ def parse_all(
     cache: BuildCache,
     progress: Progress = silent,
     reuse: Mapping[str, ParsedSource] | None = None,
+    *,
+    every: bool = True,
 ) -> Parsed:
     """Read and parse every source, reusing cached results; the errors of all are in the result.
 
     `reuse` maps sources known unchanged to their parsed objects (`serve` keeps them: see
-    kept.py); they are neither looked up nor read.
+    kept.py); they are neither looked up nor read. `every`: `sources` are all the site's, so
+    the cache forgets what they no longer use (False: a few named by `serve`'s watcher).
     """
     settings = parse_settings(config)
     errors: list[MatineeError] = list(sources.errors)
@@ -120,7 +123,7 @@ def parse_all(
             used += keys.values()
             if len(todo) >= PARALLEL_FROM:  # many parsed: give the freed heap back (~10 ms, not for a save)
                 trim_heap()
-    if not reuse:  # with reused sources, `used` is not all the build uses: prune nothing
+    if not reuse and every:  # with reused sources, `used` is not all the build uses: prune nothing
         cache.keep_only(used, [file.rel for file in sources.files])
     if reuse:  # in the sources' order, as a full parse gives them
         by_source = {item.source: item for item in items} | dict(reuse)

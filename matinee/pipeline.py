@@ -11,14 +11,14 @@ import jinja2
 
 from .cache import BuildCache
 from .config import Config
-from .content import find_sources
+from .content import Sources, find_sources
 from .errors import MatineeError, flatten, grouped
-from .images import prepare_images
+from .images import Images, Swapped, prepare_images, swap_images
 from .kept import Kept
 from .layouts import Usage, layout_usage, make_env, read_layouts
 from .manifest import Manifest, manifest_path, read_manifest, record_files
 from .memo import digest
-from .model import Site
+from .model import Asset, Site
 from .parsing import Parsed, parse_all, parse_settings
 from .picture import lookup_for
 from .plan import plan_site
@@ -75,6 +75,8 @@ def read_site(
     `kept`, serve's state between builds, lists and parses only what its watcher says changed;
     when that is posts that keep their places, they are swapped into `previous`, the last model.
     """
+    if kept is not None and (named := _read_named(config, cache, progress, kept, previous, now)) is not None:
+        return named
     if kept is None:
         parsed = parse_all(find_sources(config), config, cache, progress)  # 1 load, 2 parse
     else:
@@ -97,6 +99,23 @@ def read_site(
         people=parsed.people,
     )
     return Loaded(modelled.site, parsed.errors + modelled.errors, modelled)
+
+
+def _read_named(
+    config: Config, cache: BuildCache, progress: Progress, kept: Kept, previous: Modelled | None, now: datetime
+) -> Loaded | None:
+    """Serve's common case, read at the cost of the save: the watcher named only posts read
+    before, each parsed alone and swapped into the last model (swap.swap_posts); None when
+    that cannot be (the caller reads as usual, which also reports any mistake)."""
+    files = kept.named_posts(config) if previous is not None else None
+    if files is None:
+        return None
+    parsed = parse_all(Sources(files, ()), config, cache, progress, every=False)
+    swapped = _swapped(config, parsed, kept.changed, previous, now)
+    if swapped is None:
+        return None
+    kept.note_named(files, parsed.by_source())
+    return Loaded(swapped.site, (), swapped, frozenset(kept.changed or ()))
 
 
 def _swapped(
@@ -157,10 +176,10 @@ def build(
     # A one-shot build starts from the state the last one saved, as serve from what it kept.
     resumed = resume(config, inputs) if kept is None and inputs is not None else None
     kept = resumed or kept
-    last_model, last_plan, cards = kept.take() if kept is not None else (None, None, {})
+    last_model, last_plan, cards, last_images = kept.take() if kept is not None else (None, None, {}, None)
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
-    images = prepare_images(site, config.cache_dir, progress, cards)  # 4 images: variants and sizes
+    images, moved = _images(config, site, loaded, last_model, last_images, cards, progress)  # 4 variants and sizes
     previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
@@ -170,25 +189,29 @@ def build(
     if plan is not None and needs_planning(plan, previous.files):  # a saved plan cannot render
         plan = replan(site, env, usage, lookup, cache.digest, None, None)
     planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
-    reused = plan is not None and plan.replanned < len(plan.planned)  # the last build's paths and assets
-    rendering = render_plan(site, env, lookup, planned, previous.keys())  # 7 render: the changed outputs
+    # A re-plan keeps the last build's paths and assets: only the outputs planned afresh are looked at.
+    fresh = plan.fresh if plan is not None and previous.files and config.out_dir.is_dir() else None
+    rendering = render_plan(site, env, lookup, planned if fresh is None else fresh, previous.keys())  # 7 render
     errors += usage.errors
     if errors:  # the pages are still rendered (not written) for the layouts' errors
         raise grouped(_once([*errors, *render_errors(rendering, progress)]), "the site has errors")
     # 7-8 render and write: write_tree forks a worker per core when many pages changed, and each
     # renders its share (Rendering.render) and stages the bytes itself; rendering in the parent
     # first would pickle every page back across the processes, which costs more than it renders.
+    moved = moved if fresh is not None else None  # with the outputs re-planned, the assets added and gone
     written = write_tree(
         rendering,
-        site.assets + images.assets,
+        moved.added if moved is not None else site.assets + images.assets,
         config.out_dir,
         manifest_path(config),
         previous,
         progress,
-        unchanged=reused,
+        unchanged=fresh is not None,
+        gone=moved.gone if moved is not None else None,
     )
     if kept is not None:
         kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
+        kept.images = images
     if resumed is not None and inputs is not None:
         save_snapshot(config, resumed, inputs, loaded.swapped)  # for the next one-shot build
     index = index_search(config.out_dir, written.manifest.searchable()) if search else ()  # 9 search index
@@ -198,6 +221,24 @@ def build(
         valid_until = now if usage.uses_now else site.valid_until  # a layout showing the time is never current
         record_build(config, inputs.state, report, valid_until=valid_until, search=search)
     return report
+
+
+def _images(
+    config: Config,
+    site: Site,
+    loaded: Loaded,
+    last_model: Modelled | None,
+    last: Images | None,
+    cards: dict[str, Asset],
+    progress: Progress,
+) -> tuple[Images, Swapped | None]:
+    """The images the site shows: serve's last ones when only posts were swapped in that show
+    the same pictures (images.swap_images), else found and made afresh (prepare_images)."""
+    if last is not None and last_model is not None and loaded.swapped:
+        moved = swap_images(last, last_model.site, site, loaded.swapped, config.cache_dir, cards)
+        if moved is not None:
+            return moved.images, moved
+    return prepare_images(site, config.cache_dir, progress, cards), None
 
 
 def _previous(config: Config, kept: Kept | None) -> Manifest:

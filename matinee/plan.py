@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
 from typing import Any
 
 import jinja2
 
-from . import authors, feeds, films, render, reviews, seo, series_pages
+from . import feeds, films, render, seo
 from .layouts import POST_ATTRIBUTES, Usage
 from .memo import Digest, Planned, base_key, digest
 from .model import ImageInfo, Post, Site, Taxonomy, Term
@@ -292,17 +291,16 @@ class Planner:
         )
         return Planned(output_path(CALENDAR_URL), key, partial(releases_calendar, site))
 
-    def listings(self, edited: Set[str] | None = None) -> Iterator[Planned]:
+    def listings(self, edited: Sequence[Post] | None = None) -> Iterator[Planned]:
         """Plan the feature listings: /reviews/ and /reviews/top/ (reviews.py), /authors/ and each
         author (authors.py), /collections/<slug>/ (series_pages.py); a site whose layouts lack a
-        listing's layout builds without it, as with search. With `edited` (sources of posts
-        edited in place), only the listings showing one of them: a listing's key holds no other
-        post (listings.Listing)."""
+        listing's layout builds without it, as with search. With `edited` (posts edited in
+        place), only the listings showing one of them: a listing's key holds no other post
+        (listings.Listing)."""
         layouts = set(self.env.list_templates())
-        for listing in chain(
-            reviews.listings(self.site), authors.listings(self.site), series_pages.listings(self.site)
-        ):
-            if edited is not None and not any(post.source in edited for post in listing.posts):
+        sources = None if edited is None else {post.source for post in edited}
+        for listing in feeds.listings(self.site, edited):
+            if sources is not None and not any(post.source in sources for post in listing.posts):
                 continue
             if listing.layout in layouts:
                 meta = partial(seo.plain_meta, self.site, listing.title, listing.description, listing.url)

@@ -35,6 +35,7 @@ class PlanState:
     replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
     site: Site | None = None  # the site planned
     related_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post -> posts showing it as related
+    fresh: tuple[Planned, ...] | None = None  # those outputs, when not all (the others keep their keys)
 
 
 def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup, kept_digest: Digest) -> PlanState:
@@ -94,9 +95,9 @@ def replan(
         *chain.from_iterable(planner.post(number) for number in sorted(pages)),
         *planner.home(only=pagers),
         *chain.from_iterable(planner.taxonomy(taxonomy, terms, shown) for taxonomy in site.taxonomies),
-        *planner.listings(shown),
+        *planner.listings(changed),
         *([] if _same_in_archive(planner, previous, edited) else [planner.archive()]),
-        *feeds.plan_feeds(site, planner.base, layouts, kept_digest, only_terms=terms),
+        *feeds.plan_feeds(site, planner.base, layouts, kept_digest, only_terms=terms, only_posts=changed),
     ]
     planned = list(previous.planned)
     for item in fresh:
@@ -105,7 +106,9 @@ def replan(
             return plan_state(site, env, usage, lookup, kept_digest)
         planned[number] = item
     related_to = previous.related_to
-    return PlanState(planner.base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to)
+    return PlanState(
+        planner.base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to, tuple(fresh)
+    )
 
 
 def _same_in_archive(planner: Planner, previous: PlanState, edited: Iterable[int]) -> bool:

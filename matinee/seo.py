@@ -234,7 +234,7 @@ def term_picture(site: Site, term: Term) -> str | None:
     """A term's share picture: its film's poster, else its newest story's picture or poster."""
     if term.film and term.film.poster:
         return term.film.poster
-    return next((picture for post in term.posts if (picture := post_picture(site, post))), None)
+    return term.newest_picture  # found when modelled: see model.Term
 
 
 def card_url(config: Config, title: str) -> str:

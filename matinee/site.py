@@ -50,6 +50,7 @@ class Modelled:
     errors: tuple[MatineeError, ...]
     urls: Mapping[str, str] = field(default_factory=dict)  # source -> URL, as links resolve to them
     profiles: Mapping[str, Author] = field(default_factory=dict)  # writer slug -> profile
+    shown_by: Mapping[str, tuple[str, ...]] | None = None  # post -> posts showing it as related (swap.py)
 
 
 def assemble(
@@ -200,15 +201,25 @@ def group_by_term(
                 by_slug.setdefault(slugify(name), [])
                 spellings.setdefault(slugify(name), Counter())[name] += 0
     terms = []
+    posters = {slug: film.poster for slug, film in films.items() if film.poster}
     for slug, tagged in by_slug.items():
         metadata = films.get(slug) if taxonomy == "films" else None
         person = people.get(slug) if taxonomy == "people" else None
         name = metadata.title if metadata else person.name if person else spellings[slug].most_common(1)[0][0]
         sort_name = without_article(name, articles) if taxonomy == "films" else name
+        picture = next((found for post in tagged if (found := _share_picture(post, posters))), None)
+        url = term_url(taxonomy, slug)
         terms.append(
-            Term(taxonomy, name, slug, term_url(taxonomy, slug), tuple(tagged), metadata, sort_name, person=person)
+            Term(taxonomy, name, slug, url, tuple(tagged), metadata, sort_name, person=person, newest_picture=picture)
         )
     return tuple(sorted(terms, key=lambda term: (term.sort_name.casefold(), term.slug)))
+
+
+def _share_picture(post: Post, posters: Mapping[str, str]) -> str | None:
+    """What seo.post_picture finds for `post`: its picture, else the first poster among its films."""
+    if post.image or not posters:
+        return post.image
+    return next((posters[slug] for name in post.films if (slug := slugify(name)) in posters), None)
 
 
 def without_article(name: str, articles: Sequence[str]) -> str:

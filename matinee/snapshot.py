@@ -98,7 +98,7 @@ def save(config: Config, kept: Kept, inputs: Inputs, swapped: Collection[str] | 
         _drop(path)
         return
     plan = kept.plan
-    unplanned = replace(plan, planned=(), index={})  # saved as paths and keys below
+    unplanned = replace(plan, planned=(), index={}, fresh=None)  # saved as paths and keys below
     saved = Snapshot(inputs, kept.sources, kept.settings, kept.parsed, kept.modelled, unplanned)
     outputs = [(item.path, item.key) for item in plan.planned]
     buffer = io.BytesIO()

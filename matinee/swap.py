@@ -8,7 +8,7 @@ around it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -53,14 +53,18 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     if errors:
         return None
 
-    def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:
-        return tuple(swapped.get(id(post), post) for post in listed)
+    def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:  # in C: the site's every post, at 50,000
+        return tuple(map(swapped.get, map(id, listed), listed))
+
+    shown_by = _shown_by(site.related) if previous.shown_by is None else previous.shown_by
+    related = dict(site.related)
+    for source in {holder for post in posts for holder in shown_by.get(post.source, ())}:
+        related[source] = swap(related[source])
 
     new_posts = [swapped[id(by_source[post.source])] for post in posts]
     slugs = {(name, slugify(term)) for post in new_posts for name, terms in post.terms.items() for term in terms}
     months = {(post.date.year, post.date.month) for post in new_posts}
     writer_slugs = {slugify(name) for post in new_posts for name in post.authors}
-    shown = {post.source for post in new_posts}
     site = replace(
         site,
         posts=swap(site.posts),
@@ -78,14 +82,20 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
             replace(month, posts=swap(month.posts)) if (month.year, month.month) in months else month
             for month in site.archive
         ),
-        related={
-            source: swap(others) if any(other.source in shown for other in others) else others
-            for source, others in site.related.items()
-        },
+        related=related,
         writers=tuple(
             replace(writer, posts=swap(writer.posts)) if writer.slug in writer_slugs else writer
             for writer in site.writers
         ),
         built_at=now,
     )
-    return replace(previous, site=site)
+    return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post in or out of a related list
+
+
+def _shown_by(related: Mapping[str, tuple[Post, ...]]) -> dict[str, tuple[str, ...]]:
+    """Post -> the posts whose related lists show it: found once, then kept with the model."""
+    holders: dict[str, list[str]] = {}
+    for source, others in related.items():
+        for other in others:
+            holders.setdefault(other.source, []).append(source)
+    return {source: tuple(sources) for source, sources in holders.items()}

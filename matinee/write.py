@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .commit import commit, drop_staging, output_named, remove, staging_path, swap
+from .commit import clear, commit, drop_staging, output_named, remove, staging_path, swap
 from .errors import MatineeError
 from .manifest import Entry, Manifest, content_digest, restat, save_manifest
 from .progress import Progress, silent
@@ -59,18 +59,25 @@ def write_tree(
     previous: Manifest,
     progress: Progress = silent,
     unchanged: bool = False,
+    gone: Collection[str] | None = None,
 ) -> Written:
     """Write `outputs` and `assets` into `out_dir`; on any error leave it exactly as it was.
 
     Many outputs to render are rendered and staged on every core (see fanout.py).
-    `unchanged`: the caller's word (serve's, after a post edited in place) that the outputs'
-    paths are those of `previous`, checked then, and that none of its assets changed since:
-    they are not checked or statted again.
+    `unchanged`: the caller's word (serve's, after a post edited in place) that `outputs` are
+    the outputs it planned afresh, every other output of `previous` staying as it is (same
+    path, same key), and that none of its assets changed since: the rest of the site is then
+    neither walked nor statted, and the manifest saves only the entries that changed. The
+    caller checks that `previous` holds files and `out_dir` is there (else none are kept).
+    With `unchanged`, `gone` may say which of `previous`'s assets went (output paths): then
+    `assets` are only those added since, and no other asset is looked at either.
     """
     _refuse_foreign(out_dir, manifest_path)
     incremental = bool(previous.files) and out_dir.is_dir()
     staging = staging_path(out_dir)
-    remove(staging)
+    # A save in `serve` keeps the staging folders between builds (commit.clear); others start afresh.
+    empty = partial(clear, staging) if unchanged and incremental else partial(remove, staging)
+    empty()
     files: dict[str, Entry] = {}
     try:
         made = _prepare(staging, outputs, assets, incremental, checked=unchanged)
@@ -92,7 +99,12 @@ def write_tree(
         staged = {path: entry for share in shares for path, entry in share.assets.items()}
         staged |= kept
         files |= {asset.rel_out: staged[asset.rel_out] for asset in assets}  # in the assets' order
-        if incremental:
+        changes: dict[str, Entry | None] | None = None
+        if unchanged and incremental:  # `files` holds the outputs planned afresh and the assets
+            changes = _changes(previous, files, gone)
+            deleted = sorted(path for path, entry in changes.items() if entry is None)
+            commit(staging, out_dir, deleted)
+        elif incremental:
             deleted = sorted(set(previous.files) - set(files))
             commit(staging, out_dir, deleted)
         else:
@@ -105,16 +117,41 @@ def write_tree(
     except BaseException:
         drop_staging(staging)
         raise
-    remove(staging)
-    for path, entry in files.items():  # in place: a second dict of 30,000 entries was peak memory
-        if not entry.mtime_ns:
-            files[path] = restat(out_dir / path, entry)
-    save_manifest(manifest_path, out_dir, files)
+    empty()
+    if changes is not None:
+        changes = {
+            path: entry if not entry or entry.mtime_ns else restat(out_dir / path, entry)
+            for path, entry in changes.items()
+        }
+        files = dict(previous.files)
+        for path, change in changes.items():
+            if change is None:
+                del files[path]
+            else:
+                files[path] = change
+    else:
+        for path, entry in files.items():  # in place: a second dict of 30,000 entries was peak memory
+            if not entry.mtime_ns:
+                files[path] = restat(out_dir / path, entry)
+    saved = save_manifest(manifest_path, out_dir, files, previous=previous, changes=changes)
     written = (
         *(path for share in shares for path in share.written),
         *(path for share in shares for path in share.assets_written),
     )
-    return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files))
+    return Written(files=len(files), written=written, deleted=tuple(deleted), manifest=Manifest(files, saved))
+
+
+def _changes(previous: Manifest, files: dict[str, Entry], gone: Collection[str] | None) -> dict[str, Entry | None]:
+    """What a partial write (write_tree's `unchanged`) changes of `previous`: the entries of
+    `files` (the outputs planned afresh, and the assets) that differ, and None for each asset
+    that went: `gone`, or when None, those `previous` copied that `files` no longer has."""
+    changes: dict[str, Entry | None] = {
+        path: entry for path, entry in files.items() if previous.files.get(path) != entry
+    }
+    if gone is None:
+        gone = [path for path, entry in previous.files.items() if entry.key.startswith("asset ") and path not in files]
+    changes |= dict.fromkeys(gone)
+    return changes
 
 
 def render_errors(outputs: Outputs, progress: Progress = silent) -> list[MatineeError]:
@@ -246,7 +283,7 @@ def _prepare(
     folders, once, parents first: each share then makes only the folders of its own files.
     Return the folders made."""
     if checked and incremental:
-        staging.mkdir(parents=True)
+        staging.mkdir(parents=True, exist_ok=True)  # kept from the last save (commit.clear)
         return []
     folders = _claim_each(chain(outputs.paths(), (asset.rel_out for asset in assets)))
     staging.mkdir(parents=True)

@@ -1181,3 +1181,29 @@ def test_an_editor_s_lock_link_in_layouts_is_ignored_and_a_broken_link_is_an_err
         "content/posts/a.md:3: date '2024-13-01' is in the right form, but no real date or time",
         "layouts/partials/gone.html: is a broken link, or was deleted during the build",
     ]
+
+
+def test_a_tag_page_shares_the_newest_picture_or_poster_among_its_posts(tmp_path: Path) -> None:
+    """The newest post has none; the one before is about a film with a poster (found once,
+    when the site is modelled: model.Term.newest_picture)."""
+    root = make_site(
+        tmp_path,
+        {
+            "content/films/dune-part-two.md": FILM,
+            "content/films/poster.jpg": image_bytes(kind="JPEG"),
+            "content/posts/new.md": post("Newest", date="2024-03-03", tags=["news"]),
+            "content/posts/mid.md": post("Middle", date="2024-03-02", tags=["news"], films=["Dune: Part Two"]),
+            "content/posts/old.md": post("Oldest", date="2024-03-01", tags=["news"], image="old.jpg"),
+            "content/posts/old.jpg": image_bytes(kind="JPEG"),
+            "content/posts/plain.md": post("Plain", date="2024-03-04", tags=["plain"]),
+        },
+    )
+    out = build_site(root)
+
+    def shared(page: str) -> str:
+        found = re.search(r'<meta property="og:image" content="([^"]+)"', (out / page).read_text(encoding="utf-8"))
+        assert found is not None, page
+        return found.group(1)
+
+    assert shared("tags/news/index.html").endswith("/films/poster.jpg")
+    assert "/assets/share/" in shared("tags/plain/index.html")  # none to share: the site's card

@@ -709,3 +709,149 @@ def test_a_serve_save_after_a_failed_build_still_reports_its_mistake(tmp_path: P
     with pytest.raises(ExceptionGroup, match="errors"):
         build(load_config(root), now=NOW, cache=cache, kept=kept)
     cache.close()
+
+
+def test_a_serve_save_of_a_posts_text_looks_at_no_output_or_asset_it_did_not_replan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body edit reads only its post (the list of sources is not gone over), renders, stages
+    and stats only the outputs re-planned around it; the site's pictures and cards are not
+    looked for again, no folder is removed, and the manifest file is not rewritten (its
+    changes go to the journal): what it costs does not grow with the site."""
+    from matinee import images, manifest, write
+
+    root, cache, kept = _serve_site(tmp_path, 200)
+    config = load_config(root)
+    saved = manifest.manifest_path(config)
+    staged: list[str] = []
+    stage, restat = write._stage_output, manifest.restat
+    monkeypatch.setattr(
+        write, "_stage_output", lambda output, *args: staged.append(output.path) or stage(output, *args)
+    )
+    restatted: list[Path] = []
+    monkeypatch.setattr(write, "restat", lambda path, entry: restatted.append(path) or restat(path, entry))
+    looked: list[str] = []
+    monkeypatch.setattr(Kept, "find_sources", lambda self, config: looked.append("sources") or None)
+    monkeypatch.setattr(images, "image_uses", lambda site: looked.append("uses") or iter(()))
+    monkeypatch.setattr(images, "share_card_assets", lambda *args: looked.append("cards") or ([], []))
+    removed: list[str] = []
+    real_rmdir = os.rmdir
+    monkeypatch.setattr(os, "rmdir", lambda path, **kw: removed.append(str(path)) or real_rmdir(path, **kw))
+    manifest_before = saved.read_bytes()
+    for number in range(3):
+        line = f"\nThe studio confirmed cut {number}.\n"
+        _save(root, kept, "content/posts/p150.md", lambda text, line=line: text + line)
+        report = build(config, now=NOW, cache=cache, kept=kept)
+        assert report.changed == 1
+    assert kept.plan is not None and len(kept.plan.planned) > 250
+    assert 0 < len(staged) <= 3 * 30, len(staged)
+    assert len(restatted) == 3  # the post's page, written each time
+    assert looked == []
+    assert removed == []  # the staging folders stay for the next save (commit.clear): ~3 ms each on ext4
+    assert saved.read_bytes() == manifest_before
+    assert manifest.journal_path(saved).is_file()
+    assert kept.manifest is not None
+    assert manifest.read_manifest(config.out_dir, saved).files == kept.manifest.files
+    monkeypatch.undo()
+    assert _tree(root / "site") == _clean_build(root)
+    cache.close()
+
+
+def test_a_one_shot_build_after_serve_saves_reads_the_manifest_and_its_journal(tmp_path: Path) -> None:
+    """The entries serve appended are folded in: a one-shot build after it writes nothing."""
+    from matinee import manifest
+
+    root, cache, kept = _serve_site(tmp_path, 12)
+    config = load_config(root)
+    _save(root, kept, "content/posts/p5.md", lambda text: text + "\nMore.\n")
+    build(config, now=NOW, cache=cache, kept=kept)
+    _save(root, kept, "content/posts/p6.md", lambda text: text.replace('"Story 6"', '"Story 6, retitled"'))
+    build(config, now=NOW, cache=cache, kept=kept)
+    cache.close()
+    assert kept.manifest is not None
+    assert manifest.read_manifest(config.out_dir, manifest.manifest_path(config)).files == kept.manifest.files
+    report = build(config, now=NOW, cache=BuildCache(config.cache_dir))
+    assert report.changed == 0
+    assert not manifest.journal_path(manifest.manifest_path(config)).exists()  # the full save folded it in
+    assert _tree(root / "site") == _clean_build(root)
+
+
+def test_a_journal_record_cut_short_or_left_by_an_older_manifest_is_skipped(tmp_path: Path) -> None:
+    from matinee.manifest import Entry, Manifest, journal_path, read_manifest, save_manifest
+
+    out_dir, path = tmp_path / "site", tmp_path / "cache" / "outputs.json"
+    out_dir.mkdir()
+    for name in ("a.html", "b.html", "c.html"):
+        (out_dir / name).write_text(name, encoding="utf-8")
+
+    def entry(name: str, key: str) -> Entry:
+        stat = (out_dir / name).stat()
+        return Entry(key, "", stat.st_size, stat.st_mtime_ns)
+
+    files = {"a.html": entry("a.html", "a1"), "b.html": entry("b.html", "b1")}
+    saved = save_manifest(path, out_dir, files)
+    assert saved is not None
+    changes: dict[str, Entry | None] = {"b.html": None, "c.html": entry("c.html", "c1")}
+    after = save_manifest(path, out_dir, {}, previous=Manifest(files, saved), changes=changes)
+    assert after is not None and after.journal > 0
+    with journal_path(path).open("a", encoding="utf-8") as journal:
+        journal.write('\n{"generation": "' + saved.generation + '", "files": {"a.html": ["a2", ')  # killed here
+    assert read_manifest(out_dir, path).files == {"a.html": files["a.html"], "c.html": changes["c.html"]}
+    # A full save starts a new generation: a journal it could not remove is not applied to it.
+    journal = journal_path(path).read_bytes()
+    save_manifest(path, out_dir, files)
+    journal_path(path).write_bytes(journal)
+    assert read_manifest(out_dir, path).files == files
+
+
+def test_a_serve_save_that_fails_to_commit_leaves_the_site_and_manifest_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matinee import manifest, write
+
+    root, cache, kept = _serve_site(tmp_path, 12)
+    config = load_config(root)
+    _save(root, kept, "content/posts/p5.md", lambda text: text + "\nMore.\n")
+    build(config, now=NOW, cache=cache, kept=kept)  # the journal has a record
+    saved = manifest.manifest_path(config)
+    before = _tree(root / "site"), saved.read_bytes(), manifest.journal_path(saved).read_bytes()
+
+    def refuse(*args: object) -> None:
+        raise PermissionError(13, "Permission denied", str(root / "site"))
+
+    monkeypatch.setattr(write, "commit", refuse)
+    _save(root, kept, "content/posts/p5.md", lambda text: text + "\nEven more.\n")
+    with pytest.raises(MatineeError, match="cannot be written"):
+        build(config, now=NOW, cache=cache, kept=kept)
+    assert (_tree(root / "site"), saved.read_bytes(), manifest.journal_path(saved).read_bytes()) == before
+    monkeypatch.undo()
+    kept.changed = ("content/posts/p5.md",)
+    build(config, now=NOW, cache=cache, kept=kept)
+    cache.close()
+    assert _tree(root / "site") == _clean_build(root)
+    assert build(config, now=NOW, cache=BuildCache(config.cache_dir)).changed == 0
+
+
+def test_serve_saves_that_retitle_posts_sharing_a_card_or_add_a_picture_match_clean_builds(tmp_path: Path) -> None:
+    """Two posts with one title share a share card: it stays while either shows it."""
+    files: dict[str, str | bytes] = {
+        f"content/posts/p{number}.md": post("Same title", date=f"2024-01-0{number + 1}") for number in range(3)
+    }
+    files["content/posts/pic.png"] = image_bytes(8, 6)
+    root = make_site(tmp_path, files)
+    cache, kept = BuildCache(root / ".matinee-cache", in_memory=True), Kept()
+    _age(root)
+    config = load_config(root)
+    build(config, now=NOW, cache=cache, kept=kept)
+    steps: list[tuple[str, Callable[[str], str]]] = [
+        ("content/posts/p0.md", lambda text: text.replace('"Same title"', '"Other title"')),
+        ("content/posts/p1.md", lambda text: text.replace('"Same title"', '"Other title"')),
+        ("content/posts/p2.md", lambda text: text.replace('"Same title"', '"Third title"')),
+        ("content/posts/p0.md", lambda text: text + "\n![A picture](pic.png)\n"),
+        ("content/posts/p0.md", lambda text: text.replace('"Other title"', '"Same title"')),
+    ]
+    for rel, edit in steps:
+        _save(root, kept, rel, edit)
+        build(config, now=NOW, cache=cache, kept=kept)
+        assert _tree(root / "site") == _clean_build(root), rel
+    cache.close()
