@@ -20,6 +20,7 @@ from .memo import Digest, Planned
 from .model import Site
 from .picture import Lookup
 from .plan import Planner, image_marks, listed, marks, planner_for
+from .site import shown_by_related
 from .urls import slugify
 
 
@@ -44,11 +45,7 @@ def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup
     planner = planner_for(site, env, usage, lookup, kept_digest, image_keys)
     planned = tuple(planner.everything())
     index = {item.path: number for number, item in enumerate(planned)}
-    related_to: dict[str, list[str]] = {}
-    for source, others in site.related.items():
-        for other in others:
-            related_to.setdefault(other.source, []).append(source)
-    shown_by = {source: tuple(sources) for source, sources in related_to.items()}
+    shown_by = shown_by_related(site.related)
     return PlanState(planner.base, image_keys, planned, index, len(planned), site, shown_by)
 
 

@@ -142,6 +142,16 @@ def model_site(
     return Modelled(site, tuple(errors), urls, profiles)
 
 
+def shown_by_related(related: Mapping[str, tuple[Post, ...]]) -> dict[str, tuple[str, ...]]:
+    """Post -> the posts whose related lists show it: what an edit of it re-plans and swaps
+    (replan.py, swap.py)."""
+    holders: dict[str, list[str]] = {}
+    for source, others in related.items():
+        for other in others:
+            holders.setdefault(other.source, []).append(source)
+    return {source: tuple(sources) for source, sources in holders.items()}
+
+
 def scheduled(posts: Iterable[Post], now: datetime) -> tuple[datetime, ...]:
     """Return when each post held back only by its date goes live, soonest first: a writer
     should hear that a post is waiting, and when the site next needs a build."""

@@ -8,14 +8,14 @@ around it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from .config import Config
 from .errors import MatineeError
 from .model import Post
-from .site import Modelled, resolve_post
+from .site import Modelled, resolve_post, shown_by_related
 from .urls import slugify
 from .writers import with_profiles
 
@@ -56,7 +56,7 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:  # in C: the site's every post, at 50,000
         return tuple(map(swapped.get, map(id, listed), listed))
 
-    shown_by = _shown_by(site.related) if previous.shown_by is None else previous.shown_by
+    shown_by = shown_by_related(site.related) if previous.shown_by is None else previous.shown_by
     related = dict(site.related)
     for source in {holder for post in posts for holder in shown_by.get(post.source, ())}:
         related[source] = swap(related[source])
@@ -90,12 +90,3 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
         built_at=now,
     )
     return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post in or out of a related list
-
-
-def _shown_by(related: Mapping[str, tuple[Post, ...]]) -> dict[str, tuple[str, ...]]:
-    """Post -> the posts whose related lists show it: found once, then kept with the model."""
-    holders: dict[str, list[str]] = {}
-    for source, others in related.items():
-        for other in others:
-            holders.setdefault(other.source, []).append(source)
-    return {source: tuple(sources) for source, sources in holders.items()}
