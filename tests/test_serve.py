@@ -248,6 +248,15 @@ def test_editing_a_post_rebuilds_and_serves_the_new_page(server: Running) -> Non
     assert server.reports[-1].posts == 2
 
 
+def test_serve_leaves_nothing_beside_the_output_folder_when_it_stops(tmp_path: Path) -> None:
+    """A save stages into folders kept for the next save (commit.clear): they go with `serve`."""
+    root = make_site(tmp_path, sample_files())
+    with running(root) as server:
+        server.next_build(lambda: server.write("content/posts/alpha.md", post("Alpha", date="2024-01-05", body="New.")))
+        assert b"New." in server.get(ALPHA).body
+    assert sorted(path.name for path in root.iterdir() if path.name.startswith(".site")) == []
+
+
 @pytest.mark.parametrize("body", ["Rewritten.", "{% bad"], ids=["good", "failed"])
 def test_a_rebuild_turns_the_cycle_collector_back_on(server: Running, body: str) -> None:
     """Rebuilds run with the collector paused; a long `serve` must not keep it off."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..cache import BuildCache
+from ..commit import drop_staging, staging_path
 from ..config import Config
 from ..describe import describe
 from ..kept import Kept
@@ -75,6 +76,7 @@ class Preview:
             self._http.server_close()
             serving.join()
             cache.close()
+            drop_staging(staging_path(self.config.out_dir))  # the folders saves staged into (commit.clear)
 
     def stop(self) -> None:
         """Make run() return soon; safe from any thread."""
