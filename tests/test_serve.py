@@ -527,6 +527,29 @@ def test_a_burst_names_the_sources_it_changed_and_no_other_file(tmp_path: Path) 
     changes.close()
 
 
+def test_a_save_goes_quiet_sooner_than_a_burst_that_moves_folders(tmp_path: Path) -> None:
+    """An editor's save (file events only) waits SAVE_QUIET_SECONDS; a folder's events trail
+    it, so a burst holding one waits QUIET_SECONDS, and the next burst starts short again."""
+    from watchdog.events import DirMovedEvent, FileModifiedEvent, FileMovedEvent
+
+    from matinee.serve import watch
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    changes = watch._Changes(root)
+    assert watch.SAVE_QUIET_SECONDS < watch.QUIET_SECONDS
+    posts = root / "content/posts"
+    changes.on_any_event(FileMovedEvent(str(posts / ".dune.md.saving"), str(posts / "dune.md")))
+    changes.on_any_event(FileModifiedEvent(str(root / "content/posts/dune.md")))
+    assert changes._quiet == watch.SAVE_QUIET_SECONDS
+    assert changes.wait_until_quiet() == ("content/posts/dune.md",)
+    changes.on_any_event(DirMovedEvent(str(root / "content/posts/a"), str(root / "content/posts/b")))
+    changes.on_any_event(FileModifiedEvent(str(root / "content/posts/dune.md")))
+    assert changes._quiet == watch.QUIET_SECONDS
+    assert changes.wait_until_quiet()
+    assert changes._quiet == watch.SAVE_QUIET_SECONDS
+    changes.close()
+
+
 @pytest.mark.parametrize(
     ("changed", "line"),
     [
