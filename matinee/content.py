@@ -320,6 +320,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         links=relative_targets(body_html),
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
         link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
+        lines={key: field.line for key, field in front.fields.items()},
     )
 
 

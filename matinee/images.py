@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from . import seo
-from .config import CONFIG_FILE as CARD_SOURCE
 from .content import RACY_NS, signature
 from .errors import MatineeError
 from .fanout import MIN_SHARE, cores, process_pool, shares_for
@@ -34,7 +33,7 @@ from .links import resolve_path
 from .memo import digest, fingerprint
 from .model import Asset, ImageInfo, Post, Site, Variant
 from .progress import Progress, silent
-from .share_cards import CARDS_PER_TASK, Cards, draw_cards, share_card_assets
+from .share_cards import Cards, card_assets, draw_cards, share_card_assets
 from .words import plural
 
 if TYPE_CHECKING:
@@ -240,23 +239,10 @@ def swap_images(
 
 
 def _new_cards(titles: Mapping[str, str], site_title: str, folder: Path, known: dict[str, Asset]) -> list[Asset]:
-    """The share cards at `titles`' URLs, drawn here if not on disk (a save brings one or two;
-    see share_cards.share_card_assets, which this follows)."""
-    assets, todo = [], []
-    for url, title in titles.items():
-        asset = known.get(url)
-        if asset is None:
-            path = folder / posixpath.basename(url)
-            asset = Asset(path, CARD_SOURCE, url.lstrip("/"), named_by_content=True)
-            if path.exists():
-                known[url] = asset
-            else:
-                todo.append((path, title))
-        assets.append(asset)
-    if todo:
-        folder.mkdir(parents=True, exist_ok=True)
-        for start in range(0, len(todo), CARDS_PER_TASK):
-            draw_cards(Cards(site_title, tuple(todo[start : start + CARDS_PER_TASK])))
+    """The share cards at `titles`' URLs, drawn here if not on disk (a save brings one or two)."""
+    assets, batches = card_assets(titles, site_title, folder, known)
+    for batch in batches:
+        draw_cards(batch)
     return assets
 
 

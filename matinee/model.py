@@ -272,6 +272,7 @@ class Page(PackedBody):
     links: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     link_lines: Mapping[str, int] = field(default_factory=dict)  # link -> file line
+    lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,9 +47,16 @@ def share_card_assets(
 
     `known` maps the URLs of cards found on disk before to their assets: those are not statted
     again (a preview's save would stat thousands); the cards found now are added to it."""
+    return card_assets(seo.share_cards(site), site.config.title, folder, {} if known is None else known)
+
+
+def card_assets(
+    titles: Mapping[str, str], site_title: str, folder: Path, known: dict[str, Asset]
+) -> tuple[list[Asset], list[Cards]]:
+    """The cards at `titles`' URLs (card URL -> the title it shows), and the batches of those
+    not on disk yet; see share_card_assets."""
     assets, todo = [], []
-    known = {} if known is None else known
-    for url, title in seo.share_cards(site).items():
+    for url, title in titles.items():
         asset = known.get(url)
         if asset is None:
             path = folder / posixpath.basename(url)
@@ -61,8 +69,7 @@ def share_card_assets(
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
     batches = [
-        Cards(site.config.title, tuple(todo[start : start + CARDS_PER_TASK]))
-        for start in range(0, len(todo), CARDS_PER_TASK)
+        Cards(site_title, tuple(todo[start : start + CARDS_PER_TASK])) for start in range(0, len(todo), CARDS_PER_TASK)
     ]
     return assets, batches
 

@@ -1108,6 +1108,12 @@ def test_a_missing_layout_is_an_error_at_the_layout_line(tmp_path: Path) -> None
     assert errors_of(root) == ["content/posts/a.md:3: layout 'nope.html' is not in layouts/"]
 
 
+def test_a_pages_missing_layout_is_an_error_at_its_layout_line(tmp_path: Path) -> None:
+    """Found by test_fuzz: a page's error had no line (pages kept no front matter lines)."""
+    root = make_site(tmp_path, {"content/about.md": "---\ntitle: About\nlayout: 0\n---\nHello.\n"})
+    assert errors_of(root) == ["content/about.md:3: layout '0.html' is not in layouts/"]
+
+
 # --- one process, two sites ---------------------------------------------------------------
 
 
