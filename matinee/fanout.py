@@ -13,7 +13,6 @@ stays in one process: another thread may hold a lock the child would wait on for
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -31,16 +30,16 @@ _work: Callable[[int, int, Tick], Any] | None = None  # the job the forked child
 _done: Any = None  # items done, one counter per share, in memory the children share
 
 
-def _glibc() -> Any:
-    """The C library, if it is glibc (it has malloc_trim), else None."""
+def _c_library() -> Any:
+    """The C library, through the process's own symbols (finding it by name asks ldconfig:
+    a subprocess at every start); None where that is not possible."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        return libc if hasattr(libc, "malloc_trim") else None
+        return ctypes.CDLL(None, use_errno=True)
     except (OSError, TypeError):
         return None
 
 
-_libc = _glibc()
+_libc = _c_library()
 
 
 def cores() -> int:
@@ -66,7 +65,7 @@ def trim_heap() -> None:
     with many sources: it walks the whole heap (about 10 ms at 10,000 posts), so not for the
     few sources a `serve` rebuild parses.
     """
-    if _libc is not None:
+    if _libc is not None and hasattr(_libc, "malloc_trim"):  # glibc only
         _libc.malloc_trim(0)
 
 
@@ -125,8 +124,7 @@ def die_with_parent(parent: int) -> None:
     this, a killed build leaves them waiting for work for ever.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: a killed build may leave idle children
         return
     if os.getppid() != parent:  # the build died before prctl took effect

@@ -21,7 +21,7 @@ from matinee.cache import BuildCache
 from matinee.config import Config, load_config
 from matinee.errors import MatineeError
 from matinee.kept import Kept
-from matinee.pipeline import build
+from matinee.pipeline import Report, build
 from matinee.stamp import input_state, scan_inputs, up_to_date
 
 TITLES = ["Dune", "Amélie", "Past Lives", "Perfect Days", "1917", "Barbie"]
@@ -320,15 +320,20 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     assert "2024/02/b/index.html" in changed
 
 
+def build_noting_stamp(config: Config, now: datetime = NOW) -> Report:
+    """Build as `matinee build` does: noting the no-change stamp (and the saved state, snapshot.py)."""
+    cache = BuildCache(config.cache_dir)
+    try:
+        return build(config, now=now, cache=cache, inputs=scan_inputs(config))
+    finally:
+        cache.close()
+
+
 def _built_with_stamp(tmp_path: Path, text: str) -> Config:
     """Build a one-post site as `matinee build` does, noting the no-change stamp; return its config."""
     root = make_site(tmp_path, {"content/posts/dune.md": text})
     config = load_config(root, out_dir=root / "site")
-    cache = BuildCache(config.cache_dir)
-    try:
-        build(config, now=NOW, cache=cache, inputs=scan_inputs(config))
-    finally:
-        cache.close()
+    build_noting_stamp(config)
     assert up_to_date(config, NOW, input_state(config), search=False) is not None
     return config
 

@@ -22,6 +22,7 @@ from test_incremental import (
     _replace,
     _signatures,
     _tree,
+    build_noting_stamp,
     serve_edits,
 )
 
@@ -29,19 +30,13 @@ from matinee import parsing, pipeline, snapshot
 from matinee.cache import BuildCache
 from matinee.config import load_config
 from matinee.errors import MatineeError, flatten
-from matinee.pipeline import Report, build
+from matinee.pipeline import Report
 from matinee.snapshot import snapshot_path
-from matinee.stamp import scan_inputs
 
 
 def _one_shot(root: Path, now: datetime = NOW) -> Report:
     """Build `root` as `matinee build` does: noting the stamp, from the saved state if any."""
-    config = load_config(root, out_dir=root / "site")
-    cache = BuildCache(config.cache_dir)
-    try:
-        return build(config, now=now, cache=cache, inputs=scan_inputs(config))
-    finally:
-        cache.close()
+    return build_noting_stamp(load_config(root, out_dir=root / "site"), now)
 
 
 def _edit(root: Path, rel: str, change: Callable[[str], str]) -> None:
@@ -254,11 +249,7 @@ def test_a_failed_one_shot_build_leaves_the_saved_state_as_it_was(tmp_path: Path
 def test_a_saved_state_is_kept_per_output_folder(tmp_path: Path) -> None:
     root = _site(tmp_path)
     config = load_config(root, out_dir=root / "elsewhere")
-    cache = BuildCache(config.cache_dir)
-    try:
-        build(config, now=NOW, cache=cache, inputs=scan_inputs(config))
-    finally:
-        cache.close()
+    build_noting_stamp(config)
     assert snapshot_path(config) != snapshot_path(load_config(root, out_dir=root / "site"))
     assert _tree(root / "elsewhere") == _tree(root / "site")
 
