@@ -17,6 +17,7 @@ from matinee import pipeline, site
 from matinee.cache import BuildCache
 from matinee.memo import digest
 from matinee.model import pack_html
+from matinee.parsing import Parsed
 
 CACHE = Path(".matinee-cache/build.sqlite")
 
@@ -156,3 +157,26 @@ def test_the_code_digest_names_files_by_their_path_inside_the_package(tmp_path: 
     flat = matinee.source_digest(package)
     (package / "a.py").rename(package / "room" / "a.py")
     assert matinee.source_digest(package) != flat
+
+
+def test_posts_from_the_cache_and_parsed_afresh_share_one_string_per_repeated_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            f"content/posts/p{number}.md": post(f"Story {number}", tags=["Festivals"], people=["Agnès Varda"])
+            for number in range(3)
+        },
+    )
+    build_site(root)
+    (root / "content/posts/p0.md").write_text(post("Story zero", tags=["Festivals"], people=["Agnès Varda"]))
+    seen: list[Parsed] = []
+    real = pipeline.parse_all
+    monkeypatch.setattr(pipeline, "parse_all", lambda *args, **kwargs: seen.append(real(*args, **kwargs)) or seen[-1])
+    build_site(root)
+    posts = seen[0].posts
+    assert [post.title for post in posts] == ["Story zero", "Story 1", "Story 2"]  # one afresh, two cached
+    for name in (lambda p: p.tags[0], lambda p: p.people[0], lambda p: next(iter(p.terms)), lambda p: p.layout):
+        assert len({id(name(post)) for post in posts}) == 1
+    assert len({id(key) for post in posts for key in post.lines if key == "title"}) == 1

@@ -32,6 +32,7 @@ from matinee.config import load_config
 from matinee.errors import MatineeError, flatten
 from matinee.pipeline import Report
 from matinee.snapshot import snapshot_path
+from matinee.stamp import scan_inputs
 
 
 def _one_shot(root: Path, now: datetime = NOW) -> Report:
@@ -322,3 +323,18 @@ def test_a_saved_state_is_saved_again_once_many_files_changed_since(
     _one_shot(root)
     assert modelled == []
     assert _tree(root / "site") == _clean_build(root)
+
+
+def test_the_saved_model_reads_back_holding_the_saved_parsed_objects_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "BATCH", 5)  # the parsed sources over several pickles
+    root = _site(tmp_path)
+    config = load_config(root, out_dir=root / "site")
+    kept = snapshot.resume(config, scan_inputs(config))
+    assert kept.parsed is not None and kept.modelled is not None and kept.changed == ()
+    parsed = {rel: item for rel, (_, item) in kept.parsed.items()}
+    site = kept.modelled.site
+    assert len(site.posts) == 12 and all(post is parsed[post.source] for post in site.posts)
+    listed = [post for taxonomy in site.taxonomies for term in taxonomy.terms for post in term.posts]
+    assert listed and all(post is parsed[post.source] for post in listed)
