@@ -16,9 +16,10 @@ would cost more than the build) until DRIFT files differ from it. The plan is sa
 paths and keys, without the means to render: a saved output that must be rendered again
 (its built file was changed or deleted) makes the build plan every output (needs_planning).
 
-The parsed objects are pickled first, BATCH at a time, then the model and the plan in one
-pickle that refers to each parsed object by its source: a pickler remembers every object it
-saved until it is done, and one pickle of it all cost a tenth of a cold build's peak memory.
+The parsed objects are pickled first, BATCH at a time, then the scan, the sources, the model
+with the plan, and the plan's outputs, a pickle each, referring to each parsed object by its
+source: a pickler remembers every object it saved until it is done, and one pickle of it all
+cost a tenth of a cold build's peak memory.
 
 The file is written whole under a temporary name and renamed, carries a checksum of itself,
 and is ignored when it cannot be read or when Matinee's code or the config differ from the
@@ -105,7 +106,7 @@ def save(config: Config, kept: Kept, inputs: Inputs, swapped: Collection[str] | 
         return
     plan = kept.plan
     unplanned = replace(plan, planned=(), index={}, fresh=None)  # saved as paths and keys below
-    saved = Snapshot(inputs, kept.sources, kept.settings, {}, kept.modelled, unplanned)  # parsed: apart
+    parts = (inputs, kept.sources, (kept.settings, kept.modelled, unplanned))  # a pickle each, after the parsed
     outputs = "\0".join(part for item in plan.planned for part in (item.path, item.key))  # one object, not
     # three an output: the pickler's memo holds an entry for every object it saved till the end
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -120,7 +121,10 @@ def save(config: Config, kept: Kept, inputs: Inputs, swapped: Collection[str] | 
                 pickler.dump(parsed[start : start + BATCH])
                 pickler.clear_memo()
             pickler.dump([])
-            _Pickler(summed, protocol=pickle.HIGHEST_PROTOCOL, parsed=kept.parsed).dump((saved, outputs))
+            pickler = _Pickler(summed, protocol=pickle.HIGHEST_PROTOCOL, parsed=kept.parsed)
+            for part in (*parts, outputs):  # they share no object but the parsed ones
+                pickler.dump(part)
+                pickler.clear_memo()
             file.seek(len(FORMAT) + DIGEST_SIZE)
             file.write(summed.crc.to_bytes(4, "big"))
         temporary.replace(path)
@@ -179,14 +183,14 @@ def _load(path: Path, key: bytes) -> Snapshot | None:
         parsed: dict[str, tuple[Signature, ParsedSource]] = {}
         while batch := pickle.load(stream):
             parsed.update(batch)
-        saved, outputs = _Unpickler(stream, parsed).load()
-        if not isinstance(saved, Snapshot):
+        inputs, sources, (settings, modelled, plan), outputs = (_Unpickler(stream, parsed).load() for _ in range(4))
+        if not isinstance(modelled, Modelled) or not isinstance(plan, PlanState):
             return None
         parts = outputs.split("\0") if outputs else []
         paths, keys = parts[::2], parts[1::2]
         planned = tuple(Planned(path, key, _unkept) for path, key in zip(paths, keys, strict=True))
         index = {path: number for number, path in enumerate(paths)}
-        return replace(saved, parsed=parsed, plan=replace(saved.plan, planned=planned, index=index))
+        return Snapshot(inputs, sources, settings, parsed, modelled, replace(plan, planned=planned, index=index))
     except Exception:  # noqa: BLE001 - a damaged file, whatever it raises, is ignored
         return None
 
