@@ -550,6 +550,61 @@ def test_a_save_goes_quiet_sooner_than_a_burst_that_moves_folders(tmp_path: Path
     changes.close()
 
 
+def test_a_save_in_place_is_over_once_its_writer_closed_the_file(tmp_path: Path) -> None:
+    """Linux says when a writer closes a file it wrote: a burst of one file whose last event
+    closed it waits CLOSED_QUIET_SECONDS; a rename alone (an editor moving the old file aside
+    before writing the new one), a burst of several files (a checkout may pause between them)
+    or one holding a folder waits as before."""
+    from watchdog.events import DirCreatedEvent, FileClosedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
+
+    from matinee.serve import watch
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune"), "content/posts/arrival.md": post("Arrival")})
+    changes = watch._Changes(root)
+    assert watch.CLOSED_QUIET_SECONDS < watch.SAVE_QUIET_SECONDS
+    dune, arrival = str(root / "content/posts/dune.md"), str(root / "content/posts/arrival.md")
+    changes.on_any_event(FileModifiedEvent(dune))
+    assert changes._wait == watch.SAVE_QUIET_SECONDS
+    changes.on_any_event(FileClosedEvent(dune))
+    assert changes._wait == watch.CLOSED_QUIET_SECONDS
+    assert changes.wait_until_quiet() == ("content/posts/dune.md",)
+    changes.on_any_event(FileMovedEvent(dune, dune + "~"))
+    assert changes._wait == watch.SAVE_QUIET_SECONDS, "moved aside: the new file is not written yet"
+    for event in (FileCreatedEvent(dune), FileModifiedEvent(dune), FileClosedEvent(dune)):
+        changes.on_any_event(event)
+    assert changes._wait == watch.CLOSED_QUIET_SECONDS
+    assert changes.wait_until_quiet() == ("content/posts/dune.md",)
+    for event in (FileModifiedEvent(dune), FileClosedEvent(dune), FileModifiedEvent(arrival), FileClosedEvent(arrival)):
+        changes.on_any_event(event)
+    assert changes._wait == watch.SAVE_QUIET_SECONDS
+    assert changes.wait_until_quiet() == ("content/posts/arrival.md", "content/posts/dune.md")
+    new = root / "content/posts/new"
+    for event in (DirCreatedEvent(str(new)), FileCreatedEvent(str(new / "a.md")), FileClosedEvent(str(new / "a.md"))):
+        changes.on_any_event(event)
+    assert changes._wait == watch.QUIET_SECONDS
+    assert changes.wait_until_quiet() == ("content/posts/new/a.md",)
+    changes.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="inotify reports a closed file; other systems do not")
+def test_the_watcher_hears_a_file_written_in_place_closed(tmp_path: Path) -> None:
+    """The real observer, over inotify: appending to a post and closing it ends the burst on
+    the short wait."""
+    from matinee.serve import watch
+
+    root = make_site(tmp_path, {"content/posts/dune.md": post("Dune")})
+    watcher = watch.Watcher(root)
+    watcher.start()
+    try:
+        with open(root / "content/posts/dune.md", "a", encoding="utf-8") as file:
+            file.write("\nThe studio confirmed the cut.\n")
+        assert watcher.wait_until_quiet() == ("content/posts/dune.md",)
+        assert watcher._changes._wait == watch.CLOSED_QUIET_SECONDS
+    finally:
+        watcher.stop()
+        watcher.join()
+
+
 @pytest.mark.parametrize(
     ("changed", "line"),
     [

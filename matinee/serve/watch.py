@@ -5,7 +5,10 @@ touches hundreds of files. The watcher only notes when the last change came; the
 for QUIET_SECONDS without one, then builds once. A burst of file events only (an editor's
 save: a temporary file written and renamed, all within a millisecond or two) is over sooner,
 after SAVE_QUIET_SECONDS: that wait is the larger part of what a save costs on a small site.
-A folder created, moved or deleted waits the longer time, as its files' events trail it. (I/O)
+One of one file whose last event is its writer closing it (a save in place; Linux says so,
+other systems do not) is over after CLOSED_QUIET_SECONDS: a burst of many files (a `git
+checkout`) may pause longer than that between them. A folder created, moved or deleted
+waits the longer time, as its files' events trail it. (I/O)
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ..stamp import scan_sources, sources_state
 
 QUIET_SECONDS = 0.1  # a burst of changes is over once nothing has changed for this long
 SAVE_QUIET_SECONDS = 0.05  # ... or this long, when it touched files only (an editor's save)
+CLOSED_QUIET_SECONDS = 0.01  # ... or this long, when its one file's writer closed it
 LONGEST_WAIT = 2.0  # ... or this long after it began, for a file that never stops changing
 RESCAN_SECONDS = 5.0  # when idle, compare every source's size and mtime this often: events get lost
 WATCHED_FOLDERS = ("content", "layouts")
@@ -108,6 +112,7 @@ class _Changes(FileSystemEventHandler):
         self._last = 0.0
         self._paths: set[str] = set()  # the burst's sources, relative to `source`
         self._quiet = SAVE_QUIET_SECONDS  # how long the burst must be quiet: longer once a folder is in it
+        self._wait = SAVE_QUIET_SECONDS  # how long it must be quiet after its last event
         self._closed = False
         self._scanned: str | None = sources_state(source)
         self._building_since = 2**63  # when the latest build began (ns since the epoch)
@@ -126,6 +131,8 @@ class _Changes(FileSystemEventHandler):
             self._paths.update(sources)
             if event.is_directory:
                 self._quiet = QUIET_SECONDS
+            one_closed = event.event_type == "closed" and len(self._paths) == 1 and self._quiet == SAVE_QUIET_SECONDS
+            self._wait = CLOSED_QUIET_SECONDS if one_closed else self._quiet
             self._last = time.monotonic()
             if self._first is None:
                 self._first = self._last
@@ -145,7 +152,7 @@ class _Changes(FileSystemEventHandler):
                     if not self._noted.wait(RESCAN_SECONDS) and self._rescan_differs():
                         return ()
                     continue
-                due = min(self._last + self._quiet, self._first + LONGEST_WAIT)
+                due = min(self._last + self._wait, self._first + LONGEST_WAIT)
                 if time.monotonic() >= due:
                     self._first, self._quiet = None, SAVE_QUIET_SECONDS
                     self._scanned = None  # the build about to run changes what a rescan compares with
