@@ -146,8 +146,8 @@ def share_strings(item: T, shared: dict[str, str]) -> T:
     """Make the strings sources repeat one object each, `shared` holding the first of each:
     front matter keys, taxonomies, term names, layouts and bylines. Each source comes out of
     a pickle (a worker's result, the cache) with copies of its own: 10,000 posts held about
-    217,000 of them, some 15 MB, and as many entries in the memo of the state saved for the
-    next build (snapshot.py). The item is fresh from its pickle, so it is changed in place."""
+    217,000 of them, 8 MB of a cold build's peak memory. The item is fresh from its pickle,
+    seen by nothing else yet, so it is changed in place."""
     one = shared.setdefault
     if (lines := getattr(item, "lines", None)) is not None:
         object.__setattr__(item, "lines", {one(key, key): line for key, line in lines.items()})
