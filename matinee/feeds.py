@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence, Set
 from datetime import datetime
 from functools import partial
-from itertools import chain
+from itertools import chain, dropwhile, takewhile
 from xml.etree import ElementTree as ET
 
 from . import authors, reviews, series_pages
@@ -151,8 +151,10 @@ def sitemap(site: Site, listed: Iterable[Listing] = ()) -> bytes:
 
 
 def news_posts(site: Site) -> tuple[Post, ...]:
-    """Return the posts of the last two days (Google News sitemaps list only those)."""
-    return tuple(post for post in site.posts if site.built_at - NEWS_WINDOW < post.date <= site.built_at)
+    """Return the posts of the last two days (Google News sitemaps list only those): the
+    first of the posts, newest first, after any dated later (shown with --drafts)."""
+    since, until = site.built_at - NEWS_WINDOW, site.built_at
+    return tuple(takewhile(lambda post: post.date > since, dropwhile(lambda post: post.date > until, site.posts)))
 
 
 def news_sitemap(site: Site, posts: Sequence[Post]) -> bytes:

@@ -193,8 +193,8 @@ def swap_images(
     """
     if last.errors:
         return None
-    olds = {post.source: post for post in before.posts if post.source in swapped}
-    news = {post.source: post for post in site.posts if post.source in swapped}
+    olds = {source: before.posts[before.places[source]] for source in swapped}
+    news = {source: site.posts[site.places[source]] for source in swapped}
     sources = {"/" + asset.rel_out: asset.source for asset in site.assets}
     base, config = site.config.base_path, site.config
     users = last.card_users

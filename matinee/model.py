@@ -371,6 +371,7 @@ class Site:
     collections: tuple[Collection, ...] = ()  # film series, by name
     valid_until: datetime | None = None  # when the output changes with the clock alone
     scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
+    places: Mapping[str, int] = field(default_factory=dict)  # post source -> its number in `posts`
 
     def writer(self, name: str) -> Writer | None:
         """Return the writer a byline names, if any."""

@@ -186,7 +186,7 @@ def build(
     lookup = lookup_for(images.infos, config.base_path)
     # 6 plan: every output's memo key; serve re-plans only around the posts swapped into its model
     plan = replan(site, env, usage, lookup, cache.digest, last_plan, loaded.swapped) if kept is not None else None
-    if plan is not None and needs_planning(plan, previous.files):  # a saved plan cannot render
+    if resumed is not None and plan is not None and needs_planning(plan, previous.files):  # a saved plan cannot render
         plan = replan(site, env, usage, lookup, cache.digest, None, None)
     planned = plan.planned if plan is not None else plan_site(site, env, usage, lookup, cache.digest)
     # A re-plan keeps the last build's paths and assets: only the outputs planned afresh are looked at.

@@ -71,7 +71,7 @@ def replan(
     if previous is None or swapped is None:
         return plan_state(site, env, usage, lookup, kept_digest)
     posts = site.posts
-    place = {post.source: number for number, post in enumerate(posts)}
+    place = site.places
     edited = [place[source] for source in swapped]
     changed = [posts[number] for number in edited]
     image_keys = dict(previous.image_keys)

@@ -138,6 +138,7 @@ def model_site(
         collections=series,
         valid_until=_valid_until(config, posts, films, now),
         scheduled=() if config.drafts else scheduled(posts, now),
+        places={post.source: number for number, post in enumerate(visible)},  # a save's lookups (swap, replan)
     )
     return Modelled(site, tuple(errors), urls, profiles)
 

@@ -39,13 +39,14 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     site = previous.site
     if previous.errors or site.config != config or (site.valid_until is not None and now >= site.valid_until):
         return None
-    by_source = {post.source: post for post in site.posts}
     errors: list[MatineeError] = []
     swapped: dict[int, Post] = {}
+    olds: list[Post] = []
     for post in posts:
-        old = by_source.get(post.source)
-        if old is None:
+        if (place := site.places.get(post.source)) is None:
             return None
+        old = site.posts[place]
+        olds.append(old)
         new = resolve_post(with_profiles([post], previous.profiles)[0], dict(previous.urls), config, errors)
         if any(getattr(old, name) != getattr(new, name) for name in PLACE_FIELDS):
             return None
@@ -61,7 +62,7 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     for source in {holder for post in posts for holder in shown_by.get(post.source, ())}:
         related[source] = swap(related[source])
 
-    new_posts = [swapped[id(by_source[post.source])] for post in posts]
+    new_posts = [swapped[id(old)] for old in olds]
     slugs = {(name, slugify(term)) for post in new_posts for name, terms in post.terms.items() for term in terms}
     months = {(post.date.year, post.date.month) for post in new_posts}
     writer_slugs = {slugify(name) for post in new_posts for name in post.authors}
@@ -89,4 +90,4 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
         ),
         built_at=now,
     )
-    return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post in or out of a related list
+    return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post: places and related lists stay

@@ -50,6 +50,27 @@ def test_news_sitemap_is_written_when_a_story_is_fresh(tmp_path: Path) -> None:
     assert "Sitemap: https://example.org/news-sitemap.xml" in (out / "robots.txt").read_text()
 
 
+def test_news_sitemap_lists_the_last_two_days_not_a_future_post_shown_with_drafts(tmp_path: Path) -> None:
+    from datetime import timedelta
+    from xml.etree import ElementTree
+
+    from conftest import NOW
+
+    def at(hours: int) -> str:
+        return (NOW + timedelta(hours=hours)).isoformat()
+
+    files = {
+        "content/posts/future.md": post("Tomorrow", date=at(24)),
+        "content/posts/fresh.md": post("This morning", date=at(-2)),
+        "content/posts/yesterday.md": post("Yesterday", date=at(-30)),
+        "content/posts/old.md": post("Last week", date=at(-24 * 7)),
+    }
+    out = build_site(make_site(tmp_path, files), drafts=True)
+    sitemap = ElementTree.parse(out / "news-sitemap.xml")
+    titles = [title.text for title in sitemap.iter("{http://www.google.com/schemas/sitemap-news/0.9}title")]
+    assert titles == ["This morning", "Yesterday"]
+
+
 def _letter_groups(out: Path) -> dict[str, tuple[str | None, list[str]]]:
     main = parse(out / "films/index.html").find(".//main")
     groups = {}
