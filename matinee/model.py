@@ -372,6 +372,7 @@ class Site:
     valid_until: datetime | None = None  # when the output changes with the clock alone
     scheduled: tuple[datetime, ...] = ()  # when each post left out for its future date goes live, soonest first
     places: Mapping[str, int] = field(default_factory=dict)  # post source -> its number in `posts`
+    shown_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post source -> posts relating to it
 
     def writer(self, name: str) -> Writer | None:
         """Return the writer a byline names, if any."""

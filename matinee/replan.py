@@ -3,7 +3,7 @@
 A save that keeps a post in its place (swap.swap_posts) changes what its own page, its
 neighbours, the pages relating to it, its terms' pages and feeds and the listings showing it
 can show; every other output keeps its planned key. The kept PlanState says where each output
-sits in the plan and which posts show a post as related.
+sits in the plan, and the site which posts show a post as related (Site.shown_by).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from .memo import Digest, Planned
 from .model import Site
 from .picture import Lookup
 from .plan import Planner, image_marks, listed, marks, planner_for
-from .site import shown_by_related
 from .urls import slugify
 
 
@@ -35,7 +34,6 @@ class PlanState:
     index: Mapping[str, int] = field(default_factory=dict)  # output path -> place in `planned`
     replanned: int = 0  # how many outputs this plan computed afresh (all, unless replanned)
     site: Site | None = None  # the site planned
-    related_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # post -> posts showing it as related
     fresh: tuple[Planned, ...] | None = None  # those outputs, when not all (the others keep their keys)
 
 
@@ -45,8 +43,7 @@ def plan_state(site: Site, env: jinja2.Environment, usage: Usage, lookup: Lookup
     planner = planner_for(site, env, usage, lookup, kept_digest, image_keys)
     planned = tuple(planner.everything())
     index = {item.path: number for number, item in enumerate(planned)}
-    shown_by = shown_by_related(site.related)
-    return PlanState(planner.base, image_keys, planned, index, len(planned), site, shown_by)
+    return PlanState(planner.base, image_keys, planned, index, len(planned), site)
 
 
 def replan(
@@ -83,7 +80,7 @@ def replan(
         return plan_state(site, env, usage, lookup, kept_digest)
     shown = set(swapped)
     pages = {near for number in edited for near in (number - 1, number, number + 1) if 0 <= near < len(posts)}
-    pages |= {place[other] for source in swapped for other in previous.related_to.get(source, ())}
+    pages |= {place[other] for source in swapped for other in site.shown_by.get(source, ())}
     per_page = site.config.per_page
     pagers = {1} | {number // per_page + 1 for number in edited}
     terms = {(name, slugify(term)) for post in changed for name, names in post.terms.items() for term in names}
@@ -102,10 +99,7 @@ def replan(
         if number is None:  # an output the last plan did not have: the site changed shape
             return plan_state(site, env, usage, lookup, kept_digest)
         planned[number] = item
-    related_to = previous.related_to
-    return PlanState(
-        planner.base, image_keys, tuple(planned), previous.index, len(fresh), site, related_to, tuple(fresh)
-    )
+    return PlanState(planner.base, image_keys, tuple(planned), previous.index, len(fresh), site, tuple(fresh))
 
 
 def _same_in_archive(planner: Planner, previous: PlanState, edited: Iterable[int]) -> bool:

@@ -50,7 +50,6 @@ class Modelled:
     errors: tuple[MatineeError, ...]
     urls: Mapping[str, str] = field(default_factory=dict)  # source -> URL, as links resolve to them
     profiles: Mapping[str, Author] = field(default_factory=dict)  # writer slug -> profile
-    shown_by: Mapping[str, tuple[str, ...]] | None = None  # post -> posts showing it as related (swap.py)
 
 
 def assemble(
@@ -122,6 +121,7 @@ def model_site(
         for name in config.taxonomies
     )
     series = collections(films)
+    related = _related(visible, taxonomies, dict(config.related), memo)
     taxonomies = tuple(with_collections(taxonomy, series) for taxonomy in taxonomies)
     site = Site(
         config=config,
@@ -132,13 +132,15 @@ def model_site(
         assets=tuple(assets),
         built_at=now,
         films={film.slug: film for film in films},
-        related=_related(visible, taxonomies, dict(config.related), memo),
+        related=related,
         credits=credits(films),
         writers=writers(visible, profiles.values()),
         collections=series,
         valid_until=_valid_until(config, posts, films, now),
         scheduled=() if config.drafts else scheduled(posts, now),
-        places={post.source: number for number, post in enumerate(visible)},  # a save's lookups (swap, replan)
+        # What a save looks up (swap.py, replan.py): each post's place, the posts relating to it.
+        places={post.source: number for number, post in enumerate(visible)},
+        shown_by=shown_by_related(related),
     )
     return Modelled(site, tuple(errors), urls, profiles)
 

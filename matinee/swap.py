@@ -15,7 +15,7 @@ from datetime import datetime
 from .config import Config
 from .errors import MatineeError
 from .model import Post
-from .site import Modelled, resolve_post, shown_by_related
+from .site import Modelled, resolve_post
 from .urls import slugify
 from .writers import with_profiles
 
@@ -57,9 +57,8 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
     def swap(listed: tuple[Post, ...]) -> tuple[Post, ...]:  # in C: the site's every post, at 50,000
         return tuple(map(swapped.get, map(id, listed), listed))
 
-    shown_by = shown_by_related(site.related) if previous.shown_by is None else previous.shown_by
     related = dict(site.related)
-    for source in {holder for post in posts for holder in shown_by.get(post.source, ())}:
+    for source in {holder for post in posts for holder in site.shown_by.get(post.source, ())}:
         related[source] = swap(related[source])
 
     new_posts = [swapped[id(old)] for old in olds]
@@ -90,4 +89,4 @@ def swap_posts(previous: Modelled, posts: Sequence[Post], config: Config, now: d
         ),
         built_at=now,
     )
-    return replace(previous, site=site, shown_by=shown_by)  # a swap moves no post: places and related lists stay
+    return replace(previous, site=site)  # a swap moves no post: its places and related lists stay
