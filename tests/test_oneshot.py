@@ -64,6 +64,14 @@ def _site(tmp_path: Path, count: int = 12) -> Path:
     return root
 
 
+def _edit_body_and_build(root: Path, modelled: list[str]) -> Report:
+    """Edit one post's body (EDITS["body"]), then build as `matinee build` does, noting
+    afresh in `modelled` whether the build modelled the site."""
+    EDITS["body"](root)
+    modelled.clear()
+    return _one_shot(root)
+
+
 def _age_inputs(root: Path) -> None:
     """Date every input (content, layouts, config) back, so that their stats vouch for them."""
     _age(root)
@@ -117,9 +125,7 @@ def test_a_one_shot_build_after_a_body_edit_reads_only_that_post(
     read: list[str] = []
     real_load = parsing.load_source
     monkeypatch.setattr(parsing, "load_source", lambda file: read.append(file.rel) or real_load(file))
-    EDITS["body"](root)
-    modelled.clear()
-    report = _one_shot(root)
+    report = _edit_body_and_build(root, modelled)
     assert looked_up == read == ["content/posts/p5.md"]
     assert modelled == []
     assert 0 < report.changed < 12
@@ -156,9 +162,7 @@ def test_a_damaged_saved_state_is_ignored(
     root = _site(tmp_path)
     path = snapshot_path(load_config(root, out_dir=root / "site"))
     path.write_bytes(damage(path.read_bytes()))
-    EDITS["body"](root)
-    modelled.clear()
-    _one_shot(root)
+    _edit_body_and_build(root, modelled)
     assert modelled == ["model"], "built from the sources, not from the damaged file"
     assert path.stat().st_size > 1000, "saved afresh"
     assert _tree(root / "site") == _clean_build(root)
@@ -169,9 +173,7 @@ def test_a_state_saved_by_other_code_is_ignored(
 ) -> None:
     root = _site(tmp_path)
     monkeypatch.setattr(snapshot, "code_digest", lambda: "another version of matinee")
-    EDITS["body"](root)
-    modelled.clear()
-    _one_shot(root)
+    _edit_body_and_build(root, modelled)
     assert modelled == ["model"]
     assert _tree(root / "site") == _clean_build(root)
 
@@ -224,9 +226,7 @@ def test_a_built_file_edited_by_hand_is_built_again_from_a_saved_state(tmp_path:
     far = root / "site/2024/01/p0/index.html"
     far.write_text("edited by hand", encoding="utf-8")
     (root / "site/tags/news/index.html").unlink()
-    EDITS["body"](root)
-    modelled.clear()
-    _one_shot(root)
+    _edit_body_and_build(root, modelled)
     assert modelled == []
     assert _tree(root / "site") == _clean_build(root)
 
@@ -287,9 +287,7 @@ def test_one_shot_builds_from_saved_states_match_clean_builds(tmp_path: Path, st
 def test_an_editor_s_swap_file_beside_the_edited_post_keeps_the_swap_path(tmp_path: Path, modelled: list[str]) -> None:
     root = _site(tmp_path)
     (root / "content/posts/.p5.md.swp").write_bytes(b"vim's")
-    EDITS["body"](root)
-    modelled.clear()
-    _one_shot(root)
+    _edit_body_and_build(root, modelled)
     assert modelled == []
     assert _tree(root / "site") == _clean_build(root)
 
