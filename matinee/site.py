@@ -121,8 +121,8 @@ def model_site(
         for name in config.taxonomies
     )
     series = collections(films)
-    related = _related(visible, taxonomies, dict(config.related), memo)
     taxonomies = tuple(with_collections(taxonomy, series) for taxonomy in taxonomies)
+    related = _related(visible, taxonomies, dict(config.related), memo)
     site = Site(
         config=config,
         posts=tuple(visible),
