@@ -2,7 +2,8 @@
 
 A card shows the page's title and the site's name on the theme's colours. It is named by a digest
 of what it shows (seo.share_cards), so a card on disk is never drawn again; new ones are drawn
-by images.prepare_images, in its worker processes when there are many.
+by images.prepare_images, in its worker processes when there are many. A card's file holds the
+background's rows as encoded once and the title's band encoded alone (jpeg_rows.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import seo
 from .config import CONFIG_FILE as CONFIG_SOURCE
+from .jpeg_rows import ROW_HEIGHT, Rows, encode_rows, splice
 from .model import Asset, Site
 
 if TYPE_CHECKING:
@@ -24,10 +26,11 @@ if TYPE_CHECKING:
 
 CARD_SIZE = (1200, 630)
 CARD_COLOURS = ((19, 18, 17), (58, 29, 26), (179, 38, 30), (236, 232, 225))  # the theme's dark bg, accent
-CARD_QUALITY = 88  # JPEG: measured 1.7 ms a card against 58 ms for an optimised PNG, at 56 KB
+CARD_QUALITY = 88  # JPEG: a title band encodes in ~0.5 ms, a whole card 1.25 ms; a PNG 58 ms
 CARDS_PER_TASK = 50  # cards a worker draws per task: one message to and fro for each 50
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _RULE, _FOOT, _FOOT_TOP = (80, 510, 200, 518), (80, 540), 500  # the accent rule and the site's name
+_INK_MARGIN = 4  # pixels around the text's bounding boxes that count as touched
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +81,98 @@ def draw_cards(batch: Cards) -> int:
     """Draw and save a batch of share cards; return how many. Module-level: workers run it."""
     for path, title in batch.cards:
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        draw_card(title, batch.site_title).save(temporary, "JPEG", quality=CARD_QUALITY)
+        temporary.write_bytes(card_jpeg(title, batch.site_title))
         temporary.replace(path)
     return len(batch.cards)
+
+
+def card_jpeg(title: str, site_title: str) -> bytes:
+    """The share card's JPEG, decoding to draw_card's picture pixel for pixel.
+
+    Only the band of rows the title's ink touches is drawn and encoded; the rest are the
+    background's rows, encoded once per process (jpeg_rows.py): 2.1 ms a card, against 2.8 ms
+    to draw and encode it whole."""
+    layout = _layout(title)
+    shown = None if layout.crowded else site_title
+    background, base = _card_background(shown), _background_rows(shown)
+    first, end = _ink_rows(layout, site_title)
+    if first >= end:  # a title of spaces
+        return splice(base, Rows(b"", ()), 0)
+    top = first * ROW_HEIGHT
+    band = background.crop((0, top, background.width, min(background.height, end * ROW_HEIGHT)))
+    _draw_title(band, layout, site_title, top)
+    return splice(base, encode_rows(band, CARD_QUALITY), first)
+
+
+def draw_card(title: str, site_title: str) -> Image:
+    """A share card: the title, wrapped, large; the site's name below an accent rule. The whole
+    picture, which card_jpeg's file decodes to."""
+    layout = _layout(title)
+    card = _card_background(None if layout.crowded else site_title).copy()
+    _draw_title(card, layout, site_title, 0)
+    return card
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a card's title goes: its lines, their size and tops; `crowded` when they reach the
+    rule and the site's name, which are then drawn over them rather than on the background."""
+
+    lines: tuple[str, ...]
+    size: int
+    tops: tuple[int, ...]
+    crowded: bool
+
+
+def _layout(title: str) -> _Layout:
+    from PIL import ImageDraw
+
+    size = 76 if len(title) < 60 else 58
+    face = _font(_FONTS[0], size)
+    measure = ImageDraw.Draw(_card_background())
+    lines: list[str] = []
+    for word in title.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and measure.textlength(trial, font=face) <= 1040:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    lines = lines[:5]
+    tops = tuple(80 + number * round(size * 1.2) for number in range(len(lines)))
+    return _Layout(tuple(lines), size, tops, 80 + len(lines) * round(size * 1.2) > _FOOT_TOP)
+
+
+def _draw_title(image: Image, layout: _Layout, site_title: str, top: int) -> None:
+    """Draw the title on `image`, the card's rows from pixel row `top` down; when crowded, the
+    rule and the site's name over it, as they must stay on top."""
+    from PIL import ImageDraw
+
+    _, _, accent, light = CARD_COLOURS
+    draw = ImageDraw.Draw(image)
+    face = _font(_FONTS[0], layout.size)
+    for line, y in zip(layout.lines, layout.tops, strict=True):
+        draw.text((80, y - top), line, font=face, fill=light)
+    if layout.crowded:
+        rule = (_RULE[0], _RULE[1] - top, _RULE[2], _RULE[3] - top)
+        draw.rectangle(rule, fill=accent)
+        draw.text((_FOOT[0], _FOOT[1] - top), site_title, font=_font(_FONTS[1], 34), fill=light)
+
+
+def _ink_rows(layout: _Layout, site_title: str) -> tuple[int, int]:
+    """The rows of MCUs (first, end) that _draw_title's ink touches, from the text's bounding
+    boxes, a few pixels wider for safety."""
+    from PIL import ImageDraw
+
+    measure = ImageDraw.Draw(_card_background())
+    face = _font(_FONTS[0], layout.size)
+    boxes = [measure.textbbox((80, y), line, font=face) for line, y in zip(layout.lines, layout.tops, strict=True)]
+    if layout.crowded:
+        boxes += [_RULE, measure.textbbox(_FOOT, site_title, font=_font(_FONTS[1], 34))]
+    if not boxes:
+        return 0, 0
+    upper = max(0, min(round(box[1]) for box in boxes) - _INK_MARGIN)
+    lower = max(round(box[3]) for box in boxes) + _INK_MARGIN
+    return upper // ROW_HEIGHT, -(-lower // ROW_HEIGHT)
 
 
 @functools.lru_cache(maxsize=2)
@@ -104,35 +196,10 @@ def _card_background(site_title: str | None = None) -> Image:
     return background
 
 
-def draw_card(title: str, site_title: str) -> Image:
-    """A share card: the title, wrapped, large; the site's name below an accent rule."""
-    from PIL import ImageDraw
-
-    _, _, accent, light = CARD_COLOURS
-    size = 76 if len(title) < 60 else 58
-    face = _font(_FONTS[0], size)
-    measure = ImageDraw.Draw(_card_background())
-    lines: list[str] = []
-    for word in title.split():
-        trial = f"{lines[-1]} {word}" if lines else word
-        if lines and measure.textlength(trial, font=face) <= 1040:
-            lines[-1] = trial
-        else:
-            lines.append(word)
-    lines = lines[:5]
-    # The rule and the site's name are drawn once, on the background, and the title over them;
-    # a title long enough to reach them is drawn first, as they must stay on top.
-    crowded = 80 + len(lines) * round(size * 1.2) > _FOOT_TOP
-    card = _card_background(None if crowded else site_title).copy()
-    draw = ImageDraw.Draw(card)
-    y = 80
-    for line in lines:
-        draw.text((80, y), line, font=face, fill=light)
-        y += round(size * 1.2)
-    if crowded:
-        draw.rectangle(_RULE, fill=accent)
-        draw.text(_FOOT, site_title, font=_font(_FONTS[1], 34), fill=light)
-    return card
+@functools.lru_cache(maxsize=2)
+def _background_rows(site_title: str | None) -> Rows:
+    """The background's JPEG, cut into rows: encoded once per process, as each card reuses it."""
+    return encode_rows(_card_background(site_title), CARD_QUALITY)
 
 
 @functools.cache
