@@ -101,9 +101,10 @@ class BuildCache:
         self._path = cache_dir / "build.sqlite" if cache_dir else None
         self._db: sqlite3.Connection | None = None
 
-    def known_markdown(self, bodies: Sequence[str]) -> dict[str, bytes]:
-        """Return markdown_key(body) -> packed HTML for the bodies converted before."""
-        keys = [key for key in dict.fromkeys(map(markdown_key, bodies))]
+    def known_markdown(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Return key -> packed HTML for the bodies converted before, of those `keys`
+        (markdown_key of each body: hashing a body costs as much as the lookup)."""
+        keys = list(dict.fromkeys(keys))
         self._markdown.update(self._read("markdown", [key for key in keys if key not in self._markdown]))
         result = {key: self._markdown[key] for key in keys if key in self._markdown}
         self._markdown = _trim(self._markdown, keys) if self._in_memory else {}

@@ -64,6 +64,7 @@ class _SourceToParse:
 
     source: Source
     front: FrontMatter
+    markdown_key: str  # of its body (cache.markdown_key)
     html: bytes | None  # packed (see model.pack_html)
 
 
@@ -189,7 +190,7 @@ def _parse_fresh(
                 continue
             fresh.append(result)
             if job.html is None:
-                converted[markdown_key(job.front.body)] = result.body
+                converted[job.markdown_key] = result.body
     cache.store_markdown(converted)
     return fresh
 
@@ -202,11 +203,12 @@ def _batches(
     for start in range(0, len(todo), BATCH):
         sources = todo[start : start + BATCH]
         fronts = {source.rel: front for source in sources if (front := _catch(errors, read_front_matter, source))}
-        html = cache.known_markdown([front.body for front in fronts.values()])
+        keys = {rel: markdown_key(front.body) for rel, front in fronts.items()}
+        html = cache.known_markdown(list(keys.values()))
         batch = [
-            _SourceToParse(source, front, html.get(markdown_key(front.body)))
+            _SourceToParse(source, front, key, html.get(key))
             for source in sources
-            if (front := fronts.get(source.rel)) is not None
+            if (front := fronts.get(source.rel)) is not None and (key := keys[source.rel])
         ]
         if batch:
             sent.append(batch)
