@@ -110,6 +110,19 @@ class BuildCache:
         self._markdown = _trim(self._markdown, keys) if self._in_memory else {}
         return result
 
+    def holds_markdown(self) -> bool:
+        """Whether any converted Markdown is kept (not so before a first build, or after a cleared cache)."""
+        if self._markdown:
+            return True
+        db = self._open()
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT 1 FROM markdown LIMIT 1").fetchone() is not None
+        except sqlite3.DatabaseError:
+            self._reset()
+            return False
+
     def store_markdown(self, converted: dict[str, bytes]) -> None:
         """Remember freshly converted Markdown (packed HTML) under its markdown_key."""
         if self._in_memory:

@@ -180,3 +180,25 @@ def test_posts_from_the_cache_and_parsed_afresh_share_one_string_per_repeated_na
     for name in (lambda p: p.tags[0], lambda p: p.people[0], lambda p: next(iter(p.terms)), lambda p: p.layout):
         assert len({id(name(post)) for post in posts}) == 1
     assert len({id(key) for post in posts for key in post.lines if key == "title"}) == 1
+
+
+def test_markdown_converted_by_a_cold_build_is_reused_when_only_the_settings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build has its workers split the front matter (no HTML is cached to look up by
+    body); what they convert is still kept under each body's key, so a change of the settings
+    that shape parsing (every parsed source stale) converts no Markdown again."""
+    from matinee.markup import MarkdownConverter
+
+    root = _site(tmp_path)
+    build_site(root)
+    config = root / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + 'permalink: "/{year}/{slug}/"\n', encoding="utf-8")
+    converted: list[str] = []
+    convert = MarkdownConverter.convert
+    monkeypatch.setattr(MarkdownConverter, "convert", lambda self, text: converted.append(text) or convert(self, text))
+    out = build_site(root)
+    assert converted == []
+    assert (out / "2024/dune/index.html").is_file()
+    monkeypatch.undo()
+    assert _tree(out) == _clean(root)
