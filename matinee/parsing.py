@@ -217,9 +217,9 @@ def _batches(
         keys = {rel: markdown_key(front.body) for rel, front in fronts.items()}
         html = cache.known_markdown(list(keys.values()))
         batch = [
-            _SourceToParse(source, front, key, html.get(key))
+            _SourceToParse(source, fronts[source.rel], keys[source.rel], html.get(keys[source.rel]))
             for source in sources
-            if (front := fronts.get(source.rel)) is not None and (key := keys[source.rel])
+            if source.rel in fronts
         ]
         if batch:
             sent.append(batch)

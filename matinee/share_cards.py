@@ -173,9 +173,9 @@ def _draw_title(image: Image, layout: _Layout, top: int) -> None:
 
 
 def _draw_text(image: Image, text: _Text, colour: tuple[int, int, int], top: int) -> None:
-    """Draw `text` as ImageDraw.text would, pixel for pixel, at a third less cost: its ink as a
-    mask the size of its box, through which a block of `colour` is pasted. (ImageDraw blends a
-    colour through the mask of the line itself, which measured twice as slow as this paste.)"""
+    """Draw `text` as ImageDraw.text would, pixel for pixel: its ink as a mask the size of its
+    box, through which a block of `colour` is pasted. (ImageDraw blends the colour in through
+    the line's mask itself: measured 0.25 ms a line, against 0.15 ms for this mask and paste.)"""
     from PIL import Image as PILImage
     from PIL import ImageDraw
 
