@@ -59,10 +59,11 @@ class MarkdownConverter:
         self._markdown = markdown.Markdown(
             extensions=[*EXTENSIONS, SpoilerExtension()], extension_configs={"toc": toc}, output_format="html"
         )
-        from .gates import gate_block_tests, gate_inline_patterns
+        from .gates import gate_block_tests, gate_document_passes, gate_inline_patterns
 
         gate_inline_patterns(self._markdown)
         gate_block_tests(self._markdown)
+        gate_document_passes(self._markdown)
 
     def convert(self, text: str) -> str:
         """Return the HTML for one Markdown document."""

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matinee.gates import _GatedInline, gate_block_tests, gate_inline_patterns, triggers
+from matinee.gates import _GatedInline, gate_block_tests, gate_document_passes, gate_inline_patterns, triggers
 from matinee.markup import EXTENSIONS
 from matinee.spoilers import SpoilerExtension
 
@@ -39,6 +39,12 @@ CONSTRUCTS = [
     "para\n[ref]: /url\nmore\n\n*[ABBR]: An abbreviation\n\nABBR [^n]\n\n[^n]: note\n    indented note",
     "***strong em*** and **strong *em inside*** and *em **strong inside***",
     "[link with *em* and `code`](/x) and [nested [brackets]](/y) and [](/empty)",
+    "Setext title\n============\n\nA sub-heading\n-------------\n\ntext",
+    "[TOC]\n\n# One\n\n## Two {: #second }\n\ntext",
+    "[TOC]\n\nNo headings, only the marker.",
+    '<div markdown="1">\n## Inside *HTML*\n</div>\n\n<h2 markdown="1">A raw *heading*</h2>\n\ntext',
+    "Braces { alone } and {: .not-attr and }{ in text, and `{: .code }`",
+    "Entities &#123;: .x &#125; and &lt;h2&gt; are not markup",
 ]
 
 
@@ -50,6 +56,7 @@ def gated() -> markdown.Markdown:
     md = stock()
     gate_inline_patterns(md)
     gate_block_tests(md)
+    gate_document_passes(md)
     return md
 
 
@@ -72,7 +79,8 @@ def test_a_reused_instance_converts_as_a_fresh_one() -> None:
 _PIECES = st.sampled_from(
     ["> ", "# ", "## ", ": ", "*[", "]:", "    ", "1. ", "- ", "---",
      "*", "**", "_", "__", "[", "]", "(", ")", "!", "`", "\\", "<", ">", "&", ";", "^", ":", "  \n", "\n", "\n\n",
-     " ", "a", "word", "http://x.org", "@", "#", "-", '"', "'", "[^1]", "[x]: /u", "[^1]: n", "<b>", "</b>"]
+     " ", "a", "word", "http://x.org", "@", "#", "-", '"', "'", "[^1]", "[x]: /u", "[^1]: n", "<b>", "</b>",
+     "{", "}", "{: .x }", "{: #i }", "[TOC]", "===", "\n---\n", "<div markdown=\"1\">", "</div>", "<h2>", "</h2>"]
 )  # fmt: skip
 
 
@@ -93,3 +101,31 @@ def test_an_unknown_pattern_is_always_tried() -> None:
         pass
 
     assert triggers(Custom(r"x")) == ("",)
+
+
+@pytest.mark.parametrize(
+    ("text", "running"),
+    [
+        ("Plain *news* with a [link](/x).\n\n- a list\n- of items", set()),
+        ("Braces {: .lead }", {"attr_list"}),
+        ("# A heading", {"toc"}),
+        ("A title\n---", {"toc"}),
+        ("[TOC]", {"toc"}),
+        ("<b>raw</b>", {"html_block", "toc"}),
+    ],
+)
+def test_a_pass_runs_only_on_a_document_that_may_give_it_work(text: str, running: set[str]) -> None:
+    md = stock()
+    ran: set[str] = set()
+    for registry, name in (
+        (md.preprocessors, "html_block"),
+        (md.treeprocessors, "attr_list"),
+        (md.treeprocessors, "toc"),
+    ):
+        processor = registry[name]
+        processor.run = lambda data, name=name, run=processor.run: (
+            ran.add(name) or run(data)
+        )  # before the gate wraps it
+    gate_document_passes(md)
+    assert md.convert(text) == stock().convert(text)
+    assert ran == running
