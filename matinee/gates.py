@@ -13,7 +13,7 @@ when the block lacks that text, as their expression would.
 
 Whole passes are gated too, by what the document holds: the raw HTML pass needs a "<",
 attribute lists a "{", the table of contents a heading (or its marker). A document without
-runs neither: the three were an eighth of the conversion time on the benchmark corpus.
+runs none of them: 8% of the conversion time on the benchmark corpus.
 
 Only patterns and processors known here are gated, each by its exact class (and expression where a class
 is generic); any other pattern, such as one an extension adds, is always tried.
