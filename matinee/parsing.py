@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .cache import BuildCache, cache_key, converter, markdown_key
 from .config import Config
-from .content import Source, Sources, load_source, parse_page, parse_post, read_front_matter
+from .content import Source, SourceFile, Sources, load_source, parse_page, parse_post, read_front_matter
 from .errors import MatineeError, flatten, raise_all
 from .fanout import cores, process_pool, trim_heap
 from .films import parse_film
@@ -104,35 +104,17 @@ def parse_all(
     todo_files = tuple(file for file in sources.files if file.rel not in reuse)
     split_here = cache.holds_markdown()  # else nothing to look up by body: the workers split
     with _Workers() as workers:
+        # Each chunk is read and handed to the workers before the last one's results are
+        # stored, so that they parse while this process stores (a barrier per chunk left
+        # them idle for about a second at 10,000 posts).
+        waiting: _Chunk | None = None
         for start in range(0, len(todo_files), CHUNK):
-            files = todo_files[start : start + CHUNK]
-            unchanged = cache.unchanged(files)  # source -> fingerprint, without reading the file
-            keys = {
-                file.rel: cache_key(file.kind, file.rel, unchanged[file.rel], settings)
-                for file in files
-                if file.rel in unchanged
-            }
-            known = cache.parsed(list(keys.values()))
-            loaded = [
-                source
-                for file in files
-                if keys.get(file.rel) not in known and (source := _catch(errors, load_source, file))
-            ]
-            cache.note_fingerprints(loaded)
-            for source in loaded:
-                keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
-            known |= cache.parsed([keys[source.rel] for source in loaded])
-            todo = [source for source in loaded if keys[source.rel] not in known]
-            advance = partial(_advance, progress, start + len(files) - len(todo), len(todo_files))
-            fresh = _parse_fresh(todo, config, cache, workers, errors, advance, split_here=split_here)
-            cache.store_parsed({keys[item.source]: item for item in fresh})
-            by_source = {item.source: item for item in fresh} | {
-                rel: known[key] for rel, key in keys.items() if key in known
-            }
-            items += [share_strings(by_source[file.rel], shared) for file in files if file.rel in by_source]
-            used += keys.values()
-            if len(todo) >= PARALLEL_FROM:  # many parsed: give the freed heap back (~10 ms, not for a save)
-                trim_heap()
+            chunk = _start_chunk(todo_files, start, settings, config, cache, workers, errors, progress, split_here)
+            if waiting is not None:
+                items += _finish_chunk(waiting, cache, shared, used)
+            waiting = chunk
+        if waiting is not None:
+            items += _finish_chunk(waiting, cache, shared, used)
     if not reuse and every:  # with reused sources, `used` is not all the build uses: prune nothing
         cache.keep_only(used, [file.rel for file in sources.files])
     if reuse:  # in the sources' order, as a full parse gives them
@@ -149,6 +131,64 @@ def parse_all(
         errors=tuple(errors),
         unreadable=frozenset(file.rel for file in sources.files if file.rel not in parsed),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """A chunk of sources in parse_all: those the cache knows, and those handed to the workers."""
+
+    files: tuple[SourceFile, ...]
+    keys: dict[str, str]  # source -> its parsed object's cache key
+    known: dict[str, ParsedSource]  # cache key -> parsed object, from the cache
+    parsing: int  # how many the workers parse
+    collect: Callable[[], list[ParsedSource]]  # waits for the workers' results
+
+
+def _start_chunk(
+    todo_files: tuple[SourceFile, ...],
+    start: int,
+    settings: str,
+    config: Config,
+    cache: BuildCache,
+    workers: _Workers,
+    errors: list[MatineeError],
+    progress: Progress,
+    split_here: bool,
+) -> _Chunk:
+    """Look the chunk of `todo_files` from `start` up in the cache, read the others and hand them to the workers."""
+    files = todo_files[start : start + CHUNK]
+    unchanged = cache.unchanged(files)  # source -> fingerprint, without reading the file
+    keys = {
+        file.rel: cache_key(file.kind, file.rel, unchanged[file.rel], settings)
+        for file in files
+        if file.rel in unchanged
+    }
+    known = cache.parsed(list(keys.values()))
+    loaded = [
+        source for file in files if keys.get(file.rel) not in known and (source := _catch(errors, load_source, file))
+    ]
+    cache.note_fingerprints(loaded)
+    for source in loaded:
+        keys[source.rel] = cache_key(source.kind, source.rel, source.fingerprint, settings)
+    known |= cache.parsed([keys[source.rel] for source in loaded])
+    todo = [source for source in loaded if keys[source.rel] not in known]
+    advance = partial(_advance, progress, start + len(files) - len(todo), len(todo_files))
+    collect = _parse_fresh(todo, config, cache, workers, errors, advance, split_here=split_here)
+    return _Chunk(files, keys, known, len(todo), collect)
+
+
+def _finish_chunk(chunk: _Chunk, cache: BuildCache, shared: dict[str, str], used: list[str]) -> list[ParsedSource]:
+    """Wait for the chunk's parsing, store it, and return the chunk's parsed objects in order."""
+    fresh = chunk.collect()
+    cache.store_parsed({chunk.keys[item.source]: item for item in fresh})
+    by_source = {item.source: item for item in fresh} | {
+        rel: chunk.known[key] for rel, key in chunk.keys.items() if key in chunk.known
+    }
+    used += chunk.keys.values()
+    items = [share_strings(by_source[file.rel], shared) for file in chunk.files if file.rel in by_source]
+    if chunk.parsing >= PARALLEL_FROM:  # many parsed: give the freed heap back (~10 ms, not for a save)
+        trim_heap()
+    return items
 
 
 def share_strings(item: T, shared: dict[str, str]) -> T:
@@ -179,8 +219,9 @@ def _parse_fresh(
     progress: Callable[[int], None],
     *,
     split_here: bool,
-) -> list[ParsedSource]:
-    """Parse the sources the cache does not know; their Markdown may still be cached.
+) -> Callable[[], list[ParsedSource]]:
+    """Hand the sources the cache does not know to the workers (their Markdown may still be
+    cached); return what waits for the parsed objects, storing the Markdown converted.
 
     Batches are handed to the workers as they are split from their front matter, so the
     workers start on the first while this process splits the next; unless `split_here` is
@@ -188,22 +229,27 @@ def _parse_fresh(
     """
     sent: list[list[_SourceToParse]] = []
     batches = _batches(todo, cache, errors, sent) if split_here else _unsplit_batches(todo, sent)
-    fresh: list[ParsedSource] = []
-    converted: dict[str, bytes] = {}
-    parsed = 0
-    for index, results in enumerate(workers.map_for(len(todo))(partial(parse_batch, config=config), batches)):
-        batch = sent[index]  # split before its results came back
-        parsed += len(batch)
-        progress(parsed)
-        for job, (result, key) in zip(batch, results, strict=True):
-            if isinstance(result, list):
-                errors += result
-                continue
-            fresh.append(result)
-            if job.html is None:
-                converted[key] = result.body
-    cache.store_markdown(converted)
-    return fresh
+    results = workers.map_for(len(todo))(partial(parse_batch, config=config), batches)  # a pool starts now
+
+    def collect() -> list[ParsedSource]:
+        fresh: list[ParsedSource] = []
+        converted: dict[str, bytes] = {}
+        parsed = 0
+        for index, batch_results in enumerate(results):
+            batch = sent[index]  # split before its results came back
+            parsed += len(batch)
+            progress(parsed)
+            for job, (result, key) in zip(batch, batch_results, strict=True):
+                if isinstance(result, list):
+                    errors.extend(result)
+                    continue
+                fresh.append(result)
+                if job.html is None:
+                    converted[key] = result.body
+        cache.store_markdown(converted)
+        return fresh
+
+    return collect
 
 
 def _batches(
