@@ -7,6 +7,7 @@ import pickle
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import build_site, make_site, post
@@ -200,5 +201,37 @@ def test_markdown_converted_by_a_cold_build_is_reused_when_only_the_settings_cha
     out = build_site(root)
     assert converted == []
     assert (out / "2024/dune/index.html").is_file()
+    monkeypatch.undo()
+    assert _tree(out) == _clean(root)
+
+
+def test_each_chunk_of_sources_is_handed_over_before_the_last_one_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """parse_all keeps the workers busy: it reads and hands over the next chunk of sources
+    before it stores the last one's results. The site comes out as a clean build's."""
+    from matinee import parsing
+
+    files: dict[str, str | bytes] = {
+        f"content/posts/p{number}.md": post(f"Post {number}", date=f"2024-01-0{number + 1}", body=f"Body {number}.")
+        for number in range(5)
+    }
+    root = make_site(tmp_path, files)
+    monkeypatch.setattr(parsing, "CHUNK", 2)
+    steps: list[str] = []
+    parse_fresh, store_parsed = parsing._parse_fresh, BuildCache.store_parsed
+
+    def hand_over(todo: list[Any], *args: Any, **kwargs: Any) -> Any:
+        steps.append(f"hand over {len(todo)}")
+        return parse_fresh(todo, *args, **kwargs)
+
+    def store(self: BuildCache, items: dict[str, Any]) -> None:
+        steps.append(f"store {len(items)}")
+        store_parsed(self, items)
+
+    monkeypatch.setattr(parsing, "_parse_fresh", hand_over)
+    monkeypatch.setattr(BuildCache, "store_parsed", store)
+    out = build_site(root)
+    assert steps == ["hand over 2", "hand over 2", "store 2", "hand over 1", "store 2", "store 1"]
     monkeypatch.undo()
     assert _tree(out) == _clean(root)
