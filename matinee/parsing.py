@@ -228,7 +228,7 @@ def _parse_fresh(
     false (no Markdown was cached when the build began): then the workers split them.
     """
     sent: list[list[_SourceToParse]] = []
-    batches = _batches(todo, cache, errors, sent) if split_here else _unsplit_batches(todo, sent)
+    batches = _batches(todo, cache, errors, sent, split_here)
     results = workers.map_for(len(todo))(partial(parse_batch, config=config), batches)  # a pool starts now
 
     def collect() -> list[ParsedSource]:
@@ -253,30 +253,33 @@ def _parse_fresh(
 
 
 def _batches(
-    todo: list[Source], cache: BuildCache, errors: list[MatineeError], sent: list[list[_SourceToParse]]
+    todo: list[Source], cache: BuildCache, errors: list[MatineeError], sent: list[list[_SourceToParse]], split: bool
 ) -> Iterator[list[_SourceToParse]]:
-    """Yield the sources in batches to parse, each with its front matter split and its cached
-    HTML if any; note each batch in `sent` as it goes, and each unreadable source in `errors`."""
+    """Yield the sources in batches to parse, noting each batch in `sent` as it goes: with
+    their front matter split here when `split` (see _split), else as they are."""
     for start in range(0, len(todo), BATCH):
         sources = todo[start : start + BATCH]
-        fronts = {source.rel: front for source in sources if (front := _catch(errors, read_front_matter, source))}
-        keys = {rel: markdown_key(front.body) for rel, front in fronts.items()}
-        html = cache.known_markdown(list(keys.values()))
-        batch = [
-            _SourceToParse(source, fronts[source.rel], keys[source.rel], html.get(keys[source.rel]))
-            for source in sources
-            if source.rel in fronts
-        ]
+        batch = (
+            _split(sources, cache, errors)
+            if split
+            else [_SourceToParse(source, None, None, None) for source in sources]
+        )
         if batch:
             sent.append(batch)
             yield batch
 
 
-def _unsplit_batches(todo: list[Source], sent: list[list[_SourceToParse]]) -> Iterator[list[_SourceToParse]]:
-    """Yield the sources in batches for the workers to split and parse; note each in `sent`."""
-    for start in range(0, len(todo), BATCH):
-        sent.append([_SourceToParse(source, None, None, None) for source in todo[start : start + BATCH]])
-        yield sent[-1]
+def _split(sources: list[Source], cache: BuildCache, errors: list[MatineeError]) -> list[_SourceToParse]:
+    """The sources with their front matter split and their cached HTML if any; each that
+    cannot be split goes to `errors` instead."""
+    fronts = {source.rel: front for source in sources if (front := _catch(errors, read_front_matter, source))}
+    keys = {rel: markdown_key(front.body) for rel, front in fronts.items()}
+    html = cache.known_markdown(list(keys.values()))
+    return [
+        _SourceToParse(source, fronts[source.rel], keys[source.rel], html.get(keys[source.rel]))
+        for source in sources
+        if source.rel in fronts
+    ]
 
 
 def parse_batch(batch: list[_SourceToParse], config: Config) -> list[Result]:
