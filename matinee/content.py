@@ -249,6 +249,7 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
     review = reader.each({"review": partial(read_review, reader, config.rating_scale, terms.get("films") or ())})
     reader.raise_errors()
     extra_keys = set(front.fields) - POST_KEYS - set(config.taxonomies)
+    links = relative_targets(body_html)
     return Post(
         source=source.rel,
         title=smart_text(read["title"] or ""),
@@ -276,8 +277,8 @@ def parse_post(source: Source, front: FrontMatter, body_html: str, config: Confi
         aliases=read["aliases"],
         rating=review["review"].rating,
         review_of=review["review"].review_of,
-        links=relative_targets(body_html),
-        link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
+        links=links,
+        link_lines=link_lines(front.body, front.body_line, links),
         images=image_sources(body_html),
         extra={key: reader.raw(key) for key in sorted(extra_keys)},
         lines={key: field.line for key, field in front.fields.items()},
@@ -307,6 +308,7 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
             reader.note(MatineeError(source.rel, 1, "cannot make a URL from this page's name; add slug:"))
     reader.raise_errors()
     known = {"title", "slug", "layout", "summary"}
+    links = relative_targets(body_html)
     return Page(
         source=source.rel,
         title=read["title"],
@@ -317,9 +319,9 @@ def parse_page(source: Source, front: FrontMatter, body_html: str) -> Page:
         body_line=front.body_line,
         fingerprint=source.fingerprint,
         layout=read["layout"],
-        links=relative_targets(body_html),
+        links=links,
         extra={key: reader.raw(key) for key in sorted(set(front.fields) - known)},
-        link_lines=link_lines(front.body, front.body_line, relative_targets(body_html)),
+        link_lines=link_lines(front.body, front.body_line, links),
         lines={key: field.line for key, field in front.fields.items()},
     )
 

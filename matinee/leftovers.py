@@ -18,7 +18,10 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _HUGO = re.compile(r"\{\{[<%]\s*/?\s*([\w.-]*)")
 _LIQUID_TAG = re.compile(r"\{%-?\s*(\w*)")
 _LIQUID_VARIABLE = re.compile(r"\{\{-?\s*(site|page)\.\w*")
-_WORDPRESS = re.compile(r"^\s*\[(caption|embed|gallery|video|audio|youtube|vimeo|playlist)\b[^\]]*\](?![(:\[])")
+_WORDPRESS_NAMES = r"(caption|embed|gallery|video|audio|youtube|vimeo|playlist)\b"
+_WORDPRESS = re.compile(rf"^\s*\[{_WORDPRESS_NAMES}[^\]]*\](?![(:\[])")
+# What any of the above needs somewhere in a body: most bodies have none, and are not read line by line.
+_MAY_HOLD = re.compile(rf"\{{|^\s*\[{_WORDPRESS_NAMES}", re.MULTILINE)
 
 _HUGO_HINTS = {
     "youtube": "put the video's URL on a line of its own to embed it",
@@ -53,6 +56,8 @@ _CODE_HINT = "; to show it as text, put it in `code`"
 
 def find_foreign_markup(body: str, body_line: int) -> list[tuple[int, str]]:
     """Return (file line, message) for each Hugo, Liquid or WordPress tag outside code in `body`."""
+    if not _MAY_HOLD.search(body):
+        return []
     found: list[tuple[int, str]] = []
     fence = ""
     previous_blank, in_indented, in_list = True, False, False

