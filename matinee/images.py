@@ -5,8 +5,8 @@ have new mtimes, finds the variants a restored cache holds). What it measures an
 made from it live in .matinee-cache/images/ (index.json, plus one folder of files per image); the
 index also keeps each file's signature beside its fingerprint, so a build in which no image
 changed only stats the files. New or changed images are resized with Pillow, in
-worker processes when there are many; the share cards of pages without a picture are drawn there
-too. The variants and cards go into the output like any other asset.
+worker processes when there are many. The variants go into the output like any other asset;
+so do the share cards of pages without a picture, drawn as they are written (share_cards.py).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from urllib.parse import unquote
 from . import seo
 from .content import RACY_NS, signature
 from .errors import MatineeError
-from .fanout import MIN_SHARE, cores, process_pool, shares_for
+from .fanout import cores, process_pool
 from .links import resolve_path
 from .memo import digest, fingerprint
 from .model import Asset, ImageInfo, Post, Site, Variant
 from .progress import Progress, silent
-from .share_cards import Cards, card_assets, draw_cards, share_card_assets
+from .share_cards import card_assets, share_card_assets
 from .words import plural
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ JPEG_QUALITY = 82
 # Part of every image's key: changing how variants are made makes them all again.
 SETTINGS = f"variants 2 {WIDTHS} webp {WEBP_QUALITY} method {WEBP_METHOD} jpeg {JPEG_QUALITY} cascade"
 PARALLEL_FROM = 20  # images to resize; below this, starting worker processes costs more than it saves
-CARDS_PARALLEL_FROM = 200  # cards to draw (~5 ms each); below this they are drawn in this process
 INDEX_VERSION = 2
 FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp", ".gif": "gif"}
 _RESIZED = frozenset({"jpeg", "png", "webp"})  # a GIF may be animated: it is measured, never resized
@@ -92,15 +91,12 @@ class _Job:
     suffix: str
 
 
-def prepare_images(
-    site: Site, cache_dir: Path, progress: Progress = silent, known_cards: dict[str, Asset] | None = None
-) -> Images:
-    """Return the variants of every local image the site shows, making those not made before.
+def prepare_images(site: Site, cache_dir: Path, progress: Progress = silent) -> Images:
+    """Return the variants of every local image the site shows, making those not made before,
+    and the share cards of the pages that show none (drawn as they are written: share_cards.py).
 
     A missing or unreadable image is a MatineeError at the line that shows it, in the result:
     the build reports it with the mistakes of the other stages. The other images are ready.
-    `known_cards`: the share cards known to be drawn, by URL (serve keeps them; see
-    share_card_assets).
     """
     by_url = {"/" + asset.rel_out: asset for asset in site.assets}
     uses = list(image_uses(site))
@@ -110,8 +106,8 @@ def prepare_images(
     known = dict(seen)
     keys = {url: _key(asset.path, asset.source, seen) for url, asset in shown.items()}  # "": file gone
     todo = {key: shown[url] for url, key in keys.items() if key and not _is_made(folder, key, index)}
-    cards, batches = share_card_assets(site, cache_dir / "share-cards", known_cards)
-    made = _make_all(folder, todo, batches, progress)
+    made = _make_all(folder, todo, progress)
+    shutil.rmtree(cache_dir / "share-cards", ignore_errors=True)  # cards were kept there before they were drawn
     index |= {
         key: {"source": todo[key].source, "measured": result}
         for key, result in made.items()
@@ -133,7 +129,7 @@ def prepare_images(
             assets += copies
     if made:
         log.info("Made responsive variants of %s", plural(len(made), "image"))
-    assets += cards
+    assets += share_card_assets(site)
     return Images(infos, tuple(assets), len(made), tuple(errors))
 
 
@@ -180,13 +176,11 @@ class Swapped:
     gone: tuple[str, ...]  # output paths of the last build's assets no longer needed
 
 
-def swap_images(
-    last: Images, before: Site, site: Site, swapped: Collection[str], cache_dir: Path, known_cards: dict[str, Asset]
-) -> Swapped | None:
+def swap_images(last: Images, before: Site, site: Site, swapped: Collection[str]) -> Swapped | None:
     """The last build's images for `site`, `before` with the posts `swapped` replaced in
     place (swap.swap_posts), if those posts show the same pictures as before; else None
     (prepare_images looks at the whole site again). A post whose new title needs a new
-    share card gets it (drawn now if not on disk); the old one goes unless another post shows it.
+    share card gets it (drawn as it is written); the old one goes unless another post shows it.
 
     This looks at the swapped posts alone: their places, films and the site's assets are
     as before, so every other post's pictures and cards are too.
@@ -225,25 +219,15 @@ def swap_images(
     titles = {seo.card_url(config, post.title): post.title for post in news.values()}
     gone_urls = {url for url, _ in moves if url is not None and users[url] <= 0}
     wanted = {url for _, url in moves if url is not None and users[url] == 1}
-    card_assets = {
-        "/" + asset.rel_out for asset in last.assets if asset.rel_out.startswith(seo.CARD_FOLDER.lstrip("/"))
-    }
-    new_urls = {url: titles[url] for url in wanted if url not in card_assets and url not in gone_urls}
-    added = _new_cards(new_urls, site.config.title, cache_dir / "share-cards", known_cards)
+    cards = {"/" + asset.rel_out for asset in last.assets if asset.rel_out.startswith(seo.CARD_FOLDER.lstrip("/"))}
+    new_urls = {url: titles[url] for url in wanted if url not in cards and url not in gone_urls}
+    added = card_assets(new_urls, config)
     gone = tuple(url.lstrip("/") for url in gone_urls)
     assets = tuple(asset for asset in last.assets if asset.rel_out not in gone) + tuple(added)
     for url in gone_urls:
         users.pop(url, None)
     images = Images(last.infos, assets, 0, (), {url: count for url, count in users.items() if count > 0})
     return Swapped(images, tuple(added), gone)
-
-
-def _new_cards(titles: Mapping[str, str], site_title: str, folder: Path, known: dict[str, Asset]) -> list[Asset]:
-    """The share cards at `titles`' URLs, drawn here if not on disk (a save brings one or two)."""
-    assets, batches = card_assets(titles, site_title, folder, known)
-    for batch in batches:
-        draw_cards(batch)
-    return assets
 
 
 def make_variants(job: _Job) -> Measured | str:
@@ -314,30 +298,17 @@ def _has_alpha(image: Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _make_all(
-    folder: Path, todo: Mapping[str, Asset], cards: list[Cards], progress: Progress
-) -> dict[str, Measured | str]:
-    """Resize every image in `todo` and draw the `cards`, in worker processes when there are many."""
+def _make_all(folder: Path, todo: Mapping[str, Asset], progress: Progress) -> dict[str, Measured | str]:
+    """Resize every image in `todo`, in worker processes when there are many."""
     jobs = [
         _Job(asset.path, folder / key, PurePosixPath(asset.rel_out).stem, asset.path.suffix.lower())
         for key, asset in todo.items()
     ]
     workers = cores()
-    # Cards alone are drawn in workers only where forking is safe (fanout.shares_for: not
-    # beside a `serve` thread); the pool started for images takes them along in any case.
-    many_cards = sum(len(batch.cards) for batch in cards) >= CARDS_PARALLEL_FROM and shares_for(MIN_SHARE * 2) > 1
-    if (len(jobs) < PARALLEL_FROM and not many_cards) or workers < 2:
-        made = _counted(todo, map(make_variants, jobs), progress)
-        for batch in cards:
-            draw_cards(batch)
-        return made
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _counted(todo, map(make_variants, jobs), progress)
     with process_pool(workers) as pool:
-        variants = pool.map(make_variants, jobs, chunksize=4)  # the longest tasks first
-        drawn = pool.map(draw_cards, cards)
-        made = _counted(todo, variants, progress)
-        for _ in drawn:
-            pass  # raises here what a worker raised
-        return made
+        return _counted(todo, pool.map(make_variants, jobs, chunksize=4), progress)  # the longest tasks first
 
 
 def _counted(

@@ -21,7 +21,6 @@ from .content import RACY_NS, Signature, SourceFile, Sources, find_sources, rest
 from .errors import MatineeError
 from .images import Images
 from .manifest import Manifest
-from .model import Asset
 from .parsing import ParsedSource
 from .replan import PlanState
 from .site import Modelled
@@ -47,17 +46,15 @@ class Kept:
     # swaps the new posts into that model (swap.swap_posts) and re-plans around them (replan.replan).
     modelled: Modelled | None = None
     plan: PlanState | None = None
-    cards: dict[str, Asset] = field(default_factory=dict)  # share cards known to exist, by URL (images.py)
     images: Images | None = None  # the last build's images: a swap re-derives only its posts' (images.swap_images)
     _by_rel: dict[str, SourceFile] | None = None  # `sources`' files by path, for named_posts
     _renewed: dict[str, SourceFile] = field(default_factory=dict)  # files named_posts statted, not yet in `sources`
 
-    def take(self) -> tuple[Modelled | None, PlanState | None, dict[str, Asset], Images | None]:
-        """Return the last model, plan, share cards and images, forgetting them until a build
-        succeeds again: a failed build's edits are not in them, so the next build must not
-        start from them (and it may have met a card deleted since: the cards are statted again)."""
-        kept = self.modelled, self.plan, self.cards, self.images
-        self.modelled, self.plan, self.cards, self.images = None, None, {}, None
+    def take(self) -> tuple[Modelled | None, PlanState | None, Images | None]:
+        """Return the last model, plan and images, forgetting them until a build succeeds
+        again: a failed build's edits are not in them, so the next build must not start from them."""
+        kept = self.modelled, self.plan, self.images
+        self.modelled, self.plan, self.images = None, None, None
         return kept
 
     def named_posts(self, config: Config) -> tuple[SourceFile, ...] | None:

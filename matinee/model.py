@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,15 +38,17 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """A file copied as it is, from `path` to `rel_out` inside the output folder."""
+    """A file copied as it is, from `path` to `rel_out` inside the output folder; or, when
+    `drawn`, made by it in the worker that writes it (a share card: one write, no copy)."""
 
-    path: Path
+    path: Path  # for a drawn asset, the file it is drawn from
     source: str  # relative to the source folder, e.g. content/posts/2024/dune/still.jpg
     rel_out: str
-    # Its path names what it holds (image variants and share cards in the cache, whose folder or
-    # file name is a digest of what they are made from): it is known by that name and its size,
-    # not its mtime, so the same file restored from a CI cache is not copied again.
+    # Its path names what it holds (image variants in the cache, whose folder is a digest of
+    # what they are made from; share cards, whose name is): it is known by that name and its
+    # size, not its mtime, so the same file restored from a CI cache is not copied again.
     named_by_content: bool = False
+    drawn: Callable[[], bytes] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from .kept import Kept
 from .layouts import Usage, layout_usage, make_env, read_layouts
 from .manifest import Manifest, manifest_path, read_manifest, record_files
 from .memo import digest
-from .model import Asset, Site
+from .model import Site
 from .parsing import Parsed, parse_all, parse_settings
 from .picture import lookup_for
 from .plan import plan_site
@@ -176,10 +176,10 @@ def build(
     # A one-shot build starts from the state the last one saved, as serve from what it kept.
     resumed = resume(config, inputs) if kept is None and inputs is not None else None
     kept = resumed or kept
-    last_model, last_plan, cards, last_images = kept.take() if kept is not None else (None, None, {}, None)
+    last_model, last_plan, last_images = kept.take() if kept is not None else (None, None, None)
     loaded = read_site(config, now=now, cache=cache, progress=progress, kept=kept, previous=last_model)  # 1-3
     site = loaded.site
-    images, moved = _images(config, site, loaded, last_model, last_images, cards, progress)  # 4 variants and sizes
+    images, moved = _images(config, site, loaded, last_model, last_images, progress)  # 4 variants and sizes
     previous = _previous(config, kept)  # what is built already
     errors = [*loaded.errors, *images.errors]  # every stage's, raised once before anything is written
     env, usage = _layouts(config, cache, errors)  # 5 layouts: parsed for what each reads
@@ -210,7 +210,7 @@ def build(
         gone=moved.gone if moved is not None else None,
     )
     if kept is not None:
-        kept.manifest, kept.modelled, kept.plan, kept.cards = written.manifest, loaded.modelled, plan, cards
+        kept.manifest, kept.modelled, kept.plan = written.manifest, loaded.modelled, plan
         kept.images = images
     if resumed is not None and inputs is not None:
         save_snapshot(config, resumed, inputs, loaded.swapped)  # for the next one-shot build
@@ -229,16 +229,15 @@ def _images(
     loaded: Loaded,
     last_model: Modelled | None,
     last: Images | None,
-    cards: dict[str, Asset],
     progress: Progress,
 ) -> tuple[Images, Swapped | None]:
     """The images the site shows: serve's last ones when only posts were swapped in that show
     the same pictures (images.swap_images), else found and made afresh (prepare_images)."""
     if last is not None and last_model is not None and loaded.swapped:
-        moved = swap_images(last, last_model.site, site, loaded.swapped, config.cache_dir, cards)
+        moved = swap_images(last, last_model.site, site, loaded.swapped)
         if moved is not None:
             return moved.images, moved
-    return prepare_images(site, config.cache_dir, progress, cards), None
+    return prepare_images(site, config.cache_dir, progress), None
 
 
 def _previous(config: Config, kept: Kept | None) -> Manifest:

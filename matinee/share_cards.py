@@ -1,24 +1,23 @@
-"""Share cards: the 1200x630 picture social sites show for a page that has none of its own. (I/O)
+"""Share cards: the 1200x630 picture social sites show for a page that has none of its own.
 
 A card shows the page's title and the site's name on the theme's colours. It is named by a digest
-of what it shows (seo.share_cards), so a card on disk is never drawn again; new ones are drawn
-by images.prepare_images, in its worker processes when there are many. A card's file holds the
-background's rows as encoded once and the title's band encoded alone (jpeg_rows.py).
+of what it shows (seo.share_cards), so a card in the output folder is never drawn again; new ones
+are drawn by the workers that write the site (write.py), straight into it: one file written,
+none copied. A card's bytes are the background's rows as encoded once and the title's band
+encoded alone (jpeg_rows.py).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import os
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import seo
 from .config import CONFIG_FILE as CONFIG_SOURCE
+from .config import Config
 from .jpeg_rows import ROW_HEIGHT, Rows, encode_rows, splice
 from .model import Asset, Site
 
@@ -28,63 +27,25 @@ if TYPE_CHECKING:
 CARD_SIZE = (1200, 630)
 CARD_COLOURS = ((19, 18, 17), (58, 29, 26), (179, 38, 30), (236, 232, 225))  # the theme's dark bg, accent
 CARD_QUALITY = 88  # JPEG: a title band encodes in ~0.5 ms, a whole card 1.25 ms; a PNG 58 ms
-CARDS_PER_TASK = 50  # cards a worker draws per task: one message to and fro for each 50
 _FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _RULE, _FOOT, _FOOT_TOP = (80, 510, 200, 518), (80, 540), 500  # the accent rule and the site's name
 _INK_MARGIN = 4  # pixels around the text's bounding boxes that count as touched
 
 
-@dataclass(frozen=True, slots=True)
-class Cards:
-    """Share cards to draw: each file and the title it shows, and the site's name they all show."""
-
-    site_title: str
-    cards: tuple[tuple[Path, str], ...]
-
-
-def share_card_assets(
-    site: Site, folder: Path, known: dict[str, Asset] | None = None
-) -> tuple[list[Asset], list[Cards]]:
-    """Return the 1200x630 share card of every page without a picture to share (its title and
-    the site's name on the theme's colours), and the batches of those not drawn yet: a card's
-    file name is the digest of what it shows, so a card on disk is never drawn again.
-
-    `known` maps the URLs of cards found on disk before to their assets: those are not statted
-    again (a preview's save would stat thousands); the cards found now are added to it."""
-    return card_assets(seo.share_cards(site), site.config.title, folder, {} if known is None else known)
+def share_card_assets(site: Site) -> list[Asset]:
+    """Return the 1200x630 share card of every page without a picture to share: its title and
+    the site's name on the theme's colours. Each is drawn by the worker that writes it, and
+    only when the output folder lacks it: its name is the digest of what it shows."""
+    return card_assets(seo.share_cards(site), site.config)
 
 
-def card_assets(
-    titles: Mapping[str, str], site_title: str, folder: Path, known: dict[str, Asset]
-) -> tuple[list[Asset], list[Cards]]:
-    """The cards at `titles`' URLs (card URL -> the title it shows), and the batches of those
-    not on disk yet; see share_card_assets."""
-    assets, todo = [], []
-    for url, title in titles.items():
-        asset = known.get(url)
-        if asset is None:
-            path = folder / posixpath.basename(url)
-            asset = Asset(path, CONFIG_SOURCE, url.lstrip("/"), named_by_content=True)
-            if path.exists():
-                known[url] = asset
-            else:
-                todo.append((path, title))
-        assets.append(asset)
-    if todo:
-        folder.mkdir(parents=True, exist_ok=True)
-    batches = [
-        Cards(site_title, tuple(todo[start : start + CARDS_PER_TASK])) for start in range(0, len(todo), CARDS_PER_TASK)
+def card_assets(titles: Mapping[str, str], config: Config) -> list[Asset]:
+    """The cards at `titles`' URLs (card URL -> the title it shows); see share_card_assets."""
+    drawn_from = config.source / CONFIG_SOURCE
+    return [
+        Asset(drawn_from, CONFIG_SOURCE, url.lstrip("/"), True, functools.partial(card_jpeg, title, config.title))
+        for url, title in titles.items()
     ]
-    return assets, batches
-
-
-def draw_cards(batch: Cards) -> int:
-    """Draw and save a batch of share cards; return how many. Module-level: workers run it."""
-    for path, title in batch.cards:
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(card_jpeg(title, batch.site_title))
-        temporary.replace(path)
-    return len(batch.cards)
 
 
 def card_jpeg(title: str, site_title: str) -> bytes:

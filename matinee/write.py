@@ -84,10 +84,12 @@ def write_tree(
         kept = _kept_assets(assets, known) if unchanged else {}
         fresh = [asset for asset in assets if asset.rel_out not in kept] if kept else assets
         stage = partial(_stage_share, outputs, fresh, staging, known, made)
-        total = outputs.to_render
+        drawing = _to_draw(fresh, known)
+        total = outputs.to_render + drawing
+        doing = "Rendering pages and share cards" if drawing else "Rendering pages"
         from .fanout import fan_out, shares_for  # not on top: the no-change check loads this module, not these
 
-        shares = fan_out(stage, shares_for(total), lambda done: progress("Rendering pages", done, total))
+        shares = fan_out(stage, shares_for(total), lambda done: progress(doing, done, total))
         files = {path: entry for share in shares for path, entry in share.files.items()}
         errors = list({str(error): error for share in shares for error in share.errors}.values())  # once each
         if errors:
@@ -268,7 +270,7 @@ def _stage_share(
     unreadable: list[MatineeError] = []
     try:
         for asset in assets[share::shares]:
-            _stage_asset(asset, writer, copied, previous)
+            _stage_asset(asset, writer, copied, previous, tick)
     except MatineeError as error:
         unreadable.append(error)
     return _Staged(files, writer.written[:pages], [], copied, writer.written[pages:], unreadable)
@@ -298,6 +300,11 @@ def _make_folders(staging: Path, folders: Iterable[str]) -> list[Path]:
     return made
 
 
+def _to_draw(assets: Iterable[Asset], previous: Manifest) -> int:
+    """How many of `assets` are drawn (share cards) and not in the output folder yet."""
+    return sum(1 for asset in assets if asset.drawn is not None and _drawn_already(asset, previous) is None)
+
+
 def _kept_assets(assets: Sequence[Asset], previous: Manifest) -> dict[str, Entry]:
     """The entries of `previous` for `assets` it copied, for a caller that vouches they did
     not change (write_tree's `unchanged`)."""
@@ -325,18 +332,28 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
     files[output.path] = Entry(output.key, content, len(output.body), 0, searchable)
 
 
-def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
+def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest, tick: Tick) -> None:
     """Copy an asset unless the output folder holds its bytes already. It is known by its stat
     (local builds only stat), or by its name and size when the name says what it holds (see
     Asset.named_by_content); failing that, a file of the recorded size is read and its digest
-    compared, so a fresh checkout (new mtimes) does not copy every picture again."""
+    compared, so a fresh checkout (new mtimes) does not copy every picture again. A drawn
+    asset (a share card) is known by its name alone, and drawn here when the folder lacks it."""
+    if asset.drawn is not None:
+        entry = _drawn_already(asset, previous)
+        if entry is None:
+            picture = asset.drawn()
+            writer.write(asset.rel_out, picture)
+            entry = Entry(_drawn_key(asset), content_digest(picture), len(picture), 0, False)
+            tick()
+        files[asset.rel_out] = entry
+        return
+    old = previous.files.get(asset.rel_out)
     try:
         stat = asset.path.stat()
         if asset.named_by_content:
             key = f"asset {asset.path.parent.name}/{asset.path.name} {stat.st_size}"
         else:
             key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
-        old = previous.files.get(asset.rel_out)
         if old is not None and old.key == key:
             files[asset.rel_out] = old
             return
@@ -352,6 +369,16 @@ def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previou
         raise MatineeError(asset.source, None, f"cannot be read: {error.strerror}") from None
     # An HTML file copied as it is may have a data-pagefind-body: Pagefind is given it to read.
     files[asset.rel_out] = Entry(key, content, stat.st_size, 0, asset.rel_out.endswith(".html"))
+
+
+def _drawn_already(asset: Asset, previous: Manifest) -> Entry | None:
+    """The entry of `previous` that holds the drawn `asset`, if any: its path names what it shows."""
+    old = previous.files.get(asset.rel_out)
+    return old if old is not None and old.key == _drawn_key(asset) else None
+
+
+def _drawn_key(asset: Asset) -> str:
+    return f"asset drawn {asset.rel_out}"
 
 
 def _file_digest(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ import pytest
 from conftest import REPO, build_site, errors_of, image_bytes, make_site, post
 from PIL import Image
 
+from matinee import fanout, share_cards
 from matinee.model import ImageInfo, Variant
 from matinee.picture import image_sources, lookup_for, rewrite_images
 
@@ -455,31 +457,54 @@ def share_cards_of(root: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted((root / "site/assets/share").iterdir())}
 
 
-def test_share_cards_drawn_in_worker_processes_are_the_files_drawn_in_this_one(
+@pytest.mark.skipif(fanout.cores() < 2, reason="needs two cores to split the work")
+def test_share_cards_drawn_by_the_writing_workers_are_the_files_drawn_in_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matinee import images, share_cards
+    log = tmp_path / "drawn-by"  # the worker processes' own memory is not this test's
+    card_jpeg = share_cards.card_jpeg
 
+    def noting(title: str, site_title: str) -> bytes:
+        with log.open("a", encoding="utf-8") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return card_jpeg(title, site_title)
+
+    def drawn_in() -> set[int]:
+        return {int(line) for line in log.read_text(encoding="utf-8").split()}
+
+    monkeypatch.setattr(share_cards, "card_jpeg", noting)
+    monkeypatch.setattr(fanout, "shares_for", lambda items: 1)
     serial = cards_site(tmp_path / "serial")
     build_site(serial)
-    pools: list[int | None] = []
-    process_pool = images.process_pool
-
-    def pool(workers: int | None = None) -> object:
-        pools.append(workers)
-        return process_pool(workers)
-
-    monkeypatch.setattr(images, "process_pool", pool)
-    monkeypatch.setattr(images, "cores", lambda: 2)
-    monkeypatch.setattr(images, "shares_for", lambda items: 2)
-    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
-    monkeypatch.setattr(share_cards, "CARDS_PER_TASK", 2)
+    assert drawn_in() == {os.getpid()}
+    log.unlink()
+    monkeypatch.setattr(fanout, "shares_for", lambda items: 2)
     parallel = cards_site(tmp_path / "parallel")
     build_site(parallel)
-    assert pools == [2]
     assert len(share_cards_of(serial)) == 7  # one per post, and the site's own
     assert share_cards_of(parallel) == share_cards_of(serial)
-    assert not list((parallel / ".matinee-cache/share-cards").glob("*.tmp"))
+    assert len(drawn_in() - {os.getpid()}) == 2  # each worker drew its share, straight into the site
+    assert not (parallel / ".matinee-cache/share-cards").exists()  # and no copy is kept elsewhere
+
+
+def test_a_share_card_in_the_site_is_not_drawn_again_and_a_deleted_one_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = cards_site(tmp_path)
+    build_site(root)
+    before = share_cards_of(root)
+    drawn: list[str] = []
+    card_jpeg = share_cards.card_jpeg
+    monkeypatch.setattr(share_cards, "card_jpeg", lambda title, site: drawn.append(title) or card_jpeg(title, site))
+    (root / "content/posts/p0.md").write_text(post("Dune: Part Two"), encoding="utf-8")
+    build_site(root)
+    assert drawn == ["Dune: Part Two"]  # the retitled post's card alone
+    after = share_cards_of(root)
+    assert len(after) == len(before) and len(set(after) - set(before)) == 1  # the old card went
+    (root / "site/assets/share" / next(iter(after))).unlink()
+    drawn.clear()
+    build_site(root)
+    assert len(drawn) == 1 and share_cards_of(root) == after
 
 
 def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_path: Path) -> None:
@@ -496,17 +521,15 @@ def test_a_share_card_keeps_its_look_title_over_gradient_rule_and_site_name(tmp_
     assert crowded.getpixel((150, 514)) == accent  # the rule stays on top of a long title
 
 
-def test_share_cards_alone_are_drawn_in_this_process_beside_a_serve_thread(
+def test_share_cards_are_drawn_in_this_process_beside_a_serve_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """fanout's contract: no fork while another thread may hold a lock the child would wait on."""
     import threading
 
-    from matinee import images
-
-    monkeypatch.setattr(images, "cores", lambda: 2)
-    monkeypatch.setattr(images, "CARDS_PARALLEL_FROM", 2)
-    monkeypatch.setattr(images, "process_pool", lambda workers=None: pytest.fail("forked beside a thread"))
+    monkeypatch.setattr(fanout, "cores", lambda: 2)
+    monkeypatch.setattr(fanout, "MIN_SHARE", 1)
+    monkeypatch.setattr(fanout.multiprocessing, "get_context", lambda method: pytest.fail("forked beside a thread"))
     stop = threading.Event()
     watcher = threading.Thread(target=stop.wait)
     watcher.start()

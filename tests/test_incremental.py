@@ -738,7 +738,7 @@ def test_a_serve_save_of_a_posts_text_looks_at_no_output_or_asset_it_did_not_rep
     looked: list[str] = []
     monkeypatch.setattr(Kept, "find_sources", lambda self, config: looked.append("sources") or None)
     monkeypatch.setattr(images, "image_uses", lambda site: looked.append("uses") or iter(()))
-    monkeypatch.setattr(images, "share_card_assets", lambda *args: looked.append("cards") or ([], []))
+    monkeypatch.setattr(images, "share_card_assets", lambda *args: looked.append("cards") or [])
     removed: list[str] = []
     real_rmdir = os.rmdir
     monkeypatch.setattr(os, "rmdir", lambda path, **kw: removed.append(str(path)) or real_rmdir(path, **kw))
