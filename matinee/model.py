@@ -45,8 +45,9 @@ class Asset:
     source: str  # relative to the source folder, e.g. content/posts/2024/dune/still.jpg
     rel_out: str
     # Its path names what it holds (image variants in the cache, whose folder is a digest of
-    # what they are made from; share cards, whose name is): it is known by that name and its
-    # size, not its mtime, so the same file restored from a CI cache is not copied again.
+    # what they are made from): it is known by that name and its size, not its mtime, so the
+    # same file restored from a CI cache is not copied again. A drawn asset is known by its
+    # output path alone, a digest of what it shows.
     named_by_content: bool = False
     drawn: Callable[[], bytes] | None = field(default=None, compare=False)
 

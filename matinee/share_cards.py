@@ -41,9 +41,14 @@ def share_card_assets(site: Site) -> list[Asset]:
 
 def card_assets(titles: Mapping[str, str], config: Config) -> list[Asset]:
     """The cards at `titles`' URLs (card URL -> the title it shows); see share_card_assets."""
-    drawn_from = config.source / CONFIG_SOURCE
     return [
-        Asset(drawn_from, CONFIG_SOURCE, url.lstrip("/"), True, functools.partial(card_jpeg, title, config.title))
+        Asset(
+            config.source / CONFIG_SOURCE,
+            CONFIG_SOURCE,
+            url.lstrip("/"),
+            named_by_content=True,
+            drawn=functools.partial(card_jpeg, title, config.title),
+        )
         for url, title in titles.items()
     ]
 
