@@ -191,7 +191,8 @@ class _GatedInline(treeprocessors.InlineProcessor):
         index = patternIndex
         while index < len(patterns):
             gate = gates[index]
-            if gate not in data if isinstance(gate, str) else not any(trigger in data for trigger in gate):
+            may_match = (gate in data) if isinstance(gate, str) else any(trigger in data for trigger in gate)
+            if not may_match:
                 index, start = index + 1, 0  # as the pattern finding nothing would
                 continue
             data, matched, start = apply(patterns[index], data, index, start)

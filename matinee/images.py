@@ -60,10 +60,10 @@ Measured = tuple[int, int, tuple[tuple[str, int, str], ...]]  # width, height, (
 
 @dataclass(frozen=True, slots=True)
 class Images:
-    """The local images the site shows: their sizes and variants, and the files to copy."""
+    """The local images the site shows: their sizes and variants, and the files they add to the site."""
 
     infos: Mapping[str, ImageInfo]  # site URL of the original -> its size and variants
-    assets: tuple[Asset, ...]  # variant files, copied from the cache into the output
+    assets: tuple[Asset, ...]  # variant files, copied from the cache into the output, and share cards, drawn there
     made: int  # images resized by this build (0 when none changed)
     errors: tuple[MatineeError, ...] = ()  # missing or unreadable images, at the lines that show them
     card_users: Mapping[str, int] | None = field(

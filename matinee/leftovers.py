@@ -20,8 +20,9 @@ _LIQUID_TAG = re.compile(r"\{%-?\s*(\w*)")
 _LIQUID_VARIABLE = re.compile(r"\{\{-?\s*(site|page)\.\w*")
 _WORDPRESS_NAMES = r"(caption|embed|gallery|video|audio|youtube|vimeo|playlist)\b"
 _WORDPRESS = re.compile(rf"^\s*\[{_WORDPRESS_NAMES}[^\]]*\](?![(:\[])")
-# What any of the above needs somewhere in a body: most bodies have none, and are not read line by line.
-_MAY_HOLD = re.compile(rf"\{{|^\s*\[{_WORDPRESS_NAMES}", re.MULTILINE)
+# What any of the above needs somewhere in a body (a comment or a code span may come before a
+# shortcode on its line): most bodies have none, and are not read line by line.
+_MAY_HOLD = re.compile(rf"\{{|\[{_WORDPRESS_NAMES}")
 
 _HUGO_HINTS = {
     "youtube": "put the video's URL on a line of its own to embed it",

@@ -41,13 +41,13 @@ class Asset:
     """A file copied as it is, from `path` to `rel_out` inside the output folder; or, when
     `drawn`, made by it in the worker that writes it (a share card: one write, no copy)."""
 
-    path: Path  # for a drawn asset, the file it is drawn from
+    path: Path  # for a drawn asset not read: the settings file, as a share card shows the site's name
     source: str  # relative to the source folder, e.g. content/posts/2024/dune/still.jpg
     rel_out: str
     # Its path names what it holds (image variants in the cache, whose folder is a digest of
     # what they are made from): it is known by that name and its size, not its mtime, so the
-    # same file restored from a CI cache is not copied again. A drawn asset is known by its
-    # output path alone, a digest of what it shows.
+    # same file restored from a CI cache is not copied again. (A drawn asset is known by its
+    # output path alone, a digest of what it shows.)
     named_by_content: bool = False
     drawn: Callable[[], bytes] | None = field(default=None, compare=False)
 

@@ -46,7 +46,6 @@ def card_assets(titles: Mapping[str, str], config: Config) -> list[Asset]:
             config.source / CONFIG_SOURCE,
             CONFIG_SOURCE,
             url.lstrip("/"),
-            named_by_content=True,
             drawn=functools.partial(card_jpeg, title, config.title),
         )
         for url, title in titles.items()

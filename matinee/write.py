@@ -145,7 +145,7 @@ def write_tree(
 def _changes(previous: Manifest, files: dict[str, Entry], gone: Collection[str] | None) -> dict[str, Entry | None]:
     """What a partial write (write_tree's `unchanged`) changes of `previous`: the entries of
     `files` (the outputs planned afresh, and the assets) that differ, and None for each asset
-    that went: `gone`, or when None, those `previous` copied that `files` no longer has."""
+    that went: `gone`, or when None, those `previous` copied or drew that `files` no longer has."""
     changes: dict[str, Entry | None] = {
         path: entry for path, entry in files.items() if previous.files.get(path) != entry
     }
@@ -251,8 +251,8 @@ def _stage_share(
     shares: int,
     tick: Tick,
 ) -> _Staged:
-    """Render and stage one share of the outputs, then copy one share of the assets (each
-    file is written by the process that made it); unchanged bytes are not written."""
+    """Render and stage one share of the outputs, then copy (or draw) one share of the assets
+    (each file is written by the process that made it); unchanged bytes are not written."""
     writer = _Writer(staging, made)
     files: dict[str, Entry] = {}
     errors: list[MatineeError] = []
@@ -306,8 +306,8 @@ def _to_draw(assets: Iterable[Asset], previous: Manifest) -> int:
 
 
 def _kept_assets(assets: Sequence[Asset], previous: Manifest) -> dict[str, Entry]:
-    """The entries of `previous` for `assets` it copied, for a caller that vouches they did
-    not change (write_tree's `unchanged`)."""
+    """The entries of `previous` for `assets` it copied or drew, for a caller that vouches they
+    did not change (write_tree's `unchanged`)."""
     return {
         asset.rel_out: old
         for asset in assets

@@ -56,6 +56,21 @@ def test_markup_inside_code_and_comments_is_left_alone() -> None:
     assert find_foreign_markup(body, 5) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '[gallery ids="1,2"]',  # alone on its line
+        '`x` [gallery ids="1,2"]',  # after a code span, as the scan blanks it
+        'Intro.\n<!--more-->[caption id="1"]<img src=a.png>[/caption]',  # after a comment
+    ],
+)
+def test_a_wordpress_shortcode_in_a_body_without_braces_is_found(line: str) -> None:
+    """The scan runs only on bodies that may hold markup: one with no "{" may still."""
+    body = f"First paragraph.\n\n{line}\n"
+    (found,) = find_foreign_markup(body, 3)
+    assert found[0] == 3 + body.count("\n", 0, body.index("[")) and "WordPress shortcode" in found[1]
+
+
 def test_list_continuation_is_not_taken_for_code() -> None:
     body = "- item\n\n    {{< tweet 1 >}}\n"
     assert [line for line, _ in find_foreign_markup(body, 10)] == [12]

@@ -13,6 +13,11 @@ from conftest import build_site, errors_of, image_bytes, make_site, post, run_bu
 
 from matinee import commit
 from matinee.errors import MatineeError
+from matinee.manifest import Manifest, read_manifest
+from matinee.memo import Planned
+from matinee.model import Asset
+from matinee.render import Rendering
+from matinee.write import write_tree
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -435,3 +440,41 @@ def test_the_manifest_saved_a_chunk_at_a_time_is_what_one_json_dumps_gives(tmp_p
     stored = {"version": MANIFEST_VERSION, "out_dir": str(out.resolve()), "generation": generation, "files": listed}
     assert text == json.dumps(stored)
     assert read_manifest(out, path).files == files
+
+
+def _write(out: Path, planned: tuple[Planned, ...], assets: list[Asset]) -> Manifest:
+    """Write `planned` and `assets` over the last build in `out`, as a build does; return its manifest."""
+    saved = out.parent / "manifest.json"
+    previous = read_manifest(out, saved)
+    rendering = Rendering(planned, {path: entry.key for path, entry in previous.files.items()})
+    write_tree(rendering, assets, out, saved, previous)
+    return read_manifest(out, saved)
+
+
+def test_a_drawn_asset_is_drawn_only_when_the_output_folder_lacks_it(tmp_path: Path) -> None:
+    drawn: list[str] = []
+
+    def card() -> bytes:
+        drawn.append("card")
+        return b"\xff\xd8 a share card"
+
+    out = tmp_path / "site"
+    home = (Planned("index.html", "home", lambda: b"<p>Home</p>"),)
+    asset = Asset(tmp_path / "config.yaml", "config.yaml", "assets/share/0123abcd.jpg", drawn=card)
+    _write(out, home, [asset])
+    assert (out / asset.rel_out).read_bytes() == b"\xff\xd8 a share card" and drawn == ["card"]
+    _write(out, home, [asset])
+    assert drawn == ["card"]  # its name says what it shows: in the folder, it is not drawn again
+    (out / asset.rel_out).unlink()
+    _write(out, home, [asset])
+    assert drawn == ["card", "card"] and (out / asset.rel_out).is_file()
+    assert asset.rel_out not in _write(out, home, []).files and not (out / asset.rel_out).exists()
+
+
+def test_a_page_is_searchable_whatever_the_case_of_its_pagefind_attribute(tmp_path: Path) -> None:
+    pages = (
+        Planned("a/index.html", "a", lambda: b"<main DATA-Pagefind-Body><p>Dune</p></main>"),
+        Planned("b/index.html", "b", lambda: b"<main><p>Heat</p></main>"),
+    )
+    files = _write(tmp_path / "site", pages, []).files
+    assert files["a/index.html"].searchable and not files["b/index.html"].searchable
