@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -270,7 +270,10 @@ def _stage_share(
     unreadable: list[MatineeError] = []
     try:
         for asset in assets[share::shares]:
-            _stage_asset(asset, writer, copied, previous, tick)
+            if (draw := asset.drawn) is not None:
+                _stage_drawn(asset, draw, writer, copied, previous, tick)
+            else:
+                _stage_asset(asset, writer, copied, previous)
     except MatineeError as error:
         unreadable.append(error)
     return _Staged(files, writer.written[:pages], [], copied, writer.written[pages:], unreadable)
@@ -332,28 +335,18 @@ def _stage_output(output: Output, writer: _Writer, files: dict[str, Entry], prev
     files[output.path] = Entry(output.key, content, len(output.body), 0, searchable)
 
 
-def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest, tick: Tick) -> None:
+def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previous: Manifest) -> None:
     """Copy an asset unless the output folder holds its bytes already. It is known by its stat
     (local builds only stat), or by its name and size when the name says what it holds (see
     Asset.named_by_content); failing that, a file of the recorded size is read and its digest
-    compared, so a fresh checkout (new mtimes) does not copy every picture again. A drawn
-    asset (a share card) is known by its name alone, and drawn here when the folder lacks it."""
-    if asset.drawn is not None:
-        entry = _drawn_already(asset, previous)
-        if entry is None:
-            picture = asset.drawn()
-            writer.write(asset.rel_out, picture)
-            entry = Entry(_drawn_key(asset), content_digest(picture), len(picture), 0, False)
-            tick()
-        files[asset.rel_out] = entry
-        return
-    old = previous.files.get(asset.rel_out)
+    compared, so a fresh checkout (new mtimes) does not copy every picture again."""
     try:
         stat = asset.path.stat()
         if asset.named_by_content:
             key = f"asset {asset.path.parent.name}/{asset.path.name} {stat.st_size}"
         else:
             key = f"asset {asset.source} {stat.st_size} {stat.st_mtime_ns}"
+        old = previous.files.get(asset.rel_out)
         if old is not None and old.key == key:
             files[asset.rel_out] = old
             return
@@ -369,6 +362,19 @@ def _stage_asset(asset: Asset, writer: _Writer, files: dict[str, Entry], previou
         raise MatineeError(asset.source, None, f"cannot be read: {error.strerror}") from None
     # An HTML file copied as it is may have a data-pagefind-body: Pagefind is given it to read.
     files[asset.rel_out] = Entry(key, content, stat.st_size, 0, asset.rel_out.endswith(".html"))
+
+
+def _stage_drawn(
+    asset: Asset, draw: Callable[[], bytes], writer: _Writer, files: dict[str, Entry], previous: Manifest, tick: Tick
+) -> None:
+    """Draw an asset (a share card) with `draw` unless the output folder holds it: its name says what it shows."""
+    entry = _drawn_already(asset, previous)
+    if entry is None:
+        picture = draw()
+        writer.write(asset.rel_out, picture)
+        entry = Entry(_drawn_key(asset), content_digest(picture), len(picture), 0, False)
+        tick()
+    files[asset.rel_out] = entry
 
 
 def _drawn_already(asset: Asset, previous: Manifest) -> Entry | None:
